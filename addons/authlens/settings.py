@@ -1,0 +1,143 @@
+"""authlens settings: one pydantic-settings model, layered and validated at startup.
+
+Precedence, lowest first: the model's defaults, a TOML file (`authlens_config`), `AUTHLENS_*`
+environment variables, then mitmproxy `--set authlens_*` options. pydantic-settings skips a
+missing TOML file silently, so the file is read here, and a missing or invalid file or field
+raises `SettingsError` naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+ENV_PREFIX = "AUTHLENS_"
+
+
+def packaged_default_config() -> Path:
+    """The default TOML shipped inside the package (config/default.toml links to it)."""
+    return Path(str(resources.files("authlens") / "defaults" / "default.toml"))
+
+
+class SettingsError(ValueError):
+    """A settings file or value that stops startup; the message names the file and field."""
+
+
+class Settings(BaseSettings):
+    """Everything authlens can be told. Unknown keys are rejected."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=("api.openai.com", "*.openai.azure.com", "*.cognitiveservices.azure.com"),
+        min_length=1,
+    )
+    log_stdout: bool = True
+    log_file: Path | None = None
+    log_all: bool = False
+    annotate_body: bool = True
+    history_size: int = Field(default=4096, ge=1, le=1_000_000)
+
+    @field_validator("hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        """Accept `a,b` or a JSON list from the environment, a list from TOML."""
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("hosts")
+    @classmethod
+    def _no_blank_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not h.strip() or any(c.isspace() for c in h) for h in value):
+            raise ValueError("host patterns must be non-empty and contain no spaces")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Init kwargs carry the --set options; the file layer is the one `load_settings` read.
+        file_layer = InitSettingsSource(settings_cls, init_kwargs=_file_layer.get())
+        return (init_settings, env_settings, file_layer)
+
+
+# The TOML values of the `load_settings` call in progress (a source cannot take arguments).
+_file_layer: ContextVar[dict[str, Any]] = ContextVar("authlens_file_layer", default={})  # noqa: B039
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The `[authlens]` table (or top level) of a TOML file; raises SettingsError naming it."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"authlens config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise SettingsError(f"authlens config file {path} cannot be read: {e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"authlens config file {path} is not valid TOML: {e}") from e
+    table = data.get("authlens", data)
+    if not isinstance(table, dict):
+        raise SettingsError(f"authlens config file {path}: [authlens] must be a table")
+    return table
+
+
+def load_settings(
+    config_file: Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build the settings from every layer; a bad value raises SettingsError naming its source."""
+    file_values = read_config_file(config_file) if config_file is not None else {}
+    overrides = dict(overrides or {})
+    token = _file_layer.set(file_values)
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        raise SettingsError(_describe(e, config_file, overrides, file_values, os.environ)) from None
+    finally:
+        _file_layer.reset(token)
+
+
+def _describe(
+    error: ValidationError,
+    config_file: Path | None,
+    overrides: Mapping[str, Any],
+    file_values: Mapping[str, Any],
+    env: Mapping[str, str],
+) -> str:
+    """One line per bad field, saying where its value came from."""
+    lines = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "?"
+        if field in overrides:
+            source = f"option authlens_{field}"
+        elif f"{ENV_PREFIX}{field.upper()}" in env:
+            source = f"environment variable {ENV_PREFIX}{field.upper()}"
+        elif field in file_values:
+            source = f"config file {config_file}"
+        else:
+            source = "settings"
+        what = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
+        lines.append(f"invalid authlens setting '{field}' ({source}): {what}")
+    return "; ".join(lines)

@@ -1,0 +1,5 @@
+"""mitmdump entry script: `mitmdump -s addons/authlens_addon.py`. The code lives in `authlens`."""
+
+from authlens.addon import AuthLens
+
+addons = [AuthLens()]
