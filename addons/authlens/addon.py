@@ -133,13 +133,16 @@ class AuthLens:
         state = flow.metadata.get(META)
         if state is None or flow.response is None:
             return
-        exchange = flow_to_exchange(flow, state)
-        ev = gather_evidence(exchange, self.history)
-        finding = diagnose(ev)
-        self.annotate(flow, ev, finding)
-        self.remember(ev)
-        self.emit(build_event(ev, finding))
-        scrub_flow(flow, ev.secrets)
+        try:
+            exchange = flow_to_exchange(flow, state)
+            ev = gather_evidence(exchange, self.history)
+            finding = diagnose(ev)
+            self.annotate(flow, ev, finding)
+            self.remember(ev)
+            self.emit(build_event(ev, finding))
+        finally:
+            # Even when our diagnosis failed, the stored flow must not keep the key.
+            scrub_flow(flow)
 
     def annotate(self, flow: http.HTTPFlow, ev: Evidence, finding: Finding | None) -> None:
         response = flow.response

@@ -8,19 +8,19 @@ has not received it yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from mitmproxy import http
 
+from authlens.credential import find_credentials
 from authlens.redact import SECRET_HEADERS, redact_header, redact_path, redact_text
 
 _REQUEST_SECRET_HEADERS = SECRET_HEADERS - {"set-cookie"}
 
 
-def scrub_flow(flow: http.HTTPFlow, secrets: Iterable[str]) -> None:
+def scrub_flow(flow: http.HTTPFlow) -> None:
     """Redact credentials in `flow.request` (headers, query, body) in place."""
-    secrets = tuple(s for s in secrets if s)
     request = flow.request
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    secrets = tuple(c.token for c in find_credentials(headers, request.path) if c.token)
     for name in _REQUEST_SECRET_HEADERS:
         values = request.headers.get_all(name)
         if values:

@@ -1,0 +1,235 @@
+"""The mitmproxy layer with mitmproxy's own test helpers (no proxy process)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from mitmproxy import exceptions
+from mitmproxy.http import HTTPFlow, Response
+from mitmproxy.proxy.mode_specs import ProxyMode
+from mitmproxy.test import taddons, tflow
+
+from authlens.addon import AuthLens
+from authlens.keys import fingerprint_key
+from tests.keyfactory import leaks, project_key
+
+KEY = project_key(11)
+INVALID_KEY_BODY = orjson.dumps(
+    {
+        "error": {
+            "message": "Incorrect API key provided: sk-proj-****abcd.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "invalid_api_key",
+        }
+    }
+)
+
+
+def openai_flow(
+    *,
+    auth: str | None = f"Bearer {KEY}",
+    status: int = 401,
+    body: bytes = INVALID_KEY_BODY,
+    content_type: str = "application/json; charset=utf-8",
+    host: str = "api.openai.com",
+    extra_headers: dict[str, str] | None = None,
+) -> HTTPFlow:
+    flow = tflow.tflow()
+    flow.request.host = host
+    flow.request.scheme = "https"
+    flow.request.port = 443
+    flow.request.method = "POST"
+    flow.request.path = "/v1/chat/completions"
+    flow.request.headers.clear()
+    flow.request.headers["content-type"] = "application/json"
+    if auth is not None:
+        flow.request.headers["Authorization"] = auth
+    for name, value in (extra_headers or {}).items():
+        flow.request.headers[name] = value
+    flow.request.content = b'{"model": "gpt-4o-mini", "messages": []}'
+    flow.response = Response.make(
+        status, body, {"content-type": content_type, "x-request-id": "req_abc"}
+    )
+    return flow
+
+
+def run_flow(addon: AuthLens, flow: HTTPFlow) -> HTTPFlow:
+    addon.request(flow)
+    addon.responseheaders(flow)
+    addon.response(flow)
+    return flow
+
+
+@pytest.fixture
+def log_path(tmp_path: Path) -> Path:
+    return tmp_path / "authlens.jsonl"
+
+
+@pytest.fixture
+def addon(log_path: Path) -> Any:
+    lens = AuthLens()
+    with taddons.context(lens) as tctx:
+        tctx.configure(lens, authlens_log_stdout="false", authlens_log_file=str(log_path))
+        yield lens
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_rejected_key_is_diagnosed_annotated_and_logged(addon: AuthLens, log_path: Path) -> None:
+    """Headers, body and one log line, all with the same id; the key appears nowhere."""
+    flow = run_flow(addon, openai_flow())
+    assert flow.response is not None
+    headers = flow.response.headers
+    assert headers["X-Authlens-Cause"] == "invalid_api_key"
+    body = orjson.loads(flow.response.content or b"")
+    assert body["error"]["authlens"]["id"] == headers["X-Authlens-Id"]
+    assert body["error"]["message"].endswith(f"[authlens: {headers['X-Authlens-Hint']}]")
+    assert flow.response.headers["content-length"] == str(len(flow.response.raw_content or b""))
+    (event,) = lines(log_path)
+    assert event["id"] == headers["X-Authlens-Id"]
+    assert event["key"] == fingerprint_key(KEY)
+    assert event["model"] == "gpt-4o-mini"
+    assert event["client_request_id"] == headers["X-Authlens-Id"]
+    assert not leaks(log_path.read_text(), KEY, "sk-proj-")
+
+
+def test_stored_request_is_scrubbed_after_sending(addon: AuthLens) -> None:
+    """The flow mitmweb/HAR/-w see holds a fingerprint; the request hook left it intact."""
+    flow = openai_flow()
+    addon.request(flow)
+    assert flow.request.headers["Authorization"] == f"Bearer {KEY}"  # what goes upstream
+    addon.responseheaders(flow)
+    addon.response(flow)
+    assert flow.request.headers["Authorization"] == f"Bearer {fingerprint_key(KEY)}"
+    assert flow.comment.startswith("authlens: invalid_api_key")
+    assert flow.marked
+
+
+def test_client_request_id_kept_or_added(addon: AuthLens) -> None:
+    """The client's X-Client-Request-Id goes upstream unchanged; otherwise ours is added."""
+    kept = openai_flow(extra_headers={"X-Client-Request-Id": "mine-1"})
+    addon.request(kept)
+    assert kept.request.headers["X-Client-Request-Id"] == "mine-1"
+    added = openai_flow()
+    addon.request(added)
+    assert added.request.headers["X-Client-Request-Id"] == added.metadata["authlens"]["id"]
+
+
+def test_success_passes_untouched(addon: AuthLens, log_path: Path) -> None:
+    """A 200 gets only X-Authlens-Id; its body is not touched."""
+    body = b'{"id": "chatcmpl-1", "choices": []}'
+    flow = run_flow(addon, openai_flow(status=200, body=body, content_type="application/json"))
+    assert flow.response is not None
+    assert flow.response.raw_content == body
+    assert "X-Authlens-Cause" not in flow.response.headers
+    assert lines(log_path)[0]["cause"] is None
+
+
+def test_gzip_error_body_is_reencoded(addon: AuthLens) -> None:
+    """A compressed error body is decoded, annotated and compressed again."""
+    flow = openai_flow()
+    assert flow.response is not None
+    flow.response.headers["content-encoding"] = "gzip"
+    flow.response.raw_content = gzip.compress(INVALID_KEY_BODY)
+    run_flow(addon, flow)
+    raw = flow.response.raw_content or b""
+    assert b"[authlens:" in gzip.decompress(raw)
+    assert flow.response.headers["content-length"] == str(len(raw))
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "encoding"),
+    [
+        (b"<html>401 Authorization Required</html>", "text/html", None),
+        (b'{"error": {"message": "trunc', "application/json", None),
+        (b"\x1f\x8b not really gzip", "application/json", "gzip"),
+    ],
+)
+def test_other_error_bodies_pass_byte_for_byte(
+    addon: AuthLens, body: bytes, content_type: str, encoding: str | None
+) -> None:
+    """Bodies we cannot annotate keep every byte; the headers still carry the diagnosis."""
+    flow = openai_flow(body=body, content_type=content_type)
+    assert flow.response is not None
+    if encoding:
+        flow.response.headers["content-encoding"] = encoding
+    flow.response.raw_content = body
+    run_flow(addon, flow)
+    assert flow.response.raw_content == body
+    assert flow.response.headers["X-Authlens-Cause"]
+
+
+def test_event_stream_is_streamed(addon: AuthLens) -> None:
+    """text/event-stream responses are switched to streaming in responseheaders."""
+    flow = openai_flow(status=200, body=b"", content_type="text/event-stream; charset=utf-8")
+    addon.request(flow)
+    addon.responseheaders(flow)
+    assert flow.response is not None and flow.response.stream is True
+
+
+def test_other_hosts_are_not_inspected(addon: AuthLens, log_path: Path) -> None:
+    """Traffic to hosts outside `hosts` passes untouched and unlogged."""
+    flow = run_flow(addon, openai_flow(host="example.com"))
+    assert flow.response is not None
+    assert "X-Authlens-Id" not in flow.response.headers
+    assert not log_path.exists() or log_path.read_text() == ""
+
+
+def test_reverse_mode_target_is_inspected(addon: AuthLens) -> None:
+    """In reverse mode every request goes to the target, which is inspected."""
+    flow = openai_flow(host="127.0.0.1")
+    flow.client_conn.proxy_mode = ProxyMode.parse("reverse:http://127.0.0.1:9999")
+    run_flow(addon, flow)
+    assert flow.response is not None and "X-Authlens-Id" in flow.response.headers
+
+
+def test_our_failure_never_breaks_the_flow(
+    addon: AuthLens, log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception in our code is logged as internal_error without secrets; the flow goes on."""
+    import authlens.addon as module
+
+    def explode(*_: object) -> None:
+        raise RuntimeError(f"cannot parse {KEY}")
+
+    monkeypatch.setattr(module, "gather_evidence", explode)
+    flow = run_flow(addon, openai_flow())
+    assert flow.response is not None and flow.response.raw_content == INVALID_KEY_BODY
+    (event,) = lines(log_path)
+    assert event["event"] == "internal_error"
+    assert not leaks(log_path.read_text(), KEY, "sk-proj-")
+
+
+def test_bad_option_stops_configure(tmp_path: Path) -> None:
+    """An invalid value or file raises OptionsError naming it."""
+    lens = AuthLens()
+    with taddons.context(lens) as tctx:
+        with pytest.raises(exceptions.OptionsError, match="authlens_log_stdout"):
+            tctx.configure(lens, authlens_log_stdout="loud")
+        with pytest.raises(exceptions.OptionsError, match="missing.toml"):
+            tctx.configure(lens, authlens_config=str(tmp_path / "missing.toml"))
+
+
+def test_stored_flow_scrubbed_even_when_diagnosis_fails(
+    addon: AuthLens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redaction of the stored request does not depend on the rest of our code working."""
+    import authlens.addon as module
+
+    def explode(*_: object) -> None:
+        raise RuntimeError("rules broke")
+
+    monkeypatch.setattr(module, "diagnose", explode)
+    flow = openai_flow(extra_headers={"api-key": KEY})
+    flow.request.path = f"/v1/models?key={KEY}"
+    run_flow(addon, flow)
+    stored = str(flow.request.headers) + flow.request.path
+    assert not leaks(stored, KEY, "sk-proj-")

@@ -1,0 +1,99 @@
+"""Redaction of headers, paths and free text: fingerprints instead of secrets, fail closed."""
+
+from __future__ import annotations
+
+import pytest
+
+from authlens.keys import fingerprint_key
+from authlens.redact import REDACTED, redact_header, redact_path, redact_text
+from tests.keyfactory import admin_key, leaks, legacy_key, project_key
+
+KEYS = [project_key(1), legacy_key(2), admin_key(3)]
+
+
+@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Bearer {k}",
+        "error: Incorrect API key provided: {k}.",
+        "OPENAI_API_KEY={k}",
+        '{{"api_key": "{k}"}}',
+        "key={k}&x=1",
+        "token: {k}",
+    ],
+)
+def test_key_shaped_strings_are_fingerprinted(key: str, template: str) -> None:
+    """Any sk- key inside text becomes its fingerprint, whatever surrounds it."""
+    text = redact_text(template.format(k=key))
+    assert not leaks(text, key, "sk-")
+    assert fingerprint_key(key) in text
+
+
+def test_known_secret_of_unknown_shape() -> None:
+    """A credential the request carried is redacted even without a known shape."""
+    secret = "Zq8-unknown-shape-credential-77"
+    text = redact_text(f"sent {secret} twice: {secret}", [secret])
+    assert secret not in text
+    assert text.count("sha256:") == 2
+
+
+def test_bearer_and_basic_tokens_of_any_shape() -> None:
+    """Bearer/Basic/token values are redacted even when they are not key-shaped."""
+    cases = [
+        ("Bearer abcdefghijklmnop", "abcdefghijklmnop"),
+        ("Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA=="),
+        ("token=abcdefghij1234", "abcdefghij1234"),
+    ]
+    for raw, secret in cases:
+        assert not leaks(redact_text(raw), secret)
+
+
+def test_request_ids_and_fingerprints_survive() -> None:
+    """OpenAI request ids and our own fingerprints are not secrets."""
+    text = "req_0123456789abcdef0123456789abcdef " + fingerprint_key(KEYS[0])
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        ("Authorization", f"Bearer {KEYS[0]}", f"Bearer {fingerprint_key(KEYS[0])}"),
+        ("authorization", KEYS[1], fingerprint_key(KEYS[1])),
+        ("Proxy-Authorization", "Basic dXNlcjpzZWNyZXQ=", f"Basic {fingerprint_key('dXNlcjpzZWNyZXQ=')}"),
+        ("api-key", "0123456789abcdef0123456789abcdef", fingerprint_key("0123456789abcdef0123456789abcdef")),
+        ("X-Api-Key", "short", fingerprint_key("short")),
+        ("Cookie", "a=1; session=s3cr3t", f"a={REDACTED}; session={REDACTED}"),
+        ("Set-Cookie", "__cf_bm=abc; Path=/; HttpOnly", f"__cf_bm={REDACTED}; Path=/; HttpOnly"),
+        ("User-Agent", "OpenAI/Python 1.109.1", "OpenAI/Python 1.109.1"),
+    ],
+)
+def test_redact_header(name: str, value: str, shown: str) -> None:
+    """Secret-bearing headers keep their scheme or names, never their values."""
+    assert redact_header(name, value) == shown
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/v1/models?key=abc123secret&x=1", "/v1/models?key=%5BREDACTED%5D&x=1"),
+        ("/v1/models?api-key=abc&API_KEY=def", "/v1/models?api-key=%5BREDACTED%5D&API_KEY=%5BREDACTED%5D"),
+        ("/v1/models?limit=5", "/v1/models?limit=5"),
+        ("/v1/models", "/v1/models"),
+    ],
+)
+def test_redact_path(path: str, expected: str) -> None:
+    """Key-like query parameters lose their values; the rest of the path stays."""
+    assert redact_path(path) == expected
+
+
+def test_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When redaction itself fails, the whole value is withheld."""
+    import authlens.redact as redact
+
+    def broken(_: str) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(redact, "fingerprint_key", broken)
+    assert redact_text(f"Bearer {KEYS[0]}") == REDACTED
+    assert redact_header("api-key", KEYS[0]) == REDACTED

@@ -1,0 +1,23 @@
+"""`authlens run`: our defaults first, every user argument after them (so the user wins)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from authlens.commands.run import ENTRY_SCRIPT, mitmdump_args
+from authlens.settings import packaged_default_config
+
+
+def test_defaults_then_user_args() -> None:
+    """Listen on loopback with the packaged config; user arguments come last and win."""
+    args = mitmdump_args(["--listen-host", "0.0.0.0", "-p", "9999"])
+    assert args[:2] == ["--listen-host", "127.0.0.1"]
+    assert f"authlens_config={packaged_default_config()}" in args
+    assert args[-4:] == ["--listen-host", "0.0.0.0", "-p", "9999"]
+
+
+def test_entry_script_matches_repository_entry() -> None:
+    """The packaged entry script creates the same addon as addons/authlens_addon.py."""
+    repo_entry = Path(__file__).resolve().parent.parent / "addons" / "authlens_addon.py"
+    body = lambda p: p.read_text().split('"""', 2)[2]  # noqa: E731 - everything after the docstring
+    assert body(ENTRY_SCRIPT) == body(repo_entry)
