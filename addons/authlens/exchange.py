@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from authlens.causes import ALL_CODES
+
 
 class Side(StrEnum):
     """Where a finding comes from; decides precedence (contract section 7)."""
@@ -31,6 +33,10 @@ class Finding:
     hint: str
     side: Side
     explains: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.cause not in ALL_CODES:
+            raise ValueError(f"{self.cause!r} is not a cause code of the contract")
 
 
 @dataclass(frozen=True, slots=True)
