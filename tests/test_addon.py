@@ -22,7 +22,9 @@ KEY = project_key(11)
 INVALID_KEY_BODY = orjson.dumps(
     {
         "error": {
-            "message": "Incorrect API key provided: sk-proj-****abcd.",
+            # OpenAI echoes the key as its first 8, stars, and its last 4 (facts section 2).
+            "message": f"Incorrect API key provided: {KEY[:8]}{'*' * (len(KEY) - 12)}{KEY[-4:]}. "
+            "You can find your API key at https://platform.openai.com/account/api-keys.",
             "type": "invalid_request_error",
             "param": None,
             "code": "invalid_api_key",
@@ -54,7 +56,13 @@ def openai_flow(
         flow.request.headers[name] = value
     flow.request.content = b'{"model": "gpt-4o-mini", "messages": []}'
     flow.response = Response.make(
-        status, body, {"content-type": content_type, "x-request-id": "req_abc"}
+        status,
+        body,
+        {
+            "content-type": content_type,
+            "x-request-id": "req_805398c06fec4ad79e181dca89d1b6f6",
+            "cf-ray": "a1e5f2c98d0fe5c0-PDX",
+        },
     )
     return flow
 

@@ -21,3 +21,10 @@ def test_entry_script_matches_repository_entry() -> None:
     repo_entry = Path(__file__).resolve().parent.parent / "addons" / "authlens_addon.py"
     body = lambda p: p.read_text().split('"""', 2)[2]  # noqa: E731 - everything after the docstring
     assert body(ENTRY_SCRIPT) == body(repo_entry)
+
+
+def test_user_set_options_replace_our_defaults() -> None:
+    """mitmproxy rejects an option set twice, so a user's --set replaces our default."""
+    args = mitmdump_args(["--set", "authlens_config=/etc/mine.toml", "--set", "flow_detail=2"])
+    assert [a for a in args if a.startswith("authlens_config=")] == ["authlens_config=/etc/mine.toml"]
+    assert [a for a in args if a.startswith("flow_detail=")] == ["flow_detail=2"]

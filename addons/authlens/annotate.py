@@ -31,7 +31,7 @@ def annotate_error_body(
     message = error.get("message")
     if isinstance(message, str):
         # The app gets our copy of the message: it must not echo a credential either.
-        message = redact_text(message, secrets)
+        message = redact_text(message, secrets, auth_params=False)
         error["message"] = f"{message} [authlens: {hint}]" if message else f"[authlens: {hint}]"
     error["authlens"] = {"cause": cause, "hint": hint, "id": exchange_id, "key": key}
     return orjson.dumps(data)

@@ -42,14 +42,18 @@ def _redact_auth_param(match: re.Match[str]) -> str:
     return f"{match.group(1)}{match.group(2)}{fingerprint_key(token)}"
 
 
-def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with every known secret and every key-shaped string replaced by a fingerprint."""
+def redact_text(text: str, secrets: Iterable[str] = (), *, auth_params: bool = True) -> str:
+    """`text` with every known secret and every key-shaped string replaced by a fingerprint.
+
+    `auth_params` also replaces any value after `Bearer`/`Basic`/`token`; upstream messages
+    we pass on keep their wording ("Bearer YOUR_KEY") by turning it off.
+    """
     try:
         for secret in secrets:
             if len(secret) >= _SHORTEST_SECRET and secret in text:
                 text = text.replace(secret, fingerprint_key(secret))
         text = _KEYLIKE.sub(_fingerprint_match, text)
-        return _AUTH_PARAM.sub(_redact_auth_param, text)
+        return _AUTH_PARAM.sub(_redact_auth_param, text) if auth_params else text
     except Exception:
         return REDACTED
 

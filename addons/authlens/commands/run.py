@@ -36,18 +36,16 @@ def add_parser(sub: Any) -> None:
 
 
 def mitmdump_args(user_args: Sequence[str]) -> list[str]:
-    """Our defaults, then the user's arguments (later ones win in mitmproxy's parser)."""
-    return [
-        "--listen-host",
-        "127.0.0.1",
-        "--set",
-        "flow_detail=0",
-        "--set",
-        f"authlens_config={packaged_default_config()}",
-        "-s",
-        str(ENTRY_SCRIPT),
-        *user_args,
-    ]
+    """Our defaults, then the user's arguments.
+
+    `--listen-host` may repeat (the last wins), but mitmproxy rejects an option `--set` twice,
+    so a default `--set` is left out when the user sets that option.
+    """
+    args = ["--listen-host", "127.0.0.1"]
+    for option, value in (("flow_detail", "0"), ("authlens_config", packaged_default_config())):
+        if not any(a.startswith(f"{option}=") for a in user_args):
+            args += ["--set", f"{option}={value}"]
+    return [*args, "-s", str(ENTRY_SCRIPT), *user_args]
 
 
 def run_mitmdump(user_args: Sequence[str]) -> int:

@@ -1,0 +1,58 @@
+"""A fake OpenAI-compatible API on 127.0.0.1, for tests, `authlens demo` and benchmarks.
+
+It decides each answer the way api.openai.com would (`api.py`): a good key gets a model list
+or a chat completion (streamed as server-sent events on request); a missing, unknown or
+mismatched credential gets OpenAI's real 401 bodies (`replies.py`, copied from
+`tests/data/openai_auth_corpus.json`); an unknown path gets the 404 `unknown_url` body. A
+request header `X-Fake-Reply: <name>` (or `add_reply`) makes it answer any canned reply
+instead, and `X-Fake-Encoding` compresses it. The server (`server.py`) records every request
+so callers can assert what went upstream.
+
+Only the standard library and orjson; brotli and zstd (mitmproxy dependencies) are imported
+when a reply asks for them.
+
+    with FakeOpenAI(["sk-..."], ssl_context=context) as fake:
+        ...  # talk to fake.url, then read fake.requests
+"""
+
+from __future__ import annotations
+
+from authlens.fake_openai.api import FakeAPI
+from authlens.fake_openai.replies import (
+    CHUNKS_HEADER,
+    DELAY_HEADER,
+    ENCODING_HEADER,
+    INVALID_KEY_MESSAGE,
+    MISMATCHED_ORGANIZATION_MESSAGE,
+    MISMATCHED_PROJECT_MESSAGE,
+    MISSING_KEY_MESSAGE,
+    REPLY_HEADER,
+    UNKNOWN_URL_MESSAGE,
+    EventStream,
+    ReceivedRequest,
+    Reply,
+    compress,
+    masked_echo,
+    openai_error,
+)
+from authlens.fake_openai.server import FakeOpenAI
+
+__all__ = [
+    "CHUNKS_HEADER",
+    "DELAY_HEADER",
+    "ENCODING_HEADER",
+    "INVALID_KEY_MESSAGE",
+    "MISMATCHED_ORGANIZATION_MESSAGE",
+    "MISMATCHED_PROJECT_MESSAGE",
+    "MISSING_KEY_MESSAGE",
+    "REPLY_HEADER",
+    "UNKNOWN_URL_MESSAGE",
+    "EventStream",
+    "FakeAPI",
+    "FakeOpenAI",
+    "ReceivedRequest",
+    "Reply",
+    "compress",
+    "masked_echo",
+    "openai_error",
+]

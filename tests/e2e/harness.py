@@ -1,0 +1,308 @@
+"""End-to-end harness: a test CA, a CONNECT relay, proxy processes and a curl wrapper.
+
+The path a regular-mode client takes, with no DNS and no internet:
+client -(HTTPS_PROXY)-> proxy (`--mode upstream:http://127.0.0.1:<relay>`) -(CONNECT
+api.openai.com:443)-> relay -> the TLS fake OpenAI, whose certificate (from our trustme CA)
+covers api.openai.com. mitmproxy verifies it with `ssl_verify_upstream_trusted_ca`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import trustme
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = REPO / ".venv" / "bin"
+ENTRY_SCRIPT = REPO / "addons" / "authlens_addon.py"
+UPSTREAM_IDENTITIES = ("api.openai.com", "*.openai.azure.com", "localhost", "127.0.0.1")
+LAUNCHERS = ("mitmdump", "authlens")
+_LISTENING = re.compile(r"listening at (?:\*|[0-9.]+|\[[0-9a-f:]*\]):(\d+)")
+# Variables that would redirect or re-trust a client or mitmproxy behind our back.
+_AMBIENT = re.compile(
+    r"(?i)^(https?_proxy|all_proxy|no_proxy|ssl_cert_(file|dir)|requests_ca_bundle|curl_ca_bundle"
+    r"|openai_.*|authlens_.*)$"
+)
+
+
+def synthetic_key(prefix: str = "sk-proj-") -> str:
+    """A random key of OpenAI's project-key shape, built in code (never a real secret)."""
+    half = lambda: secrets.token_urlsafe(64)[:74]  # noqa: E731
+    return f"{prefix}{half()}T3Blbk" + "FJ" + half()
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without proxy, CA, OpenAI and authlens variables."""
+    env = {k: v for k, v in os.environ.items() if not _AMBIENT.match(k)}
+    env.update(extra)
+    return env
+
+
+class TestAuthority:
+    """A trustme CA, its PEM on disk, and TLS contexts for the fake upstream."""
+
+    def __init__(self, directory: Path) -> None:
+        self.ca = trustme.CA()
+        self.pem = directory / "test-ca.pem"
+        self.ca.cert_pem.write_to_path(str(self.pem))
+
+    def server_context(self, *identities: str) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ca.issue_cert(*(identities or UPSTREAM_IDENTITIES)).configure_cert(context)
+        return context
+
+
+class ConnectRelay:
+    """Answers any CONNECT with 200 and pipes the tunnel to one fixed target port."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target = ("127.0.0.1", target_port)
+        self.authorities: list[str] = []  # every CONNECT target asked for
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._closed = False
+        self._sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, name="connect-relay", daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        return int(self._listener.getsockname()[1])
+
+    def close(self) -> None:
+        self._closed = True
+        self._listener.close()
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            data = client.recv(4096)
+            if not data:
+                client.close()
+                return
+            head += data
+        request_line, _, rest = head.partition(b"\r\n")
+        self.authorities.append(request_line.split()[1].decode())
+        upstream = socket.create_connection(self.target)
+        self._sockets += [client, upstream]
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        early = rest.partition(b"\r\n\r\n")[2]  # bytes the client sent after the CONNECT head
+        if early:
+            upstream.sendall(early)
+        threading.Thread(target=_pipe, args=(upstream, client), daemon=True).start()
+        _pipe(client, upstream)
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
+
+
+class ProxyStartError(RuntimeError):
+    """The proxy exited (or never listened); the message carries its stderr."""
+
+
+@dataclass
+class Proxy:
+    """One mitmdump or `authlens run` process with its output captured to files."""
+
+    launcher: str  # "mitmdump" (-s addons/authlens_addon.py) or "authlens" (authlens run)
+    args: Sequence[str]
+    workdir: Path
+    confdir: Path
+    upstream_ca: Path
+    env: dict[str, str] = field(default_factory=clean_env)
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def stdout_path(self) -> Path:
+        return self.workdir / "stdout.txt"
+
+    @property
+    def stderr_path(self) -> Path:
+        return self.workdir / "stderr.txt"
+
+    @property
+    def ca_path(self) -> Path:
+        """The mitmproxy CA clients must trust."""
+        return self.confdir / "mitmproxy-ca-cert.pem"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def argv(self) -> list[str]:
+        common = [
+            "--listen-host",
+            "127.0.0.1",
+            "-p",
+            "0",
+            "--set",
+            f"confdir={self.confdir}",
+            "--set",
+            f"ssl_verify_upstream_trusted_ca={self.upstream_ca}",
+            *self.args,
+        ]
+        if self.launcher == "mitmdump":
+            return [str(VENV_BIN / "mitmdump"), "-s", str(ENTRY_SCRIPT), *common]
+        return [str(VENV_BIN / "authlens"), "run", *common]
+
+    def launch(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+            self.process = subprocess.Popen(
+                self.argv(), stdout=out, stderr=err, env=self.env, cwd=self.workdir
+            )
+
+    def start(self, timeout: float = 20) -> Proxy:
+        """Launch and wait until it listens; raises ProxyStartError if it exits first."""
+        self.launch()
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if match := _LISTENING.search(self.stdout() + self.stderr()):
+                self.port = int(match.group(1))
+                time.sleep(0.3)  # startup errors are logged right after "listening"
+                if self.process.poll() is None:
+                    return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise ProxyStartError(f"proxy did not start: {self.argv()}\n{self.stderr()}")
+
+    def wait_exit(self, timeout: float = 15) -> int | None:
+        """The exit code, or None if it was still running `timeout` s after it listened."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        listening_seen: float | None = None
+        while time.monotonic() < deadline:
+            if (code := self.process.poll()) is not None:
+                return code
+            if listening_seen is None and _LISTENING.search(self.stdout() + self.stderr()):
+                listening_seen = time.monotonic()
+            if listening_seen is not None and time.monotonic() - listening_seen > 2.0:
+                return None  # startup errors make mitmdump exit right after "listening"
+            time.sleep(0.05)
+        return None
+
+    def stop(self) -> None:
+        """SIGTERM (mitmproxy runs its `done` hooks: HAR dump, flow file), then SIGKILL."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+
+    def stdout(self) -> str:
+        return self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """The JSON objects printed on stdout (mitmdump's own lines are skipped)."""
+        lines = []
+        for line in self.stdout().splitlines():
+            if line.startswith("{"):
+                lines.append(orjson.loads(line))
+        return lines
+
+    def log_line(self, exchange_id: str, timeout: float = 10) -> dict[str, Any]:
+        """The log line of one exchange, waiting for it to be written."""
+        return wait_for(
+            lambda: next((e for e in self.log_lines() if e.get("id") == exchange_id), None),
+            timeout,
+            f"no log line with id {exchange_id}; stdout:\n{self.stdout()[-3000:]}",
+        )
+
+
+def wait_for[T](probe: Callable[[], T | None], timeout: float, message: str) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (value := probe()) is not None:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(message)
+
+
+ProxyFactory = Callable[..., Proxy]
+
+
+def upstream_args(relay: ConnectRelay) -> tuple[str, ...]:
+    """mitmproxy arguments that chain the proxy to the relay (and so to the fake)."""
+    return ("--mode", f"upstream:http://127.0.0.1:{relay.port}")
+
+
+@contextlib.contextmanager
+def running(proxy: Proxy) -> Iterator[Proxy]:
+    try:
+        yield proxy.start()
+    finally:
+        proxy.stop()
+
+
+@dataclass(frozen=True)
+class CurlResult:
+    status: int
+    headers: dict[str, str]  # lower-case names, of the final response
+    body: bytes
+    returncode: int
+    stderr: str
+
+
+def curl(proxy: Proxy, url: str, *args: str, tmp: Path, via_proxy: bool = True) -> CurlResult:
+    """Run curl (through the proxy, trusting its CA) and parse the final response."""
+    headers_file, body_file = tmp / "curl-headers.txt", tmp / "curl-body.bin"
+    routing = ["--proxy", proxy.url] if via_proxy else []
+    command = [
+        "curl", "-sS", "--max-time", "20", "--cacert", str(proxy.ca_path), *routing,
+        "-D", str(headers_file), "-o", str(body_file), *args, url,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, env=clean_env(), timeout=30, check=False)
+    status, headers = 0, {}
+    if headers_file.exists():
+        # With a proxy, curl also writes the CONNECT answer's head: keep the last block.
+        text = headers_file.read_bytes().decode("latin-1").replace("\r\n", "\n")
+        first, *rest = text.strip().split("\n\n")[-1].split("\n")
+        status = int(first.split()[1])
+        for line in rest:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    body = body_file.read_bytes() if body_file.exists() else b""
+    return CurlResult(status, headers, body, done.returncode, done.stderr.decode(errors="replace"))
+
+
+def key_windows(key: str, kind_prefix: str, width: int = 8) -> set[str]:
+    """Every `width`-character window of `key` that is not entirely inside its kind prefix."""
+    return {key[i : i + width] for i in range(len(key) - width + 1) if i + width > len(kind_prefix)}
