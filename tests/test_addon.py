@@ -222,7 +222,7 @@ def test_bad_option_stops_configure(tmp_path: Path) -> None:
     with taddons.context(lens) as tctx:
         with pytest.raises(exceptions.OptionsError, match="authlens_log_stdout"):
             tctx.configure(lens, authlens_log_stdout="loud")
-        with pytest.raises(exceptions.OptionsError, match="missing.toml"):
+        with pytest.raises(exceptions.OptionsError, match=r"missing\.toml"):
             tctx.configure(lens, authlens_config=str(tmp_path / "missing.toml"))
 
 

@@ -20,7 +20,12 @@ def test_openai_error_is_annotated_in_place() -> None:
             "type": "invalid_request_error",
             "param": None,
             "code": "invalid_api_key",
-            "authlens": {"cause": "quoted_key", "hint": "Remove the quotes.", "id": "id-1", "key": "k"},
+            "authlens": {
+                "cause": "quoted_key",
+                "hint": "Remove the quotes.",
+                "id": "id-1",
+                "key": "k",
+            },
         }
     }
 

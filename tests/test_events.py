@@ -84,7 +84,8 @@ def test_success_has_no_cause() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "level"), [(200, "info"), (302, "info"), (401, "warning"), (503, "error"), (None, "error")]
+    ("status", "level"),
+    [(200, "info"), (302, "info"), (401, "warning"), (503, "error"), (None, "error")],
 )
 def test_levels(status: int | None, level: str) -> None:
     """info for 2xx/3xx, warning for 4xx, error for 5xx and failed connections."""

@@ -60,8 +60,16 @@ def test_request_ids_and_fingerprints_survive() -> None:
     [
         ("Authorization", f"Bearer {KEYS[0]}", f"Bearer {fingerprint_key(KEYS[0])}"),
         ("authorization", KEYS[1], fingerprint_key(KEYS[1])),
-        ("Proxy-Authorization", "Basic dXNlcjpzZWNyZXQ=", f"Basic {fingerprint_key('dXNlcjpzZWNyZXQ=')}"),
-        ("api-key", "0123456789abcdef0123456789abcdef", fingerprint_key("0123456789abcdef0123456789abcdef")),
+        (
+            "Proxy-Authorization",
+            "Basic dXNlcjpzZWNyZXQ=",
+            f"Basic {fingerprint_key('dXNlcjpzZWNyZXQ=')}",
+        ),
+        (
+            "api-key",
+            "0123456789abcdef0123456789abcdef",
+            fingerprint_key("0123456789abcdef0123456789abcdef"),
+        ),
         ("X-Api-Key", "short", fingerprint_key("short")),
         ("Cookie", "a=1; session=s3cr3t", f"a={REDACTED}; session={REDACTED}"),
         ("Set-Cookie", "__cf_bm=abc; Path=/; HttpOnly", f"__cf_bm={REDACTED}; Path=/; HttpOnly"),
@@ -77,7 +85,10 @@ def test_redact_header(name: str, value: str, shown: str) -> None:
     ("path", "expected"),
     [
         ("/v1/models?key=abc123secret&x=1", "/v1/models?key=%5BREDACTED%5D&x=1"),
-        ("/v1/models?api-key=abc&API_KEY=def", "/v1/models?api-key=%5BREDACTED%5D&API_KEY=%5BREDACTED%5D"),
+        (
+            "/v1/models?api-key=abc&API_KEY=def",
+            "/v1/models?api-key=%5BREDACTED%5D&API_KEY=%5BREDACTED%5D",
+        ),
         ("/v1/models?limit=5", "/v1/models?limit=5"),
         ("/v1/models", "/v1/models"),
     ],
@@ -97,3 +108,27 @@ def test_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(redact, "fingerprint_key", broken)
     assert redact_text(f"Bearer {KEYS[0]}") == REDACTED
     assert redact_header("api-key", KEYS[0]) == REDACTED
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "sk-svcacct-" + "B" * 60,
+        "sk-ant-api03-" + "C" * 95,
+        "sk-admin-" + "D" * 70,
+        "sess-" + "E" * 40,
+    ],
+)
+def test_fingerprints_are_not_redacted_twice(key: str) -> None:
+    """A fingerprint with a long kind prefix passes through redaction unchanged."""
+    fingerprint = fingerprint_key(key)
+    assert redact_text(f"key {fingerprint} rejected") == f"key {fingerprint} rejected"
+
+
+def test_realtime_subprotocol_and_ephemeral_keys() -> None:
+    """Keys in the Realtime subprotocol list and ephemeral ek_ keys are redacted."""
+    secret = "Zk29f0aa77b1c2d3e4f5a6b7"
+    header = f"realtime, openai-insecure-api-key.{secret}, openai-beta.realtime-v1"
+    assert not leaks(redact_header("Sec-WebSocket-Protocol", header), secret)
+    ephemeral = "ek_" + "Q7" * 16
+    assert not leaks(redact_text(f"token {ephemeral}"), ephemeral, "ek_")

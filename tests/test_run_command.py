@@ -26,5 +26,7 @@ def test_entry_script_matches_repository_entry() -> None:
 def test_user_set_options_replace_our_defaults() -> None:
     """mitmproxy rejects an option set twice, so a user's --set replaces our default."""
     args = mitmdump_args(["--set", "authlens_config=/etc/mine.toml", "--set", "flow_detail=2"])
-    assert [a for a in args if a.startswith("authlens_config=")] == ["authlens_config=/etc/mine.toml"]
+    assert [a for a in args if a.startswith("authlens_config=")] == [
+        "authlens_config=/etc/mine.toml"
+    ]
     assert [a for a in args if a.startswith("flow_detail=")] == ["flow_detail=2"]

@@ -54,7 +54,7 @@ def test_layers_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_authlens_table_or_top_level(tmp_path: Path) -> None:
     """Keys may sit under [authlens] or at the top level of the file."""
-    assert load_settings(write(tmp_path, '[authlens]\nlog_all = true\n')).log_all is True
+    assert load_settings(write(tmp_path, "[authlens]\nlog_all = true\n")).log_all is True
     assert load_settings(write(tmp_path, "log_all = true\n")).log_all is True
 
 
@@ -86,7 +86,7 @@ def test_invalid_file_names_file_and_field(tmp_path: Path, text: str, expected: 
 
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     """pydantic-settings would skip a missing file silently; we stop."""
-    with pytest.raises(SettingsError, match="not found: .*nope.toml"):
+    with pytest.raises(SettingsError, match=r"not found: .*nope.toml"):
         load_settings(tmp_path / "nope.toml")
 
 

@@ -8,43 +8,37 @@ save and HAR addons write it).
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
-import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
-from mitmproxy import connection, ctx, exceptions, http
-from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
-from mitmproxy.proxy.server_hooks import ServerConnectionHookData
-from mitmproxy.tls import TlsData
+from mitmproxy import ctx, exceptions, http
+from mitmproxy.proxy.mode_specs import ProxyMode
 
-from authlens import connection_rules as cn
 from authlens.annotate import annotate_error_body
-from authlens.connection_rules import failure_of
 from authlens.connwatch import ConnectionWatch
 from authlens.events import build_event, rfc3339
 from authlens.evidence import Evidence, gather_evidence
-from authlens.exchange import Exchange, Finding
+from authlens.exchange import Finding
 from authlens.exposure import startup_warnings
+from authlens.failure_hooks import FailureHooks
 from authlens.flowdata import (
-    address_host,
-    flow_secrets,
+    META,
     flow_to_exchange,
-    flowless_exchange,
     new_state,
 )
-from authlens.flowscrub import scrub_flow
+from authlens.flowscrub import request_secrets, scrub_flow
 from authlens.history import KeyHistory, KeySeen
+from authlens.hookguard import failure_location, guarded
 from authlens.logsink import make_logger
 from authlens.providers import HostMatcher
+from authlens.redact import redact_text
 from authlens.rules import diagnose
 from authlens.settings import Settings, SettingsError, load_settings
 
-META = "authlens"
 _log = logging.getLogger(__name__)
 
 # (option, type, help) for every `--set authlens_*`; booleans are text so "unset" differs
@@ -59,19 +53,6 @@ OPTIONS: tuple[tuple[str, Any, str], ...] = (
 )
 
 
-def guarded[F: Callable[..., None]](hook: F) -> F:
-    """Never let our own failure break a flow: log it as `internal_error` and go on."""
-
-    @functools.wraps(hook)
-    def wrapper(self: AuthLens, *args: Any) -> None:
-        try:
-            hook(self, *args)
-        except Exception as e:
-            self.internal_error(hook.__name__, e)
-
-    return wrapper  # type: ignore[return-value]
-
-
 _HEADER_UNSAFE = re.compile(r"[^\x20-\x7e]")
 
 
@@ -80,16 +61,7 @@ def header_value(text: str) -> str:
     return _HEADER_UNSAFE.sub("?", text)
 
 
-def failure_location(error: BaseException) -> str:
-    """`module.py:123 in function` of the innermost frame: secret-free, unlike a message."""
-    frames = traceback.extract_tb(error.__traceback__)
-    if not frames:
-        return "unknown"
-    last = frames[-1]
-    return f"{Path(last.filename).name}:{last.lineno} in {last.name}"
-
-
-class AuthLens:
+class AuthLens(FailureHooks):
     """Redacts, diagnoses and logs exchanges with OpenAI-compatible APIs."""
 
     def __init__(self) -> None:
@@ -135,12 +107,6 @@ class AuthLens:
         for warning in startup_warnings(listen, proxyauth=bool(options.proxyauth), confdir=confdir):
             _log.warning("authlens: %s", warning)
 
-    def is_inspected(self, flow: http.HTTPFlow) -> bool:
-        return self.inspects(flow.client_conn, flow.request.pretty_host)
-
-    def inspects(self, client: connection.Client, host: str) -> bool:
-        return isinstance(client.proxy_mode, ReverseMode) or self.inspected(host)
-
     @guarded
     def request(self, flow: http.HTTPFlow) -> None:
         if not flow.live or flow.is_replay or not self.is_inspected(flow):
@@ -172,125 +138,45 @@ class AuthLens:
         if state is None or flow.response is None or state.get("logged"):
             return
         self.connections.take_failure(flow.client_conn.id)  # it recovered: nothing to report
+        secrets = None
         try:
             state["logged"] = True
+            secrets = request_secrets(flow.request)
             exchange = flow_to_exchange(flow, state)
             ev = gather_evidence(exchange, self.history)
             finding = diagnose(ev)
             event = build_event(ev, finding)
             # Everything is computed before the flow changes: if our code fails, it is untouched.
-            self.annotate(flow, ev, finding)
+            self.annotate(flow, ev, finding, ev.secrets + secrets)
             self.remember(ev)
-            self.emit(event)
+            self.emit(event, ev.secrets + secrets)
         finally:
             # Even when our diagnosis failed, the stored flow must not keep the key.
-            scrub_flow(flow)
+            scrub_flow(flow, secrets)
 
-    @guarded
-    def error(self, flow: http.HTTPFlow) -> None:
-        """mitmproxy answered itself (502) or the exchange broke: log it once, with a cause."""
-        state = flow.metadata.get(META)
-        if state is None and not flow.is_replay and self.is_inspected(flow):
-            # The request hook never ran: an invalid request, or one that broke while read.
-            state = flow.metadata[META] = new_state(flow, client_request_id_added=False)
-        if state is None or state.get("logged"):
-            return
-        try:
-            state["logged"] = True
-            pending = self.connections.take_failure(flow.client_conn.id)
-            where, message = (pending.where, pending.message) if pending else (cn.FLOW, "")
-            message = message or (flow.error.msg if flow.error else "")
-            started = flow.response is not None
-            failure = failure_of(
-                where, message, secrets=flow_secrets(flow), response_started=started
-            )
-            self.emit_failure(flow_to_exchange(flow, state, failure))
-        finally:
-            scrub_flow(flow)
-
-    @guarded
-    def http_connect(self, flow: http.HTTPFlow) -> None:
-        agent = flow.request.headers.get("user-agent")
-        self.connections.saw_connect(flow.client_conn.id, agent)
-
-    @guarded
-    def http_connect_error(self, flow: http.HTTPFlow) -> None:
-        """mitmproxy answered a CONNECT with its own 502: the upstream was not reachable."""
-        try:
-            response = flow.response
-            # Anything else (a 407 from proxyauth) is about the client's proxy settings.
-            ours = flow.error is not None or (response is not None and response.status_code == 502)
-            if not ours or not self.is_inspected(flow):
-                return
-            self.connections.take_failure(flow.client_conn.id)
-            message = flow.error.msg if flow.error else ""
-            if not message and response is not None:
-                message = response.get_text(strict=False) or ""
-            state = new_state(flow, client_request_id_added=False)
-            failure = failure_of(cn.CONNECT, message, secrets=flow_secrets(flow))
-            self.emit_failure(flow_to_exchange(flow, state, failure))
-        finally:
-            scrub_flow(flow)
-
-    @guarded
-    def server_connect_error(self, data: ServerConnectionHookData) -> None:
-        host = address_host(data.server)
-        self.connections.failed(data.client.id, cn.CONNECT, data.server.error or "", host)
-
-    @guarded
-    def tls_failed_server(self, data: TlsData) -> None:
-        assert isinstance(data.conn, connection.Server)
-        host = data.conn.sni or address_host(data.conn)
-        self.connections.failed(data.context.client.id, cn.SERVER_TLS, data.conn.error or "", host)
-
-    @guarded
-    def tls_failed_client(self, data: TlsData) -> None:
-        """The client refused our certificate: no HTTP happens on this connection."""
-        client = data.context.client
-        host = data.conn.sni or address_host(data.context.server)
-        if self.inspects(client, host):
-            failure = failure_of(cn.CLIENT_TLS, data.conn.error or "")
-            seen = self.connections.get(client.id)
-            self.emit_failure(flowless_exchange(client, host, failure, seen))
-
-    @guarded
-    def client_disconnected(self, client: connection.Client) -> None:
-        seen = self.connections.forget(client.id)
-        pending = seen.pending if seen else None
-        if seen is None or pending is None or not self.inspects(client, pending.host):
-            return
-        failure = failure_of(pending.where, pending.message)
-        self.emit_failure(flowless_exchange(client, pending.host, failure, seen))
-
-    def emit_failure(self, exchange: Exchange) -> None:
-        """One exchange line for a failure: level error, `null` for what never happened."""
-        ev = gather_evidence(exchange, self.history)
-        event = build_event(ev, diagnose(ev))
-        event["level"] = "error"
-        event["method"] = event["method"] or None
-        event["path"] = event["path"] or None
-        self.emit(event)
-
-    def annotate(self, flow: http.HTTPFlow, ev: Evidence, finding: Finding | None) -> None:
+    def annotate(
+        self, flow: http.HTTPFlow, ev: Evidence, finding: Finding | None, secrets: tuple[str, ...]
+    ) -> None:
         response = flow.response
         assert response is not None
-        body = None
-        if finding is not None and self.settings.annotate_body:
-            body = annotate_error_body(
-                ev.exchange.response_body,
-                cause=finding.cause,
-                hint=finding.hint,
-                exchange_id=ev.exchange.id,
-                key=ev.key,
-                secrets=ev.secrets,
-            )
         response.headers["X-Authlens-Id"] = ev.exchange.id
         if finding is None:
             return
+        hint = header_value(redact_text(finding.hint, secrets))  # it may quote the upstream
+        body = None
+        if self.settings.annotate_body:
+            body = annotate_error_body(
+                ev.exchange.response_body,
+                cause=finding.cause,
+                hint=hint,
+                exchange_id=ev.exchange.id,
+                key=ev.key,
+                secrets=secrets,
+            )
         response.headers["X-Authlens-Cause"] = header_value(finding.cause)
-        response.headers["X-Authlens-Hint"] = header_value(finding.hint)
+        response.headers["X-Authlens-Hint"] = hint
         flow.marked = ":mag:"
-        flow.comment = f"authlens: {finding.cause}: {finding.hint}"
+        flow.comment = f"authlens: {finding.cause}: {hint}"
         if body is not None:
             response.content = body  # re-encoded with the same Content-Encoding
 
@@ -307,9 +193,15 @@ class AuthLens:
             ),
         )
 
-    def emit(self, event: dict[str, Any]) -> None:
-        if self.logger is not None:
-            getattr(self.logger, event["level"])(**event)
+    def emit(self, event: dict[str, Any], secrets: tuple[str, ...] = ()) -> None:
+        """Log `event`; every credential the exchange sent is redacted from every field."""
+        if self.logger is None:
+            return
+        if secrets:  # e.g. the key pasted into OpenAI-Organization as well
+            event = {
+                k: redact_text(v, secrets) if isinstance(v, str) else v for k, v in event.items()
+            }
+        getattr(self.logger, event["level"])(**event)
 
     def internal_error(self, hook: str, error: Exception) -> None:
         """Report our own failure without secrets; the flow goes on untouched.

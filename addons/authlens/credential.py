@@ -14,14 +14,20 @@ from urllib.parse import parse_qsl
 KEY_QUERY_PARAMS = frozenset(
     {"key", "api_key", "api-key", "apikey", "access_token", "token", "subscription-key"}
 )
-KEY_HEADERS = ("api-key", "x-api-key")
+KEY_HEADERS = ("api-key", "x-api-key", "ocp-apim-subscription-key")
+_AZURE_KEY_HEADERS = frozenset({"api-key", "ocp-apim-subscription-key"})
+_SCHEME_WORDS = frozenset({"bearer", "basic", "token"})
+# Browsers cannot set headers on a websocket, so the Realtime API also takes the key as a
+# subprotocol: `Sec-WebSocket-Protocol: realtime, openai-insecure-api-key.<key>`.
+_WS_KEY_PROTOCOL = "openai-insecure-api-key."
 
 
 @dataclass(frozen=True, slots=True)
 class SentCredential:
     """A credential as sent.
 
-    `location` is "authorization", "api-key", "x-api-key" or "query:<name>"; `scheme` is the
+    `location` is "authorization", "api-key", "x-api-key", "ocp-apim-subscription-key",
+    "websocket-protocol" or "query:<name>"; `scheme` is the
     Authorization scheme as written ("Bearer", "Basic", "Bearer:", "" when the header holds a
     bare value); `token` is what follows the scheme, untouched (quotes, spaces and all).
     """
@@ -35,15 +41,20 @@ def split_authorization(value: str) -> tuple[str, str]:
     """Split an Authorization value into (scheme, token), keeping the token as written.
 
     A value without a space is a bare token unless it is only a known scheme word
-    ("Bearer" alone means an empty token).
+    ("Bearer" alone means an empty token) or one glued to the token by `:` or `=`
+    ("Bearer:sk-..." has the scheme "Bearer:").
     """
     stripped = value.lstrip(" ")
     word, sep, rest = stripped.partition(" ")
     if not sep:
-        if word.lower().rstrip(":") in {"bearer", "basic", "token"}:
+        if word.lower().rstrip(":=") in _SCHEME_WORDS:
             return word, ""
+        for glue in ":=":
+            head, glued, tail = word.partition(glue)
+            if glued and head.lower() in _SCHEME_WORDS:
+                return head + glue, tail
         return "", stripped
-    if word.isascii() and word.rstrip(":").isalpha() and len(word) <= 16:
+    if word.isascii() and word.rstrip(":=").isalpha() and len(word) <= 16:
         return word, rest.lstrip(" ")
     return "", stripped
 
@@ -70,6 +81,12 @@ def find_credentials(headers: Mapping[str, str], path: str) -> list[SentCredenti
         for name, value in query_params(path)
         if name.lower() in KEY_QUERY_PARAMS
     )
+    for listed in headers.get("sec-websocket-protocol", "").split(","):
+        protocol = listed.strip()
+        if protocol.startswith(_WS_KEY_PROTOCOL):
+            found.append(
+                SentCredential("websocket-protocol", None, protocol[len(_WS_KEY_PROTOCOL) :])
+            )
     return found
 
 
@@ -79,6 +96,6 @@ def primary_credential(credentials: list[SentCredential], provider: str) -> Sent
         return None
     if provider == "azure":
         for credential in credentials:
-            if credential.location == "api-key":
+            if credential.location in _AZURE_KEY_HEADERS:
                 return credential
     return credentials[0]

@@ -8,6 +8,7 @@ from authlens.credential import SentCredential, find_credentials, primary_creden
 from authlens.exchange import Exchange
 from authlens.history import KeyHistory, KeySeen
 from authlens.keys import fingerprint_key
+from authlens.transit import fingerprint_in_token
 from authlens.upstream import UpstreamReply, read_reply
 
 
@@ -28,15 +29,32 @@ class Evidence:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Every credential value sent, for redaction."""
-        return tuple(c.token for c in self.credentials if c.token)
+        """Every credential value sent, for redaction (fingerprints left by scrubbing are not)."""
+        return tuple(
+            c.token for c in self.credentials if c.token and not fingerprint_in_token(c.token)
+        )
+
+    @property
+    def organization(self) -> str | None:
+        """The OpenAI-Organization header as sent (may be anything, even a key)."""
+        return self.exchange.request_headers.get("openai-organization")
+
+    @property
+    def project(self) -> str | None:
+        """The OpenAI-Project header as sent."""
+        return self.exchange.request_headers.get("openai-project")
+
+
+def key_of(token: str) -> str:
+    """The fingerprint of `token`; a fingerprint left by flow scrubbing stays as it is."""
+    return fingerprint_in_token(token) or fingerprint_key(token)
 
 
 def gather_evidence(exchange: Exchange, history: KeyHistory | None = None) -> Evidence:
     """Parse what the rules need from `exchange`; never raises on odd input."""
     credentials = tuple(find_credentials(exchange.request_headers, exchange.path))
     credential = primary_credential(list(credentials), exchange.provider)
-    key = fingerprint_key(credential.token) if credential and credential.token else None
+    key = key_of(credential.token) if credential and credential.token else None
     reply = None
     if exchange.status is not None:
         reply = read_reply(exchange.provider, exchange.response_headers, exchange.response_body)

@@ -8,19 +8,71 @@ has not received it yet.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import orjson
 from mitmproxy import http
 
-from authlens.credential import find_credentials
+from authlens.credential import find_credentials, split_authorization
 from authlens.redact import SECRET_HEADERS, redact_header, redact_path, redact_text
 
 _REQUEST_SECRET_HEADERS = SECRET_HEADERS - {"set-cookie"}
+# JSON fields that hold a credential when one is pasted into a request body.
+_SECRET_FIELD = re.compile(
+    r"(?i)^(api[-_]?key|key|token|access[-_]?token|secret|client[-_]?secret|password"
+    r"|authorization|bearer|subscription[-_]?key)$"
+)
+_MAX_JSON_SCAN = 1 << 20
+_SHORTEST_SECRET = 8  # as in redact: shorter values are not redacted anywhere
 
 
-def scrub_flow(flow: http.HTTPFlow) -> None:
+def json_secrets(body: bytes | None) -> tuple[str, ...]:
+    """String values of secret-named fields anywhere in a JSON body (never raises)."""
+    if not body or len(body) > _MAX_JSON_SCAN or body.lstrip()[:1] not in (b"{", b"["):
+        return ()
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ()
+    found: list[str] = []
+    stack: list[Any] = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for name, value in node.items():
+                if isinstance(value, str) and _SECRET_FIELD.match(name) and len(value) >= 8:
+                    found.append(value)
+                else:
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return tuple(found)
+
+
+def request_secrets(request: http.Request) -> tuple[str, ...]:
+    """Every credential-like value a request carries, for redaction anywhere.
+
+    The credentials the rules read (Authorization, api-key, query), plus what only redaction
+    cares about: Proxy-Authorization, cookie values, secret-named JSON body fields.
+    """
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    found = [c.token for c in find_credentials(headers, request.path) if c.token]
+    for value in request.headers.get_all("proxy-authorization"):
+        found.append(split_authorization(value)[1])
+    for value in request.headers.get_all("cookie"):
+        found.extend(pair.partition("=")[2].strip() for pair in value.split(";"))
+    found.extend(json_secrets(request.raw_content))
+    # A value JSON-escaped in a body ("a\"b") is found in its escaped form as well.
+    found.extend(orjson.dumps(s).decode()[1:-1] for s in list(found))
+    return tuple(dict.fromkeys(s for s in found if len(s) >= _SHORTEST_SECRET))
+
+
+def scrub_flow(flow: http.HTTPFlow, secrets: tuple[str, ...] | None = None) -> None:
     """Redact credentials in `flow.request` (headers, query, body) in place."""
     request = flow.request
-    headers = {name.lower(): value for name, value in request.headers.items()}
-    secrets = tuple(c.token for c in find_credentials(headers, request.path) if c.token)
+    if secrets is None:
+        secrets = request_secrets(request)
     for name in _REQUEST_SECRET_HEADERS:
         values = request.headers.get_all(name)
         if values:

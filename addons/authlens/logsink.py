@@ -7,6 +7,7 @@ rendering, so a secret that slipped into an event never reaches a line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterable, MutableMapping
@@ -39,19 +40,51 @@ class LineFanout:
     """A binary file-like object that appends each write to several file descriptors.
 
     Each line is written with one `os.write` on an O_APPEND descriptor, so concurrent
-    writers (or processes) never interleave within a line.
+    writers (or processes) never interleave within a line. A destination that fails (disk
+    full, a closed pipe) is reported once on stderr and skipped for that line: the proxy
+    keeps forwarding, and writing resumes by itself once the destination works again.
     """
 
-    def __init__(self, fds: Iterable[int]) -> None:
-        self.fds = tuple(fds)
+    def __init__(self, destinations: Iterable[tuple[int, str]]) -> None:
+        self.destinations = tuple(destinations)
+        self.failed: set[int] = set()  # destinations already reported as failing
+
+    @property
+    def fds(self) -> tuple[int, ...]:
+        return tuple(fd for fd, _ in self.destinations)
 
     def write(self, data: bytes) -> int:
-        for fd in self.fds:
-            os.write(fd, data)
+        for fd, name in self.destinations:
+            try:
+                written = os.write(fd, data)
+                if written < len(data):  # a full disk after part of the line: finish or fail
+                    _write_all(fd, memoryview(data)[written:])
+            except OSError as e:
+                self.report_failure(fd, name, e)
         return len(data)
+
+    def report_failure(self, fd: int, name: str, error: OSError) -> None:
+        if fd in self.failed:
+            return
+        self.failed.add(fd)
+        reason = error.strerror or type(error).__name__
+        message = (
+            f"authlens: cannot write the JSON log to {name}: {reason}. Forwarding goes on; "
+            "lines are lost until the destination can be written again.\n"
+        )
+        with contextlib.suppress(OSError):
+            os.write(2, message.encode("utf-8", "replace"))
 
     def flush(self) -> None:
         """Nothing is buffered: every write is a syscall."""
+
+
+def _write_all(fd: int, rest: memoryview) -> None:
+    while rest:
+        written = os.write(fd, rest)
+        if written == 0:
+            raise OSError(28, "No space left on device")
+        rest = rest[written:]
 
 
 def open_log_file(path: Path) -> int:
@@ -62,13 +95,13 @@ def open_log_file(path: Path) -> int:
 
 def make_logger(*, stdout: bool, log_file: Path | None) -> Any:
     """A logger whose `.info/.warning/.error(**event)` writes one JSON line per call."""
-    fds: list[int] = []
+    destinations: list[tuple[int, str]] = []
     if stdout:
-        fds.append(sys.__stdout__.fileno() if sys.__stdout__ else 1)
+        destinations.append((sys.__stdout__.fileno() if sys.__stdout__ else 1, "stdout"))
     if log_file is not None:
-        fds.append(open_log_file(log_file))
+        destinations.append((open_log_file(log_file), str(log_file)))
     return structlog.wrap_logger(
-        structlog.BytesLogger(LineFanout(fds)),  # type: ignore[arg-type]
+        structlog.BytesLogger(LineFanout(destinations)),  # type: ignore[arg-type]
         processors=[scrub_secrets, render_json],
         cache_logger_on_first_use=True,
     )

@@ -18,8 +18,12 @@ REDACTED = "[REDACTED]"
 _SHORTEST_SECRET = 8
 
 # Key-shaped strings of every provider we know, and bearer/basic tokens; bounded repeats.
+# The key-prefix run is possessive and may not end in "...": a fingerprint such as
+# "sk-svcacct-...BBBB sha256:..." is already redacted and must not be redacted again.
 _KEYLIKE = re.compile(
-    r"(?:sk-|sess-|gsk_|xai-|AIza|hf_|pplx-|api_org_)[A-Za-z0-9_\-]{8,512}"
+    r"(?:sk-|sess-|ek_|gsk_|xai-|AIza|hf_|pplx-|api_org_)[A-Za-z0-9_\-]{8,512}+(?!\.\.\.)"
+    # Browser Realtime sockets carry the key as a subprotocol: "openai-insecure-api-key.<key>".
+    r"|(?<=openai-insecure-api-key\.)[^\s,]{8,512}+(?!\.\.\.)"
     r"|eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,4096})?"
     r"|(?<![A-Za-z0-9_-])[a-f0-9]{32}(?![A-Za-z0-9_-])"
 )
@@ -92,9 +96,8 @@ def redact_path(path: str, secrets: Iterable[str] = ()) -> str:
         pairs = []
         for pair in query.split("&"):
             name, eq, _ = pair.partition("=")
-            if eq and _unquote_name(name) in KEY_QUERY_PARAMS:
-                pair = f"{name}={quote(REDACTED)}"
-            pairs.append(pair)
+            secret = eq and _unquote_name(name) in KEY_QUERY_PARAMS
+            pairs.append(f"{name}={quote(REDACTED)}" if secret else pair)
         return redact_text(f"{base}?{'&'.join(pairs)}", secrets)
     except Exception:
         return REDACTED

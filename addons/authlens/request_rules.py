@@ -1,21 +1,23 @@
 """Request-side rules: what was sent. Each returns a Finding or None.
 
 Rules here read only the request; they run for every error response and are ordered most
-specific first in `rules.REQUEST_RULES`.
+specific first in `rules.REQUEST_RULES`. The credential and the org/project headers are judged
+by `classify`, the classifier `authlens explain` and `authlens check` use too; the order among
+the key codes (quoted before non-ASCII, ...) is `classify.KEY_CHECKS`.
 """
 
 from __future__ import annotations
 
+from authlens.classify import (
+    classify_admin_use,
+    classify_credential,
+    classify_organization,
+    classify_project,
+)
 from authlens.evidence import Evidence
 from authlens.exchange import Finding, Side
+from authlens.keys import is_fingerprint
 from authlens.providers import AZURE
-
-# Schemes people write instead of Bearer; only these words are ever echoed in a hint.
-_KNOWN_SCHEMES = frozenset({"basic", "token", "bearer:", "key", "apikey", "api-key", "jwt", "sk"})
-
-
-def _request(cause: str, hint: str, explains: frozenset[str] = frozenset()) -> Finding:
-    return Finding(cause, hint, Side.REQUEST, explains)
 
 
 def missing_credentials(ev: Evidence) -> Finding | None:
@@ -32,35 +34,31 @@ def missing_credentials(ev: Evidence) -> Finding | None:
             "No API key was sent: set OPENAI_API_KEY in the client's environment (or pass "
             "api_key=) so it sends 'Authorization: Bearer <key>'."
         )
-    return _request("missing_credentials", hint)
+    return Finding("missing_credentials", hint, Side.REQUEST)
 
 
-def wrong_auth_scheme(ev: Evidence) -> Finding | None:
-    """Authorization present but not `Bearer <token>` (raw key, Basic, Token, `Bearer:`)."""
-    cred = ev.credential
-    if cred is None or cred.location != "authorization" or cred.scheme == "Bearer":
+def credential_value(ev: Evidence) -> Finding | None:
+    """The credential the upstream reads: its value, its header, its scheme (classify.py)."""
+    if ev.credential is None:
         return None
-    if cred.scheme and cred.scheme.lower() == "bearer":
-        return None  # "bearer" in lower case is accepted by OpenAI; not the problem
-    if not cred.scheme:
-        shown = "no scheme (the bare key)"
-    elif cred.scheme.lower() in _KNOWN_SCHEMES:
-        shown = f"the scheme '{cred.scheme}'"
-    else:
-        shown = "an unknown scheme"
-    return _request(
-        "wrong_auth_scheme",
-        f"The Authorization header has {shown}; send exactly 'Authorization: Bearer <key>'.",
-    )
+    return classify_credential(ev.credential, provider=ev.exchange.provider, host=ev.exchange.host)
 
 
-def empty_key(ev: Evidence) -> Finding | None:
-    """`Bearer` followed by nothing (or only spaces)."""
+def admin_key_misuse(ev: Evidence) -> Finding | None:
+    """An admin key on a non-admin endpoint, or a non-admin key on /v1/organization/..."""
     cred = ev.credential
-    if cred is None or cred.token.strip():
+    if cred is None or ev.exchange.provider == AZURE or is_fingerprint(cred.token):
         return None
-    return _request(
-        "empty_key",
-        f"The {cred.location} credential is empty: the variable holding the key "
-        "(OPENAI_API_KEY) is set but blank where the client runs.",
-    )
+    return classify_admin_use(cred.token, path=ev.exchange.path)
+
+
+def organization_invalid(ev: Evidence) -> Finding | None:
+    """`OpenAI-Organization` that is not an `org-...` id (a name, empty, a pasted key)."""
+    value = ev.exchange.request_headers.get("openai-organization")
+    return None if value is None else classify_organization(value)
+
+
+def project_not_an_id(ev: Evidence) -> Finding | None:
+    """`OpenAI-Project` that is not a `proj_...` id: reported as `project_mismatch`."""
+    value = ev.exchange.request_headers.get("openai-project")
+    return None if value is None else classify_project(value)

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from authlens import access_rules as ac
+from authlens import account_rules as acc
+from authlens import azure_rules as az
+from authlens import connection_rules as cn
 from authlens import request_rules as rq
 from authlens import response_rules as rs
 from authlens.evidence import Evidence
@@ -15,23 +19,58 @@ from authlens.exchange import Finding, Side
 
 Rule = Callable[[Evidence], Finding | None]
 
+# Most specific first. `credential_value` covers every key code (empty, quoted, placeholder,
+# wrong header or scheme, other provider, ...) in the order of `classify.KEY_CHECKS`.
 REQUEST_RULES: tuple[Rule, ...] = (
     rq.missing_credentials,
-    rq.wrong_auth_scheme,
-    rq.empty_key,
+    rq.credential_value,
+    rq.admin_key_misuse,
+    rq.organization_invalid,
+    rq.project_not_an_id,
 )
 
+# Who answered decides what the rest means, so it comes first; the generic answers last.
 RESPONSE_RULES: tuple[Rule, ...] = (
-    rs.organization_mismatch,
-    rs.project_mismatch,
+    rs.rejected_by_intermediary,
+    rs.key_changed_in_transit,
+    az.azure_token_invalid,
+    az.azure_permission_denied,
+    az.azure_invalid_key,
+    az.azure_network_blocked,
+    az.azure_deployment_not_found,
+    az.azure_resource_not_found,
+    acc.organization_mismatch,
+    acc.project_mismatch,
+    acc.organization_invalid,
+    acc.no_organization,
+    acc.account_deactivated,
+    acc.ip_not_allowed,
+    acc.session_key_required,
+    acc.insufficient_permissions,
+    ac.region_unsupported,
+    ac.insufficient_quota,
+    ac.rate_limited,
+    ac.model_access_denied,
+    ac.wrong_base_url,
+    rs.key_revoked,
     rs.invalid_api_key,
     rs.unknown_401,
 )
 
-CONNECTION_RULES: tuple[Rule, ...] = ()
+CONNECTION_RULES: tuple[Rule, ...] = (
+    cn.client_tls_failed,
+    cn.upstream_tls_failed,
+    cn.upstream_unreachable,
+    cn.upstream_disconnected,
+    cn.client_disconnected,
+)
 
 # Upstream answers that only say "no" without naming why: a request-side finding outranks them.
-GENERIC_CAUSES = frozenset({"invalid_api_key", "unknown_401"})
+# Azure's "invalid subscription key" and "access token is missing, invalid, ..." are Azure's
+# generic answers: an OpenAI key in api-key, or an Azure key sent as Bearer, explains them.
+GENERIC_CAUSES = frozenset(
+    {"invalid_api_key", "unknown_401", "azure_invalid_key", "azure_token_invalid"}
+)
 
 
 def first_finding(rules: Sequence[Rule], ev: Evidence) -> Finding | None:

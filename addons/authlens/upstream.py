@@ -2,7 +2,9 @@
 
 Envelopes differ by who answered (facts section 1): OpenAI's `{"error": {message, type, param,
 code}}`, Azure's `{"error": {code, message}}` or `{statusCode, message}`, Anthropic's
-`{"type": "error", ...}`, and HTML from an nginx or a corporate proxy in between.
+`{"type": "error", "error": {type, message}}`, Groq (no `param`), OpenRouter (numeric
+`code`), LiteLLM (`code: "401"`), one-api relays (`(request id: ...)` at the end of the
+message), Mistral's `{"message", "request_id"}`, and HTML from an nginx or a corporate proxy.
 """
 
 from __future__ import annotations
@@ -18,17 +20,36 @@ REQUEST_ID_HEADERS = ("x-request-id", "apim-request-id", "request-id")
 _MAX_PARSED_BODY = 1 << 20
 # "Incorrect API key provided: sk-proj-****abcd. You can find ..." (facts section 2).
 _ECHO = re.compile(r"Incorrect API key provided: (.{1,512}?)\.(?: You can|$)", re.DOTALL)
+_OPENAI_REQUEST_ID = re.compile(r"req_[A-Za-z0-9]{1,64}")  # OpenAI: req_ + 32 hex
+_GROQ_REQUEST_ID = re.compile(r"req_01[0-9a-z]{24}")
+_RELAY_SUFFIX = re.compile(r"\(request id: [A-Za-z0-9-]{6,64}\)\s*$")
+_OPENAI_HEADERS = ("openai-version", "openai-processing-ms", "openai-organization")
+_AZURE_HEADERS = ("apim-request-id", "x-ms-region", "azureml-model-session")
+_SHOWN_SERVER = re.compile(r"[A-Za-z0-9 ._/()+-]{1,60}")
 
 
 @dataclass(frozen=True, slots=True)
 class UpstreamReply:
     """What the upstream said, reduced to the parts the rules read."""
 
-    answered_by: str  # "openai", "azure", "anthropic", "litellm", "intermediary", "unknown", ...
+    # "openai", "azure", "anthropic", "litellm", "one-api", "groq", "openrouter", "mistral",
+    # "intermediary" (HTML or a foreign body where OpenAI/Azure was expected), "unknown".
+    answered_by: str
     request_id: str | None
     code: str | None  # error.code (or type when there is no code), as text
     message: str  # error message, "" when none
-    envelope: str  # "openai", "azure", "azure_entra", "anthropic", "html", "other", "none"
+    envelope: str  # "openai", "azure", "azure_entra", "anthropic", "openrouter", "mistral",
+    # "html", "other", "none"
+    error_type: str | None = None  # error.type when the envelope has one
+    server: str | None = None  # the Server (or Via) header, shortened, for "who answered"
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    envelope: str
+    code: str | None
+    error_type: str | None
+    message: str
 
 
 def upstream_request_id(headers: Mapping[str, str]) -> str | None:
@@ -61,66 +82,122 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _envelope(data: Any, content_type: str, body: bytes | None) -> tuple[str, str | None, str]:
-    """(envelope name, code, message) of a parsed body."""
+def _error_object(error: dict[str, Any]) -> _Body:
+    """The `{"error": {...}}` envelopes, told apart by their keys."""
+    message = _text(error.get("message")) or ""
+    error_type = _text(error.get("type"))
+    code = error.get("code")
+    if isinstance(code, int) and not isinstance(code, bool) and "type" not in error:
+        return _Body("openrouter", str(code), None, message)
+    if "code" not in error and "param" not in error and error_type is not None:
+        # Anthropic: only type and message (the 2023 shape lacks the outer "type").
+        return _Body("anthropic", error_type, error_type, message)
+    if "type" in error or "param" in error:
+        return _Body("openai", _text(code) or error_type, error_type, message)
+    return _Body("azure", _text(code), None, message)
+
+
+def _parse(data: Any, content_type: str, body: bytes | None) -> _Body:
     if isinstance(data, dict):
         error = data.get("error")
         if isinstance(error, dict):
-            message = _text(error.get("message")) or ""
-            if data.get("type") == "error" or error.get("type") == "authentication_error":
-                return "anthropic", _text(error.get("type")), message
-            if "type" in error or "param" in error:
-                return "openai", _text(error.get("code")) or _text(error.get("type")), message
-            return "azure", _text(error.get("code")), message
+            return _error_object(error)
+        if isinstance(error, str):
+            return _Body("other", None, None, error)
         if "statusCode" in data and "message" in data:
-            return "azure_entra", _text(data.get("statusCode")), _text(data.get("message")) or ""
+            message = _text(data.get("message")) or ""
+            return _Body("azure_entra", _text(data.get("statusCode")), None, message)
         if isinstance(data.get("detail"), dict):
             detail = data["detail"]
-            return "other", _text(detail.get("code")), _text(detail.get("message")) or ""
-        return "other", None, _text(data.get("message")) or ""
-    if "html" in content_type or (body or b"").lstrip()[:1] == b"<":
-        return "html", None, ""
-    return ("other" if body else "none"), None, ""
+            message = _text(detail.get("message")) or ""
+            return _Body("other", _text(detail.get("code")), _text(detail.get("type")), message)
+        message = _text(data.get("message")) or _text(data.get("detail")) or ""
+        if "message" in data and ("request_id" in data or data.get("object") == "error"):
+            return _Body("mistral", _text(data.get("code")), _text(data.get("type")), message)
+        return _Body("other", None, None, message)
+    stripped = (body or b"").lstrip()
+    if "html" in content_type or stripped[:1] == b"<":
+        return _Body("html", None, None, "")
+    if body:
+        return _Body("other", None, None, stripped[:300].decode("utf-8", "replace"))
+    return _Body("none", None, None, "")
 
 
 def read_reply(provider: str, headers: Mapping[str, str], body: bytes | None) -> UpstreamReply:
     """Classify an upstream response by its headers and (error) body."""
     content_type = headers.get("content-type", "")
-    data = load_json(body) if "json" in content_type or (body or b"")[:1] in (b"{", b"[") else None
-    envelope, code, message = _envelope(data, content_type, body)
-    request_id = upstream_request_id(headers)
+    looks_json = "json" in content_type or (body or b"").lstrip()[:1] in (b"{", b"[")
+    parsed = _parse(load_json(body) if looks_json else None, content_type, body)
     return UpstreamReply(
-        answered_by=_answered_by(provider, headers, envelope, message, code),
-        request_id=request_id,
-        code=code,
-        message=message,
-        envelope=envelope,
+        answered_by=answered_by(
+            provider,
+            headers,
+            parsed.envelope,
+            parsed.message,
+            parsed.code,
+            error_type=parsed.error_type,
+        ),
+        request_id=upstream_request_id(headers),
+        code=parsed.code,
+        message=parsed.message,
+        envelope=parsed.envelope,
+        error_type=parsed.error_type,
+        server=_server(headers),
     )
 
 
-def _answered_by(
-    provider: str, headers: Mapping[str, str], envelope: str, message: str, code: str | None
-) -> str:
+def _server(headers: Mapping[str, str]) -> str | None:
+    """`Server` (or `Via`) as safe, short text; None when absent or odd."""
+    value = headers.get("server") or headers.get("via")
+    if not value:
+        return None
+    match = _SHOWN_SERVER.match(value.strip())
+    return match.group(0).strip() if match else None
+
+
+def _brand(
+    headers: Mapping[str, str], envelope: str, message: str, codes: tuple[str | None, ...]
+) -> str | None:
+    """The service a body or header set names unambiguously, or None."""
     if "anthropic-organization-id" in headers or envelope == "anthropic":
         return "anthropic"
     if (
-        "x-litellm-version" in headers
-        or code == "token_not_found_in_db"
+        any(name.startswith("x-litellm-") for name in headers)
+        or "token_not_found_in_db" in codes
         or "litellm" in message.lower()
     ):
         return "litellm"
-    if re.search(r"\(request id: \d+\)\s*$", message):
+    if _RELAY_SUFFIX.search(message):
         return "one-api"
-    if "x-groq-region" in headers:
+    request_id = headers.get("x-request-id", "")
+    if "x-groq-region" in headers or _GROQ_REQUEST_ID.fullmatch(request_id):
         return "groq"
-    if "apim-request-id" in headers or envelope in ("azure", "azure_entra"):
+    if envelope in ("openrouter", "mistral"):
+        return envelope
+    if any(name in headers for name in _AZURE_HEADERS) or envelope in ("azure", "azure_entra"):
         return "azure"
+    openai_headers = any(name in headers for name in _OPENAI_HEADERS)
+    if envelope != "html" and (_OPENAI_REQUEST_ID.fullmatch(request_id) or openai_headers):
+        return "openai"
+    return None
+
+
+def answered_by(
+    provider: str,
+    headers: Mapping[str, str],
+    envelope: str,
+    message: str,
+    code: str | None,
+    *,
+    error_type: str | None = None,
+) -> str:
+    """Who produced the response (contract section 5, `answered_by`)."""
+    brand = _brand(headers, envelope, message, (code, error_type))
+    if brand is not None:
+        return brand
     if envelope == "html":
         return "intermediary"
-    rid = headers.get("x-request-id", "")
-    if rid.startswith("req_") and (envelope in ("openai", "none") or "openai-version" in headers):
-        return "openai" if provider in ("openai", "compatible") else "unknown"
-    if provider == "openai" and envelope == "openai":
-        # An OpenAI envelope without OpenAI's request id: a gateway or relay imitating it.
+    if provider in ("openai", "azure"):
+        # Neither OpenAI's nor Azure's request id or body: a gateway or relay in between.
         return "intermediary"
     return "unknown"

@@ -1,0 +1,205 @@
+"""Recognisers for the ways a credential value goes wrong, one per request-side family.
+
+Each is a pure predicate over the value as sent (or as set in a variable). They are written
+as families, not lists of examples: `${...}`, `%VAR%`, `{{ ... }}`, `process.env.X` and their
+relatives are all one `unexpanded_variable`. Every regex is compiled here, once, with bounded
+repeats, and runs on values already capped in length by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Quote characters people wrap keys in: ASCII, typographic ("smart"), guillemets, primes,
+# fullwidth. A quote on one side only counts too (a copy that caught one of them).
+QUOTES = (
+    "\"'`\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b"
+    "\u00ab\u00bb\u2039\u203a\u2032\u2033\uff02\uff07"
+)
+_ESCAPED_QUOTES = ('\\"', "\\'", "&quot;", "&#34;", "&#39;", "&apos;")
+
+# A label pasted before the key: `OPENAI_API_KEY=`, `export X=`, `apiKey: `, `"api_key": `,
+# `Authorization: Bearer`, `-H "X-Api-Key: ...`, a JSON object opened around it.
+_LABEL = re.compile(
+    r"""^\s{0,8}\{?\s{0,8}(?:export\s{1,8}|setx?\s{1,8}|\$env:|-H\s{0,8}["']?)?"""
+    r"""["'`]?(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})["'`]?\s{0,8}(?::=|=>|[:=])(?!=)\s{0,8}\S"""
+)
+_LABEL_WORD = re.compile(r"(?i)key|token|secret|auth|bearer|api|openai|azure|pass|cred")
+_KEYLIKE_START = re.compile(r"""\s{0,8}["'`]?(?:sk-|sess-|gsk_|xai-|AIza|hf_|pplx-|eyJ)""")
+
+_UNEXPANDED = re.compile(
+    r"\$\{[^}]{0,200}\}?"  # ${VAR}, ${VAR:-default}, ${{ secrets.X }}, ${sk-...} from docs
+    r"|\$\(\s{0,4}[^)]{0,200}\)?"  # $(cat key.txt), $(op read ...)
+    r"|\${1,2}[A-Za-z_][A-Za-z0-9_]{0,63}(?::[A-Za-z_][A-Za-z0-9_]{0,63})?"  # $X, $$X, $env:X
+    r"|%[A-Za-z_][A-Za-z0-9_]{0,63}%"  # cmd.exe %VAR%
+    r"|![A-Za-z_][A-Za-z0-9_]{0,63}!"  # cmd.exe delayed expansion !VAR!
+    r"|\{\{[^}]{0,200}\}\}|\{%[^%]{0,200}%\}"  # GitHub Actions, Jinja, Helm, Handlebars
+    r"|<%=?[^%]{0,200}%>|#\{[^}]{0,200}\}"  # ERB / EJS, Ruby interpolation
+    r"|\b(?:process\.env|import\.meta\.env|Deno\.env|Bun\.env)\b"  # JavaScript runtimes
+    r"|\bos\.(?:environ|getenv)\b|\bgetenv\s{0,4}\("  # Python, C, PHP
+    r"|\bENV\s{0,4}\[|\benv\s{0,4}\("  # Ruby ENV["X"], Laravel env("X")
+    r"|\bSystem\.getenv\b|\bEnvironment\.GetEnvironmentVariable\b|\bstd::env::var\b"
+    r"|\bsecrets\.[A-Za-z_]|\bvars\.[A-Za-z_]"  # CI contexts outside their braces
+    r"|^\{[^{}]{1,200}\}$"  # Python format field or docs' braces: {OPENAI_API_KEY}, {sk-...}
+)
+# The variable's name sent instead of its value: `api_key="OPENAI_API_KEY"`.
+_NAME_AS_VALUE = re.compile(r"[A-Z][A-Z0-9_]{0,63}(?:KEY|TOKEN|SECRET)[A-Z0-9_]{0,63}")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,63}")
+_NAME_SHAPES = re.compile(
+    r"[A-Z][A-Z0-9]{0,20}(?:_[A-Z0-9]{1,20}){0,6}"  # OPENAI_API_KEY
+    r"|[a-z]{1,20}(?:_[a-z0-9]{1,20}){0,6}"  # openai_api_key
+    r"|[a-z]{1,20}(?:[A-Z][a-z]{0,20}){1,6}"  # openaiApiKey
+)
+_KEYLIKE_INSIDE = re.compile(r"sk-|sess-|eyJ|gsk_|xai-|AIza|hf_|pplx-")
+_RUN = re.compile(r"[A-Za-z0-9]{12,200}")
+_NAME_LOOKAHEAD = 80
+
+_PLACEHOLDER_TEXT = """
+undefined none null nil nan n/a na n.a. - -- ? changeme change_me change-me changeit test
+testing test123 test-key testkey dummy dummy-key dummykey fake fake-key fakekey empty false
+true placeholder todo tbd secret key apikey api_key api-key token password default example
+sample demo foo bar foobar abc abc123 123 1234 12345 123456 0 1 xxx ... \u2026 sk sk- sk-proj-
+sk-or-v1- missing unset notset not-set not_set no-key nokey
+"""
+# `[object Object]`: a JavaScript object stringified into the header.
+_PLACEHOLDER_WORDS = frozenset(_PLACEHOLDER_TEXT.split()) | {"[object object]"}
+# your-api-key, YOUR_OPENAI_API_KEY, insert-key-here, YOUR_ORG_ID: up to 3 words between.
+_PLACEHOLDER_PHRASE = re.compile(
+    r"(?i)(?:your|my|insert|enter|replace|paste|actual)[\s_.-]{0,3}"
+    r"(?:[a-z]{1,12}[\s_.-]{0,3}){0,3}?(?:key|token|secret|id(?![a-z]))"
+)
+_PHRASE_STARTS = ("your", "my", "insert", "enter", "replace", "paste", "actual")
+_FILLERS = ("xxxx", "00000000", "0123456", "1234567", "2345678", "3456789", "abcdefg")
+# <your key>, [API_KEY], and `sk-...` with nothing after the dots.
+_PLACEHOLDER_WHOLE = re.compile(
+    r"<[^<>%]{1,80}>|\[[^\[\]]{1,80}\]|(?:sk-(?:proj-)?)?(?:\.{2,}|\u2026)"
+)
+_PREFIXES_TO_PEEL = ("sk-proj-", "sk-")
+
+_MASKS = ("**", "...", "\u2026")
+_MASK_BULLETS = re.compile(r"[\u2022\u25cf\u00b7\u2219\u22ef]{2}")
+
+# Cheap gates: a value holding none of these characters cannot match the regex after them.
+_REFERENCE_CHARS = frozenset("$%!{<#.([")
+_WHITESPACE_CHARS = frozenset(" \t\r\n\v\f\\%")
+_WHITESPACE = re.compile(r"[ \t\r\n\v\f]|\\[nrt]|%0[9AaDd]|%20")
+_URL = re.compile(
+    r"(?i)\b(?:https?|wss?)://|^\W{0,2}(?:www\.|(?:localhost|127\.0\.0\.1)[:/])"
+    r"|^\W{0,2}[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6}/"
+)
+
+
+def is_quoted(value: str) -> bool:
+    """Wrapped in quotes, on one side or both (smart and backtick quotes included)."""
+    text = value.strip()
+    if not text:
+        return False
+    return (
+        text[0] in QUOTES
+        or text[-1] in QUOTES
+        or text.startswith(_ESCAPED_QUOTES)
+        or text.endswith(_ESCAPED_QUOTES)
+    )
+
+
+def has_label(value: str) -> bool:
+    """A `name=` / `name:` label before the key, where the name is a key-ish label."""
+    match = _LABEL.match(value)
+    if match is None:
+        return False
+    name = match.group("name")
+    return bool(_LABEL_WORD.search(name)) or bool(_KEYLIKE_START.match(value, match.end() - 1))
+
+
+def unexpanded_reference(value: str) -> str | None:
+    """The literal variable reference in `value` with what follows it, or None.
+
+    A bare name sent as the value (`OPENAI_API_KEY`) counts: the code passed the variable's
+    name instead of reading it.
+    """
+    if not _REFERENCE_CHARS.isdisjoint(value) and (match := _UNEXPANDED.search(value)):
+        # `process.env` / `os.environ[...]` name the variable just after the match.
+        return value[match.start() : match.end() + _NAME_LOOKAHEAD]
+    name = value.strip()
+    if _NAME_AS_VALUE.fullmatch(name) and not is_placeholder(name):
+        return name
+    return None
+
+
+def variable_in(reference: str) -> str | None:
+    """The variable name inside a reference, when it is safe to show, else None.
+
+    Only names that read like names (SCREAMING_SNAKE, snake or camelCase, no digits runs)
+    and only from references holding nothing key-like: `${sk-proj-...}` shows nothing.
+    """
+    if _KEYLIKE_INSIDE.search(reference) or any(
+        _looks_random(run) for run in _RUN.findall(reference)
+    ):
+        return None
+    for match in _VARIABLE_NAME.finditer(reference):
+        name = str(match.group(0))
+        if _LABEL_WORD.search(name) and _NAME_SHAPES.fullmatch(name):
+            return name
+    return None
+
+
+def _looks_random(run: str) -> bool:
+    return len(run) >= 12 and any(c.isdigit() for c in run) and any(c.isalpha() for c in run)
+
+
+def is_placeholder(value: str) -> bool:
+    """A documentation placeholder or a null-like value: `<your key>`, `undefined`, `sk-xxxx`."""
+    text = value.strip().strip(QUOTES).strip()
+    lowered = text.lower()
+    if lowered in _PLACEHOLDER_WORDS:
+        return True
+    for prefix in _PREFIXES_TO_PEEL:
+        if lowered.startswith(prefix) and lowered[len(prefix) :] in _PLACEHOLDER_WORDS:
+            return True
+    if any(filler in lowered for filler in _FILLERS) or lowered.endswith(("_here", "-here")):
+        return True
+    if _PLACEHOLDER_WHOLE.fullmatch(text):
+        return True
+    return _has_phrase(lowered)
+
+
+def _has_phrase(lowered: str) -> bool:
+    """`your ... key` anywhere; the regex is tried only where a start word occurs."""
+    for word in _PHRASE_STARTS:
+        start = lowered.find(word)
+        while start != -1:
+            if _PLACEHOLDER_PHRASE.match(lowered, start):
+                return True
+            start = lowered.find(word, start + 1)
+    return False
+
+
+def is_masked(value: str) -> bool:
+    """A masked copy: stars, bullets or an ellipsis standing for the hidden middle."""
+    if any(mask in value for mask in _MASKS):
+        return True
+    return not value.isascii() and _MASK_BULLETS.search(value) is not None
+
+
+def has_whitespace(value: str) -> bool:
+    """Spaces, tabs, CR/LF, or their escaped spellings (`\\n`, `%0A`) in the value."""
+    return not _WHITESPACE_CHARS.isdisjoint(value) and _WHITESPACE.search(value) is not None
+
+
+def looks_like_prose(value: str) -> bool:
+    """Several words and none of them key-shaped: a sentence pasted into the key field."""
+    words = value.split()
+    return len(words) >= 3 and max(len(w) for w in words) < 20
+
+
+def is_url(value: str) -> bool:
+    """A URL (or a bare host/path) sent where the key belongs."""
+    start = value[:16].lower()
+    if "/" not in value and "www." not in start and "localhost" not in start:
+        return False
+    return _URL.search(value) is not None
+
+
+def has_non_ascii(value: str) -> bool:
+    """Characters outside printable ASCII: accents, homoglyphs, zero-width, BOM, controls."""
+    return not (value.isascii() and value.isprintable())

@@ -1,0 +1,153 @@
+"""Checks on the proxy and CA variables: will the client really go through authlens, and trust it?
+
+Lower-case `https_proxy`/`no_proxy` win over upper-case in curl and Python, so they are read
+first. Only a proxy that looks like authlens (loopback, a docker host name, a service named
+authlens or mitmproxy) is taken to intercept TLS: a corporate proxy that only tunnels needs
+no CA, and offline there is no way to tell them apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from authlens.exchange import Finding, Side
+
+_INTERCEPTING_NAMES = frozenset({"localhost", "host.docker.internal", "authlens", "mitmproxy"})
+_PROXY_AGENTS = frozenset({"global-agent", "https-proxy-agent", "proxy-agent", "hpagent", "undici"})
+_PYTHON_MARKERS = ("pyproject.toml", "requirements.txt", "setup.py", "Pipfile", "uv.lock")
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyContext:
+    """What the proxy checks read besides the variables."""
+
+    project_dir: Path
+    ca_pem: bytes | None  # the mitmproxy CA, when it can be found
+    ca_path: Path
+
+
+def first_set(env: Mapping[str, str], *names: str) -> tuple[str, str] | None:
+    """(name, value) of the first of `names` set to a non-empty value."""
+    for name in names:
+        if env.get(name, "").strip():
+            return name, env[name].strip()
+    return None
+
+
+def proxy_variable(env: Mapping[str, str]) -> tuple[str, str] | None:
+    return first_set(env, "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+
+
+def looks_intercepting(proxy: str) -> bool:
+    host = (urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname or "").lower()
+    return host in _INTERCEPTING_NAMES or host.startswith("127.") or host == "::1"
+
+
+def bypasses(no_proxy: str, host: str) -> bool:
+    """True when a NO_PROXY list covers `host` (curl's and Python's suffix rules)."""
+    host = host.lower()
+    if no_proxy.strip() == "*":
+        return True
+    for item in no_proxy.split(","):
+        entry = item.strip().lower().removeprefix("*").removeprefix(".").partition(":")[0]
+        if entry and (host == entry or host.endswith("." + entry)):
+            return True
+    return False
+
+
+def node_project(project_dir: Path) -> dict[str, object] | None:
+    """The parsed package.json of a Node project, or None when there is none."""
+    try:
+        data = json.loads((project_dir / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {} if (project_dir / "package.json").exists() else None
+    return data if isinstance(data, dict) else {}
+
+
+def python_project(project_dir: Path) -> bool:
+    return any((project_dir / marker).exists() for marker in _PYTHON_MARKERS)
+
+
+def trusts(path_value: str | None, ca_pem: bytes | None) -> bool:
+    """True when a CA variable names a file (or directory) that holds the mitmproxy CA."""
+    if not path_value:
+        return False
+    path = Path(path_value)
+    files = sorted(path.iterdir())[:2000] if path.is_dir() else [path]
+    for file in files:
+        try:
+            content = file.read_bytes() if file.is_file() else b""
+        except OSError:
+            continue
+        if ca_pem is None and content.strip():
+            return True  # the CA is not known here: a readable bundle is the best we can check
+        if ca_pem is not None and ca_pem.strip() in content:
+            return True
+    return False
+
+
+def ca_findings(
+    env: Mapping[str, str], proxy: tuple[str, str], ctx: ProxyContext
+) -> list[tuple[str, Finding]]:
+    """`ca_not_trusted` for each runtime of the project that would refuse the authlens CA."""
+    found = []
+    name, value = proxy
+    is_node = node_project(ctx.project_dir) is not None
+    if (python_project(ctx.project_dir) or not is_node) and not (
+        trusts(env.get("SSL_CERT_FILE"), ctx.ca_pem)
+        or (not env.get("SSL_CERT_FILE") and trusts(env.get("SSL_CERT_DIR"), ctx.ca_pem))
+    ):
+        found.append(("SSL_CERT_FILE", Finding("ca_not_trusted", (
+            f"{name}={value} points at an intercepting proxy, but SSL_CERT_FILE does not hold "
+            f"its CA ({ctx.ca_path}), so the openai SDK (httpx) fails with "
+            "CERTIFICATE_VERIFY_FAILED: run eval \"$(authlens env)\" (it also sets "
+            "REQUESTS_CA_BUNDLE for requests)."
+        ), Side.REQUEST)))  # fmt: skip
+    if is_node and not trusts(env.get("NODE_EXTRA_CA_CERTS"), ctx.ca_pem):
+        found.append(("NODE_EXTRA_CA_CERTS", Finding("ca_not_trusted", (
+            f"{name}={value} points at an intercepting proxy, but NODE_EXTRA_CA_CERTS does not "
+            f"name its CA: set NODE_EXTRA_CA_CERTS={ctx.ca_path} (Node reads it at startup)."
+        ), Side.REQUEST)))  # fmt: skip
+    return found
+
+
+def node_ignores_proxy(env: Mapping[str, str], package: Mapping[str, object]) -> bool:
+    """Node's built-in fetch ignores HTTPS_PROXY unless told (NODE_USE_ENV_PROXY or an agent)."""
+    if env.get("NODE_USE_ENV_PROXY") == "1" or "--use-env-proxy" in env.get("NODE_OPTIONS", ""):
+        return False
+    dependencies: set[str] = set()
+    for section in ("dependencies", "devDependencies"):
+        value = package.get(section)
+        if isinstance(value, dict):
+            dependencies |= set(value)
+    return not (dependencies & _PROXY_AGENTS)
+
+
+def proxy_findings(
+    env: Mapping[str, str], api_host: str, ctx: ProxyContext
+) -> list[tuple[str, Finding]]:
+    """(variable, finding) pairs about the proxy setup for requests to `api_host`."""
+    proxy = proxy_variable(env)
+    if proxy is None:
+        return []
+    found: list[tuple[str, Finding]] = []
+    no_proxy = first_set(env, "no_proxy", "NO_PROXY")
+    if no_proxy and bypasses(no_proxy[1], api_host):
+        found.append((no_proxy[0], Finding("proxy_bypassed", (
+            f"{no_proxy[0]} covers {api_host}, so requests skip {proxy[0]} and authlens never "
+            f"sees them: remove the entry that matches {api_host} from {no_proxy[0]}."
+        ), Side.REQUEST)))  # fmt: skip
+        return found
+    package = node_project(ctx.project_dir)
+    if package is not None and node_ignores_proxy(env, package):
+        found.append((proxy[0], Finding("proxy_ignored_by_runtime", (
+            f"Node's built-in fetch (openai-node) ignores {proxy[0]}: set NODE_USE_ENV_PROXY=1 "
+            "(Node 22.21+ or 24+), or give the client an undici EnvHttpProxyAgent."
+        ), Side.REQUEST)))  # fmt: skip
+    if looks_intercepting(proxy[1]):
+        found += ca_findings(env, proxy, ctx)
+    return found

@@ -1,0 +1,145 @@
+"""What a client needs to go through the proxy and trust its CA: what `authlens env` prints.
+
+SSL_CERT_FILE (httpx, the openai SDK, OpenSSL), REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE each
+*replace* the trust store, so pointing them at the bare mitmproxy CA breaks every other HTTPS
+call. They get a combined bundle instead: the system roots plus the mitmproxy CA. Node's
+NODE_EXTRA_CA_CERTS adds to its built-in roots, so it gets the bare CA.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import certifi  # a mitmproxy dependency
+
+CA_FILE = "mitmproxy-ca-cert.pem"
+BUNDLE_FILE = "authlens-ca-bundle.pem"
+SHELLS = ("bash", "zsh", "fish", "powershell", "dotenv")
+_SYSTEM_BUNDLES = (
+    "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Alpine with ca-certificates
+    "/etc/pki/tls/certs/ca-bundle.crt",  # Fedora, RHEL
+    "/etc/ssl/cert.pem",  # macOS, Alpine
+    "/etc/ssl/ca-bundle.pem",  # openSUSE
+)
+
+
+def default_confdir() -> Path:
+    return Path.home() / ".mitmproxy"
+
+
+def system_trust(environ: Mapping[str, str], exclude: Path) -> Path | None:
+    """The trust store clients use today: SSL_CERT_FILE, OpenSSL's, a distro's, certifi's."""
+    candidates = [environ.get("SSL_CERT_FILE", ""), ssl.get_default_verify_paths().cafile or ""]
+    candidates += [*_SYSTEM_BUNDLES, certifi.where()]
+    for candidate in candidates:
+        path = Path(candidate) if candidate else None
+        if path and path.is_file() and path.resolve() != exclude.resolve():
+            return path
+    return None
+
+
+def combined_bundle(base: bytes, ca: bytes) -> bytes:
+    """`base` followed by `ca`, unless `base` already holds it."""
+    if ca.strip() in base:
+        return base
+    return base.rstrip(b"\n") + b"\n\n# mitmproxy CA, added by authlens env\n" + ca.strip() + b"\n"
+
+
+def write_bundle(path: Path, base: Path | None, ca: Path) -> None:
+    """Write the combined bundle atomically (clients may be reading the old one)."""
+    content = combined_bundle(base.read_bytes() if base else b"", ca.read_bytes())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_bytes(content)
+    partial.replace(path)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One variable to set, or a comment line when `name` is empty."""
+
+    name: str
+    value: str = ""
+
+
+def comment(text: str) -> Setting:
+    return Setting("", text)
+
+
+def proxy_port(proxy: str) -> int:
+    return urlsplit(proxy).port or 8080
+
+
+def client_settings(proxy: str, bundle: Path, ca: Path, shell: str = "bash") -> list[Setting]:
+    """Proxy and CA variables for Python, Node and curl, then the reverse-mode alternative."""
+    port = proxy_port(proxy)
+    return [
+        comment("authlens: send HTTPS through the proxy (regular mode)"),
+        Setting("HTTPS_PROXY", proxy),
+        Setting("HTTP_PROXY", proxy),
+        Setting("NO_PROXY", "localhost,127.0.0.1,::1"),
+        comment("Python requests (and pip): the system roots plus the mitmproxy CA"),
+        Setting("REQUESTS_CA_BUNDLE", str(bundle)),
+        comment("Python httpx and the openai SDK: SSL_CERT_FILE replaces the trust store"),
+        Setting("SSL_CERT_FILE", str(bundle)),
+        comment("Node: add the CA to the built-in roots; fetch honours HTTPS_PROXY (22.21+, 24+)"),
+        Setting("NODE_EXTRA_CA_CERTS", str(ca)),
+        Setting("NODE_USE_ENV_PROXY", "1"),
+        comment("curl"),
+        Setting("CURL_CA_BUNDLE", str(bundle)),
+        comment(""),
+        comment("Alternative without a CA (reverse mode): start the proxy with"),
+        comment(f"  authlens run --mode reverse:https://api.openai.com -p {port}"),
+        comment("and point only the OpenAI client at it (instead of the lines above):"),
+        comment(f"  {render_line(shell, Setting('OPENAI_BASE_URL', reverse_base_url(port)))}"),
+    ]
+
+
+def reverse_base_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/v1"
+
+
+def _sh_quote(value: str) -> str:
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def render_line(shell: str, setting: Setting) -> str:
+    """`setting` in `shell`'s syntax."""
+    if not setting.name:
+        return f"# {setting.value}".rstrip()
+    name, value = setting.name, setting.value
+    if shell == "fish":
+        escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+        return f"set -gx {name} '{escaped}'"
+    if shell == "powershell":
+        return f"$env:{name} = '{value.replace(chr(39), chr(39) * 2)}'"
+    if shell == "dotenv":
+        plain = value and not any(c in value for c in " \t#'\"$\\")
+        return f"{name}={value}" if plain else f'{name}="{value}"'
+    return f"export {name}={_sh_quote(value)}"
+
+
+def render(shell: str, settings: Sequence[Setting]) -> str:
+    return "".join(f"{render_line(shell, s)}\n" for s in settings)
+
+
+def default_shell(environ: Mapping[str, str]) -> str:
+    """The user's shell from $SHELL; PowerShell on Windows; bash otherwise."""
+    if os.name == "nt":
+        return "powershell"
+    name = Path(environ.get("SHELL", "")).name
+    return name if name in ("bash", "zsh", "fish") else "bash"
+
+
+def apply_hint(shell: str) -> str:
+    """How to load the printed lines into the current shell."""
+    return {
+        "fish": "authlens env --shell fish | source",
+        "powershell": "authlens env --shell powershell | Out-String | Invoke-Expression",
+        "dotenv": "authlens env --shell dotenv >> .env",
+    }.get(shell, f'eval "$(authlens env --shell {shell})"')

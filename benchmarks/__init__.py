@@ -1,0 +1,1 @@
+"""Performance benchmarks of authlens against bare mitmdump and a direct connection (issue 7)."""

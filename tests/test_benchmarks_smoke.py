@@ -1,0 +1,117 @@
+"""The benchmark script runs end to end in smoke mode and prints every figure (no timings judged).
+
+One run of `python -m benchmarks.run --smoke` (real mitmdump processes and a local upstream on
+127.0.0.1) is shared by all tests here; each test checks one figure's line is there with
+numbers in it. Values are not asserted: on a shared 2-core machine they mean nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# The first test to run pays for the whole smoke run (about 10 s, longer on a busy machine).
+pytestmark = pytest.mark.timeout(200)
+
+REPO = Path(__file__).resolve().parent.parent
+NUM = r"[-+]?\d+(?:\.\d+)?"
+
+
+@pytest.fixture(scope="module")
+def output() -> str:
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    # The client trusts each proxy's own CA explicitly; nothing may come from the machine's.
+    env.pop("SSL_CERT_FILE", None)
+    env.pop("SSL_CERT_DIR", None)
+    env.pop("REQUESTS_CA_BUNDLE", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--smoke"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+LOAD_ROWS = [
+    (load, arm)
+    for load in ("sequential", "8 connections")
+    for arm in ("bare", "authlens", "authlens+file")
+] + [("https 8 conn", "bare"), ("https 8 conn", "authlens")]
+
+
+@pytest.mark.parametrize(("load", "arm"), LOAD_ROWS)
+def test_load_row_has_throughput_latency_cpu(output: str, load: str, arm: str) -> None:
+    """Each load and arm prints req/s, p50, p99, proxy and client CPU per request, 401 counts."""
+    row = re.search(
+        rf"^{re.escape(load)}\s+{re.escape(arm)}\s+({NUM}\s+){{5}}(\d+)/(\d+)\s*$",
+        output,
+        re.MULTILINE,
+    )
+    assert row, f"no row for {load} / {arm}:\n{output}"
+
+
+@pytest.mark.parametrize("load", ["sequential", "8 connections", "https 8 conn"])
+def test_authlens_rows_annotated_every_401(output: str, load: str) -> None:
+    """Through authlens every 401 came back diagnosed; through bare mitmdump none did."""
+    for arm, expect_all in (("authlens", True), ("bare", False)):
+        row = re.search(rf"^{re.escape(load)}\s+{re.escape(arm)}\s.*\s(\d+)/(\d+)$", output, re.M)
+        assert row, output
+        annotated, total = int(row.group(1)), int(row.group(2))
+        assert total > 0
+        assert annotated == (total if expect_all else 0), row.group(0)
+
+
+RATIO_ROWS = [
+    (f"{load}, {arm}: {what}")
+    for load, arm in [r for r in LOAD_ROWS if r[1] != "bare"]
+    for what in ("cpu/request", "throughput")
+]
+
+
+@pytest.mark.parametrize("label", RATIO_ROWS)
+def test_ratio_row_with_target(output: str, label: str) -> None:
+    """Each ratio to bare mitmdump prints its value, the issue's target and a verdict."""
+    row = re.search(
+        rf"^{re.escape(label)}\s+{NUM}x\s+[<>]= \d\.\d\d \(\d\.\d\d\)\s+(met|MISSED)", output, re.M
+    )
+    assert row, f"no ratio {label}:\n{output}"
+
+
+@pytest.mark.parametrize("target", ["direct", "bare", "authlens", "authlens+file"])
+def test_sse_row(output: str, target: str) -> None:
+    """SSE prints time to first chunk, median and max gap, and the difference to direct."""
+    row = re.search(rf"^{re.escape(target)}\s+({NUM}\s+){{3}}{NUM}", output, re.M)
+    assert row, f"no SSE row for {target}:\n{output}"
+    assert "target: first chunk <= direct + 20 ms" in output
+
+
+@pytest.mark.parametrize("arm", ["bare", "authlens"])
+def test_rss_row(output: str, arm: str) -> None:
+    """RSS after warm-up, after the exchanges, and the growth, per arm."""
+    section = output.split("RSS over", 1)[1]
+    assert re.search(rf"^{re.escape(arm)}\s+{NUM}\s+{NUM}\s+{NUM}", section, re.M), output
+
+
+@pytest.mark.parametrize("label", ["200 ok", "401 invalid_api_key"])
+def test_core_row(output: str, label: str) -> None:
+    """The pure core's cost per exchange, in microseconds, next to the 50 us target."""
+    assert re.search(rf"^{label}\s+{NUM} us\s+target <= 50 us", output, re.M), output
+
+
+def test_log_file_arm_wrote_lines(output: str) -> None:
+    """The authlens+file arm really logged to its file: one line per exchange it carried."""
+    match = re.search(
+        r"^authlens\+file log lines written: (\d+) for (\d+) exchanges$", output, re.M
+    )
+    assert match is not None, output
+    assert int(match.group(1)) == int(match.group(2)) > 0

@@ -1,0 +1,195 @@
+"""Connection-level causes: mitmproxy's failure messages to kinds, kinds to hints."""
+
+from __future__ import annotations
+
+import pytest
+
+from authlens import connection_rules as cn
+from authlens.causes import ALL_CODES
+from authlens.connwatch import ConnectionWatch
+from authlens.evidence import gather_evidence
+from authlens.exchange import Exchange, Failure
+from authlens.rules import diagnose
+from tests.keyfactory import leaks, project_key
+
+KEY = project_key(21)
+# Until contract section 7 lists them, the nearest code or none (connection_rules docstring).
+UPSTREAM_BROKE_CODE = next(
+    c for c in ("upstream_disconnected", "upstream_unreachable") if c in ALL_CODES
+)
+CLIENT_LEFT_CODE = "client_disconnected" if "client_disconnected" in ALL_CODES else None
+
+# Messages as mitmproxy 12 writes them (seen in its sources and in real runs).
+# one failure per line reads better than wrapped tuples
+CLASSIFIED = [
+    (cn.CONNECT, "Cannot connect to 127.0.0.1:1: [Errno 111] Connect call failed", False, cn.UPSTREAM_UNREACHABLE),
+    (cn.CONNECT, "[Errno -2] Name or service not known", False, cn.UPSTREAM_UNREACHABLE),
+    (cn.CONNECT, "", False, cn.UPSTREAM_UNREACHABLE),
+    (cn.FLOW, "[Errno 111] Connect call failed ('127.0.0.1', 9)", False, cn.UPSTREAM_UNREACHABLE),
+    (cn.FLOW, "[Errno -3] Temporary failure in name resolution", False, cn.UPSTREAM_UNREACHABLE),
+    (cn.FLOW, "Upstream proxy 10.0.0.1:3128 refused HTTP CONNECT request: 502 Bad Gateway", False, cn.UPSTREAM_UNREACHABLE),
+    (cn.FLOW, "TimeoutError: timed out", False, cn.UPSTREAM_UNREACHABLE),
+    (cn.FLOW, "Certificate verify failed: unable to get local issuer certificate", False, cn.UPSTREAM_TLS_FAILED),
+    (cn.FLOW, "The remote server does not speak TLS.", False, cn.UPSTREAM_TLS_FAILED),
+    (cn.SERVER_TLS, "anything", False, cn.UPSTREAM_TLS_FAILED),
+    (cn.CLIENT_TLS, "The client does not trust the proxy's certificate for x (tlsv1 alert unknown ca)", False, cn.CLIENT_TLS_FAILED),
+    (cn.FLOW, "Client disconnected.", True, cn.CLIENT_DISCONNECTED),
+    (cn.FLOW, "Client disconnected.", False, cn.CLIENT_DISCONNECTED),
+    (cn.FLOW, "stream reset by client (CANCEL)", True, cn.CLIENT_DISCONNECTED),
+    (cn.FLOW, "Server disconnected.", True, cn.UPSTREAM_DISCONNECTED),
+    (cn.FLOW, "peer closed connection without sending complete message body", True, cn.UPSTREAM_DISCONNECTED),
+    (cn.FLOW, "Server disconnected.", False, cn.UPSTREAM_DISCONNECTED),
+    (cn.FLOW, "Connection killed.", False, cn.KILLED),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("where", "message", "started", "kind"), CLASSIFIED)
+def test_classify_failure(where: str, message: str, started: bool, kind: str) -> None:
+    """Where mitmproxy saw the failure, and its message, give the failure kind."""
+    assert cn.classify_failure(where, message, response_started=started) == kind
+
+
+def failed_exchange(
+    kind: str, detail: str = "boom", headers: dict[str, str] | None = None
+) -> Exchange:
+    return Exchange(
+        id="x1",
+        provider="openai",
+        method="CONNECT",
+        scheme="https",
+        host="api.openai.com",
+        path="",
+        request_headers=headers if headers is not None else {"authorization": f"Bearer {KEY}"},
+        started=1.0,
+        ended=2.0,
+        failure=Failure(kind, detail),
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "must_name"),
+    [
+        (cn.UPSTREAM_UNREACHABLE, "--mode upstream:URL"),
+        (cn.UPSTREAM_TLS_FAILED, "ssl_verify_upstream_trusted_ca"),
+        (cn.CLIENT_TLS_FAILED, "SSL_CERT_FILE"),
+        (cn.UPSTREAM_DISCONNECTED, "partial answer"),
+    ],
+)
+def test_each_kind_has_its_cause_and_hint(kind: str, must_name: str) -> None:
+    """diagnose() gives the failure's contract cause and a one-line ASCII hint naming the fix."""
+    finding = diagnose(gather_evidence(failed_exchange(kind, f"detail with {KEY}")))
+    assert finding is not None
+    assert finding.cause == cn.contract_code(kind)
+    assert must_name in finding.hint
+    assert finding.hint.isascii()
+    assert "\n" not in finding.hint
+    assert not leaks(finding.hint, KEY, "sk-proj-")
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"),
+    [
+        (cn.UPSTREAM_UNREACHABLE, "upstream_unreachable"),
+        (cn.UPSTREAM_TLS_FAILED, "upstream_tls_failed"),
+        (cn.CLIENT_TLS_FAILED, "client_tls_failed"),
+        (cn.UPSTREAM_DISCONNECTED, UPSTREAM_BROKE_CODE),
+        (cn.CLIENT_DISCONNECTED, CLIENT_LEFT_CODE),
+        (cn.KILLED, None),
+    ],
+)  # fmt: skip
+def test_only_contract_codes_are_reported(kind: str, code: str | None) -> None:
+    """Every failure kind maps to a code of the contract (or to no cause at all)."""
+    assert cn.contract_code(kind) == code
+    finding = diagnose(gather_evidence(failed_exchange(kind)))
+    assert (finding.cause if finding else None) == code
+
+
+def test_client_disconnect_hint_once_it_is_a_contract_code() -> None:
+    """The client_disconnected hint points at the client's timeout."""
+    if cn.contract_code(cn.CLIENT_DISCONNECTED) is None:
+        assert (
+            cn.client_disconnected(gather_evidence(failed_exchange(cn.CLIENT_DISCONNECTED))) is None
+        )
+        return
+    finding = cn.client_disconnected(gather_evidence(failed_exchange(cn.CLIENT_DISCONNECTED)))
+    assert finding is not None
+    assert "timeout" in finding.hint
+
+
+def test_connection_cause_outranks_request_side() -> None:
+    """Nothing reached the upstream: a missing key is not the cause of an unreachable host."""
+    finding = diagnose(gather_evidence(failed_exchange(cn.UPSTREAM_UNREACHABLE, headers={})))
+    assert finding is not None
+    assert finding.cause == "upstream_unreachable"
+
+
+@pytest.mark.parametrize(
+    ("headers", "names", "not_names"),
+    [
+        ({"user-agent": "curl/8.5.0"}, ["--cacert", "CURL_CA_BUNDLE"], ["NODE_EXTRA_CA_CERTS"]),
+        ({"user-agent": "python-requests/2.32.3"}, ["REQUESTS_CA_BUNDLE"], ["SSL_CERT_FILE"]),
+        ({"user-agent": "OpenAI/Python 1.109.1"}, ["SSL_CERT_FILE"], ["REQUESTS_CA_BUNDLE"]),
+        ({"user-agent": "python-httpx/0.28.1"}, ["SSL_CERT_FILE"], ["NODE_EXTRA_CA_CERTS"]),
+        ({"user-agent": "OpenAI/JS 5.23.2"}, ["NODE_EXTRA_CA_CERTS"], ["SSL_CERT_FILE"]),
+        ({"user-agent": "node"}, ["NODE_EXTRA_CA_CERTS"], ["REQUESTS_CA_BUNDLE"]),
+        ({"x-stainless-lang": "python"}, ["SSL_CERT_FILE"], ["NODE_EXTRA_CA_CERTS"]),
+        (
+            {},
+            ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE"],
+            [],
+        ),
+    ],
+)
+def test_ca_advice_names_the_runtime_variable(
+    headers: dict[str, str], names: list[str], not_names: list[str]
+) -> None:
+    """The client_tls_failed hint names the CA variable of the client's runtime when known."""
+    finding = diagnose(gather_evidence(failed_exchange(cn.CLIENT_TLS_FAILED, headers=headers)))
+    assert finding is not None
+    assert all(name in finding.hint for name in names)
+    assert not any(name in finding.hint for name in not_names)
+
+
+def test_failure_of_redacts_the_message() -> None:
+    """A mitmproxy message quoting a credential is stored redacted (known and key-shaped)."""
+    secret = "hunter2-but-longer"
+    failure = cn.failure_of(cn.FLOW, f"bad header {secret} and {KEY}", secrets=[secret])
+    assert secret not in failure.detail
+    assert not leaks(failure.detail, KEY, "sk-proj-")
+
+
+def test_watch_reports_a_pending_failure_once() -> None:
+    """A failure taken by a flow is not returned again when the client leaves."""
+    watch = ConnectionWatch()
+    watch.failed("c1", cn.SERVER_TLS, "Certificate verify failed", "api.openai.com")
+    pending = watch.take_failure("c1")
+    assert pending is not None
+    assert pending.where == cn.SERVER_TLS
+    assert watch.take_failure("c1") is None
+    seen = watch.forget("c1")
+    assert seen is not None
+    assert seen.pending is None
+    assert len(watch) == 0
+
+
+def test_watch_keeps_an_untaken_failure_for_disconnect() -> None:
+    """No flow took it (reverse mode connects first): forget() hands it back with the agent."""
+    watch = ConnectionWatch()
+    watch.saw_connect("c1", "curl/8.5.0")
+    watch.failed("c1", cn.CONNECT, "Connect call failed", "127.0.0.1")
+    seen = watch.forget("c1")
+    assert seen is not None
+    assert seen.pending is not None
+    assert seen.connect
+    assert seen.user_agent == "curl/8.5.0"
+    assert watch.forget("c1") is None
+
+
+def test_watch_is_bounded() -> None:
+    """Connections that never say goodbye cannot grow memory without bound."""
+    watch = ConnectionWatch(capacity=3)
+    for n in range(10):
+        watch.saw_connect(f"c{n}", None)
+    assert len(watch) == 3
+    assert watch.get("c9").connect
+    assert not watch.get("c0").connect

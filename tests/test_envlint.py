@@ -1,0 +1,158 @@
+"""`check`'s core: every place a variable is set, the shared classifier, and what only the
+environment shows (CRs a loader keeps, shadowing, base URLs, proxy and CA)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from authlens.dotenv_bytes import parse_dotenv
+from authlens.envlint import lint
+from authlens.proxylint import ProxyContext, bypasses
+from tests.keyfactory import body, leaks, project_key
+
+KEY = project_key(11)
+CA = b"-----BEGIN CERTIFICATE-----\nMIIfake\n-----END CERTIFICATE-----\n"
+
+
+def anthropic_key() -> str:
+    return "sk-ant-api03-" + body(93, 5) + "AA"
+
+
+def deepseek_key() -> str:
+    return "sk-" + body(32, 9, "0123456789abcdef")
+
+
+def causes(environ: dict[str, str], dotenv: bytes | None = None, project: Path | None = None,
+           ca_pem: bytes | None = CA) -> set[tuple[str, str, str]]:  # fmt: skip
+    """(variable, source, cause) of every finding."""
+    files = [parse_dotenv(dotenv, Path(".env"))] if dotenv is not None else []
+    ctx = ProxyContext(project or Path("/nonexistent"), ca_pem, Path("/ca.pem"))
+    _, found = lint(environ, files, ctx)
+    return {(f.variable, f.source, f.cause) for f in found}
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"OPENAI_API_KEY": KEY}, set()),
+        ({"OPENAI_API_KEY": f'"{KEY}"'}, {"quoted_key"}),
+        ({"OPENAI_API_KEY": "sk-YOUR_KEY"}, {"placeholder_key"}),
+        ({"OPENAI_API_KEY": anthropic_key()}, {"other_provider_key"}),
+        ({"OPENAI_API_KEY": anthropic_key(), "OPENAI_BASE_URL": "https://api.anthropic.com/v1"},
+         set()),
+        ({"OPENAI_API_KEY": deepseek_key(), "OPENAI_BASE_URL": "https://api.deepseek.com"}, set()),
+        ({"OPENAI_API_KEY": anthropic_key(), "OPENAI_BASE_URL": "https://api.deepseek.com"},
+         {"other_provider_key"}),
+        ({"OPENAI_ORG_ID": "Personal"}, {"organization_invalid"}),
+        ({"OPENAI_PROJECT_ID": "my-project"}, {"project_mismatch"}),
+        ({"OPENAI_BASE_URL": "https://api.openai.com"}, {"wrong_base_url"}),
+        ({"OPENAI_BASE_URL": "https://api.openai.com/v1/v1"}, {"wrong_base_url"}),
+        ({"OPENAI_BASE_URL": "https://api.openai.com/v1/chat/completions"}, {"wrong_base_url"}),
+        ({"OPENAI_BASE_URL": "http://api.example.com/v1"}, {"wrong_base_url"}),
+        ({"OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"}, set()),
+        ({"OPENAI_BASE_URL": "http://authlens:8080/v1"}, set()),
+        ({"OPENAI_API_BASE": "https://api.openai.com/v1"}, {"wrong_base_url"}),
+        ({"AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com/openai/deployments/gpt"},
+         {"wrong_base_url"}),
+    ],
+)  # fmt: skip
+def test_environment_values(environ: dict[str, str], expected: set[str]) -> None:
+    """Keys via the shared classifier, with no false alarm when key and base URL match."""
+    assert {cause for _, _, cause in causes(environ)} == expected
+
+
+def test_crlf_dotenv_is_reported_for_key_and_url() -> None:
+    """python-dotenv strips the CR, a shell keeps it: reported on the lines that carry it."""
+    found = causes(
+        {}, f"OPENAI_API_KEY={KEY}\r\nOPENAI_BASE_URL=https://api.openai.com/v1\r\n".encode()
+    )
+    assert found == {
+        ("OPENAI_API_KEY", ".env:1", "whitespace_in_key"),
+        ("OPENAI_BASE_URL", ".env:2", "wrong_base_url"),
+    }
+
+
+def test_quoted_dotenv_value_is_fine_but_blanks_inside_quotes_are_not() -> None:
+    """Loaders strip the quotes; what is inside them is the value."""
+    assert causes({}, f'OPENAI_API_KEY="{KEY}"\n'.encode()) == set()
+    assert ("OPENAI_API_KEY", ".env:1", "whitespace_in_key") in causes(
+        {}, f'OPENAI_API_KEY="{KEY} "\n'.encode()
+    )
+
+
+def test_shadowed_by_environment_shows_fingerprints_only() -> None:
+    """An exported key wins over .env's: reported, both keys as fingerprints."""
+    other = project_key(12)
+    files = [parse_dotenv(f"OPENAI_API_KEY={other}\n".encode(), Path(".env"))]
+    _, found = lint({"OPENAI_API_KEY": KEY}, files, ProxyContext(Path("/x"), CA, Path("/ca")))
+    assert [(f.variable, f.source, f.cause) for f in found] == [
+        ("OPENAI_API_KEY", ".env:1", "shadowed_by_environment")
+    ]
+    assert not leaks(found[0].hint, KEY, "sk-proj-")
+    assert not leaks(found[0].hint, other, "sk-proj-")
+    assert "override=True" in found[0].hint
+
+
+def test_same_value_in_both_places_is_not_shadowed() -> None:
+    assert causes({"OPENAI_API_KEY": KEY}, f"OPENAI_API_KEY={KEY}\n".encode()) == set()
+
+
+def test_unreadable_dotenv() -> None:
+    """A UTF-16 .env is one env_file_unreadable finding."""
+    found = causes({}, "OPENAI_API_KEY=x\r\n".encode("utf-16"))
+    assert found == {(".env", ".env", "env_file_unreadable")}
+
+
+@pytest.mark.parametrize(
+    ("no_proxy", "host", "bypassed"),
+    [("*", "api.openai.com", True), ("api.openai.com", "api.openai.com", True),
+     (".openai.com", "api.openai.com", True), ("*.openai.com", "api.openai.com", True),
+     ("openai.com", "api.openai.com", True), ("localhost,127.0.0.1", "api.openai.com", False),
+     ("notopenai.com", "api.openai.com", False), ("localhost,*", "api.openai.com", False)],
+)  # fmt: skip
+def test_no_proxy_matching(no_proxy: str, host: str, bypassed: bool) -> None:
+    """curl's and Python's NO_PROXY suffix rules."""
+    assert bypasses(no_proxy, host) is bypassed
+
+
+def test_proxy_bypassed() -> None:
+    proxy = {"HTTPS_PROXY": "http://127.0.0.1:8080", "NO_PROXY": "localhost,.openai.com"}
+    assert causes(proxy) == {("NO_PROXY", "environment", "proxy_bypassed")}
+
+
+def test_ca_not_trusted_for_python(tmp_path: Path) -> None:
+    """HTTPS_PROXY at authlens without SSL_CERT_FILE holding its CA; fine once it does."""
+    proxy = {"HTTPS_PROXY": "http://127.0.0.1:8080"}
+    assert causes(proxy) == {("SSL_CERT_FILE", "environment", "ca_not_trusted")}
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(b"system roots\n" + CA)
+    assert causes({**proxy, "SSL_CERT_FILE": str(bundle)}) == set()
+    assert causes({"HTTPS_PROXY": "http://corp-proxy.example.com:3128"}) == set()
+
+
+def test_node_project(tmp_path: Path) -> None:
+    """A Node project: fetch ignores HTTPS_PROXY, and Node needs NODE_EXTRA_CA_CERTS."""
+    (tmp_path / "package.json").write_text(json.dumps({"dependencies": {"openai": "^5"}}))
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(CA)
+    proxy = {"HTTPS_PROXY": "http://127.0.0.1:8080"}
+    assert {c for _, _, c in causes(proxy, project=tmp_path)} == {
+        "proxy_ignored_by_runtime", "ca_not_trusted",
+    }  # fmt: skip
+    fixed = {**proxy, "NODE_USE_ENV_PROXY": "1", "NODE_EXTRA_CA_CERTS": str(ca_file)}
+    assert causes(fixed, project=tmp_path) == set()
+    (tmp_path / "package.json").write_text(json.dumps({"dependencies": {"undici": "^7"}}))
+    assert "proxy_ignored_by_runtime" not in {c for _, _, c in causes(proxy, project=tmp_path)}
+
+
+def test_no_hint_leaks_a_key() -> None:
+    """Whatever is found, hints carry fingerprints, never 8 characters of a key."""
+    environ = {"OPENAI_API_KEY": f'"{KEY}"', "OPENAI_ORG_ID": KEY, "OPENAI_PROJECT_ID": KEY}
+    _, found = lint(environ, [], ProxyContext(Path("/x"), CA, Path("/ca")))
+    assert found
+    for finding in found:
+        assert not leaks(finding.hint, KEY, "sk-proj-"), finding
+        assert finding.hint.isascii()
