@@ -1,5 +1,5 @@
 """mitmdump entry script: `mitmdump -s addons/authlens_addon.py`. The code lives in `authlens`."""
 
-from authlens.addon import AuthLens
+from authlens.proxy.addon import AuthLens
 
 addons = [AuthLens()]

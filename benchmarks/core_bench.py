@@ -11,12 +11,12 @@ import functools
 import time
 from collections.abc import Callable
 
-from authlens.events import build_event
-from authlens.evidence import gather_evidence
+from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.history import KeyHistory
+from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange
-from authlens.history import KeyHistory
-from authlens.logsink import render_json, scrub_secrets
-from authlens.rules import diagnose
+from authlens.output.events import build_event
+from authlens.output.logsink import render_json, scrub_secrets
 from benchmarks.load import REQUEST_BODY
 from benchmarks.upstream import BAD_KEY, DENIED_BODY, GOOD_KEY, OK_BODY
 

@@ -14,14 +14,14 @@ from pathlib import Path
 from mitmproxy import http
 from mitmproxy.test import tflow
 
-from authlens.events import build_event
-from authlens.evidence import gather_evidence
-from authlens.flowdata import _headers, flow_to_exchange, new_state
-from authlens.flowscrub import scrub_flow
-from authlens.history import KeyHistory
-from authlens.logsink import make_logger
-from authlens.redact import redact_text
-from authlens.rules import diagnose
+from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.history import KeyHistory
+from authlens.diagnosis.rules import diagnose
+from authlens.output.events import build_event
+from authlens.output.logsink import make_logger
+from authlens.output.redact import redact_text
+from authlens.proxy.flowdata import _headers, flow_to_exchange, new_state
+from authlens.proxy.flowscrub import scrub_flow
 from benchmarks.core_bench import us_per_call
 from benchmarks.load import mixed_requests
 from benchmarks.upstream import DENIED

@@ -6,10 +6,10 @@ from typing import Any
 
 import orjson
 
-from authlens.evidence import Evidence, gather_evidence
+from authlens.credentials.keys import fingerprint_key
+from authlens.diagnosis.evidence import Evidence, gather_evidence
+from authlens.diagnosis.history import KeyHistory, KeySeen
 from authlens.exchange import Exchange
-from authlens.history import KeyHistory, KeySeen
-from authlens.keys import fingerprint_key
 from authlens.providers import provider_for_host
 
 NOW = 1_750_000_000.0  # 2025-06-15 15:06:40 UTC

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from authlens.rules import RESPONSE_RULES, first_finding
+from authlens.diagnosis.rules import RESPONSE_RULES, first_finding
 from tests.keyfactory import project_key
 from tests.replies import OPENAI_HEADERS, evidence, openai_error
 

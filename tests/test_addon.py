@@ -14,8 +14,8 @@ from mitmproxy.http import HTTPFlow, Response
 from mitmproxy.proxy.mode_specs import ProxyMode
 from mitmproxy.test import taddons, tflow
 
-from authlens.addon import AuthLens
-from authlens.keys import fingerprint_key
+from authlens.credentials.keys import fingerprint_key
+from authlens.proxy.addon import AuthLens
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(11)
@@ -203,7 +203,7 @@ def test_our_failure_never_breaks_the_flow(
     addon: AuthLens, log_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An exception in our code is logged as internal_error without secrets; the flow goes on."""
-    import authlens.addon as module
+    import authlens.proxy.addon as module
 
     def explode(*_: object) -> None:
         raise RuntimeError(f"cannot parse {KEY}")
@@ -230,7 +230,7 @@ def test_stored_flow_scrubbed_even_when_diagnosis_fails(
     addon: AuthLens, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Redaction of the stored request does not depend on the rest of our code working."""
-    import authlens.addon as module
+    import authlens.proxy.addon as module
 
     def explode(*_: object) -> None:
         raise RuntimeError("rules broke")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.admin_keys import classify_admin_use, classify_admin_variable, is_admin_path
+from authlens.credentials.admin_keys import (
+    classify_admin_use,
+    classify_admin_variable,
+    is_admin_path,
+)
 from tests import synthetic_keys as sk
 
 ADMIN = sk.admin_key(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from authlens.annotate import annotate_error_body
+from authlens.output.annotate import annotate_error_body
 
 ARGS = {"cause": "quoted_key", "hint": "Remove the quotes.", "exchange_id": "id-1", "key": "k"}
 

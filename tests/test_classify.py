@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authlens.classify import KEY_CHECKS, classify_key_value
+from authlens.credentials.classify import KEY_CHECKS, classify_key_value
+from authlens.credentials.keys import fingerprint_key
 from authlens.exchange import Side
-from authlens.keys import fingerprint_key
 from tests import synthetic_keys as sk
 from tests.classify_cases import AZ, AZ84, JWT, OTHER_PROVIDER, SPECIFICITY, TABLE, K, L
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from authlens.demo_cases import demo_key
+from authlens.tools.demo_cases import demo_key
 from tests.cli import authlens, clean_env
 from tests.keyfactory import windows
 

@@ -40,7 +40,7 @@ import pytest
 import trustme
 
 from authlens.fake_openai import FakeOpenAI
-from authlens.redact import redact_text
+from authlens.output.redact import redact_text
 from tests.keyfactory import leaks, project_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,7 +201,11 @@ def test_install_step_builds_a_complete_package(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "dist").glob("authlens-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"authlens/defaults/default.toml", "authlens/entry.py", "authlens/py.typed"} <= names
+    assert {
+        "authlens/defaults/default.toml",
+        "authlens/proxy/entry.py",
+        "authlens/py.typed",
+    } <= names
     installed = execute([*pip, "install", *offline, "--target", tmp_path / "site", wheel], env)
     assert installed.returncode == 0, installed.stderr
     assert (tmp_path / "site" / "bin" / "authlens").is_file()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from authlens import connection_rules as cn
 from authlens.causes import ALL_CODES
-from authlens.connwatch import ConnectionWatch
-from authlens.evidence import gather_evidence
+from authlens.diagnosis import connection_rules as cn
+from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Failure
-from authlens.rules import diagnose
+from authlens.proxy.connwatch import ConnectionWatch
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(21)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.credential import (
+from authlens.credentials.credential import (
     SentCredential,
     find_credentials,
     primary_credential,

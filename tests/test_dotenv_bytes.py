@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from authlens.dotenv_bytes import parse_dotenv, read_dotenv
+from authlens.tools.dotenv_bytes import parse_dotenv, read_dotenv
 
 PATH = Path(".env")
 

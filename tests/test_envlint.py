@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from authlens.dotenv_bytes import parse_dotenv
-from authlens.envlint import lint
-from authlens.proxylint import ProxyContext, bypasses
+from authlens.tools.dotenv_bytes import parse_dotenv
+from authlens.tools.envlint import lint
+from authlens.tools.proxylint import ProxyContext, bypasses
 from tests.keyfactory import body, leaks, project_key
 
 KEY = project_key(11)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.events import build_event, level_of, model_from_body, sdk_of, shown_id_header
-from authlens.evidence import gather_evidence
+from authlens.credentials.keys import fingerprint_key
+from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange
-from authlens.keys import fingerprint_key
-from authlens.rules import diagnose
+from authlens.output.events import build_event, level_of, model_from_body, sdk_of, shown_id_header
 from tests.keyfactory import leaks, project_key
 
 CONTRACT_FIELDS = [

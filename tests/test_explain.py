@@ -13,7 +13,7 @@ from mitmproxy.addons.savehar import SaveHar
 from mitmproxy.test import tflow
 
 from authlens.cli import main
-from authlens.keys import fingerprint_key
+from authlens.credentials.keys import fingerprint_key
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(1)

@@ -1,4 +1,4 @@
-"""Exposure: where the proxy listens and who can read its CA key (`authlens.exposure`)."""
+"""Exposure: where the proxy listens and who can read its CA key (`authlens.proxy.exposure`)."""
 
 # ruff: noqa: F811  # fixtures named like the e2e ones imported below; table rows
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from authlens.exposure import CA_KEY_FILE, ca_key_warning, is_loopback, listen_warnings
+from authlens.proxy.exposure import CA_KEY_FILE, ca_key_warning, is_loopback, listen_warnings
 from tests.e2e.conftest import (  # noqa: F401  # fixtures shared with the e2e suite
     ProxyFactory,
     authority,

@@ -21,18 +21,18 @@ from mitmproxy import hooks
 from mitmproxy.http import HTTPFlow, Response
 from mitmproxy.test import taddons, tflow
 
-import authlens.addon as addon_module
-import authlens.failure_hooks as failure_hooks
-from authlens import connection_rules as cn
-from authlens.addon import AuthLens, header_value
-from authlens.annotate import annotate_error_body
-from authlens.connection_rules import CLIENT_TLS_FAILED, UPSTREAM_DISCONNECTED
-from authlens.events import build_event, model_from_body
-from authlens.evidence import gather_evidence
+import authlens.proxy.addon as addon_module
+import authlens.proxy.failure_hooks as failure_hooks
+from authlens.diagnosis import connection_rules as cn
+from authlens.diagnosis.connection_rules import CLIENT_TLS_FAILED, UPSTREAM_DISCONNECTED
+from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.history import KeyHistory
+from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Failure
-from authlens.flowscrub import json_secrets
-from authlens.history import KeyHistory
-from authlens.rules import diagnose
+from authlens.output.annotate import annotate_error_body
+from authlens.output.events import build_event, model_from_body
+from authlens.proxy.addon import AuthLens, header_value
+from authlens.proxy.flowscrub import json_secrets
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(31)

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from authlens.logsink import LineFanout, make_logger
+from authlens.output.logsink import LineFanout, make_logger
 from tests.e2e.conftest import (  # noqa: F401  # fixtures shared with the e2e suite
     ProxyFactory,
     authority,

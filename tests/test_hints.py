@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.hints import header_value, one_line, quote_snippet, safe_label, utc_clock
+from authlens.diagnosis.hints import header_value, one_line, quote_snippet, safe_label, utc_clock
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.history import KeyHistory, KeySeen, record_exchange
+from authlens.diagnosis.history import KeyHistory, KeySeen, record_exchange
 from tests.replies import NOW, exchange
 
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from authlens.credentials.id_headers import classify_organization, classify_project
+from authlens.credentials.keys import fingerprint_key
 from authlens.exchange import Side
-from authlens.id_headers import classify_organization, classify_project
-from authlens.keys import fingerprint_key
 from tests import synthetic_keys as sk
 
 ORG = sk.org_id(1)

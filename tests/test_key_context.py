@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.key_context import make_context
+from authlens.credentials.key_context import make_context
 
 
 @pytest.mark.parametrize(

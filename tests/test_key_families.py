@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from authlens import key_families as fam
+from authlens.credentials import key_families as fam
 from tests import synthetic_keys as sk
 
 K = sk.project_key(1)

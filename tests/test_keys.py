@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authlens.keys import (
+from authlens.credentials.keys import (
     Shape,
     fingerprint_key,
     is_fingerprint,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from authlens.logfollow import LogFollower
+from authlens.tools.logfollow import LogFollower
 
 
 def append(path: Path, text: str) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from authlens.logreport import summarize
-from authlens.logview import parse_line
+from authlens.tools.logreport import summarize
+from authlens.tools.logview import parse_line
 from tests.logdata import SESSION
 
 

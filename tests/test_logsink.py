@@ -6,7 +6,7 @@ import json
 import threading
 from pathlib import Path
 
-from authlens.logsink import make_logger, scrub_secrets
+from authlens.output.logsink import make_logger, scrub_secrets
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(5)

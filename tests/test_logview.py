@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.logview import LineFilter, format_line, parse_line, status_matches
+from authlens.tools.logview import LineFilter, format_line, parse_line, status_matches
 from tests.logdata import OK, event, line
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from authlens.offline import har_exchange, is_api_traffic, without_annotation
+from authlens.tools.offline import har_exchange, is_api_traffic, without_annotation
 from tests.replies import exchange
 
 

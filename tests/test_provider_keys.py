@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.provider_keys import PROVIDERS, host_owner, key_owner
+from authlens.credentials.provider_keys import PROVIDERS, host_owner, key_owner
 from tests import synthetic_keys as sk
 
 

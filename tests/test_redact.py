@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.keys import fingerprint_key
-from authlens.redact import REDACTED, redact_header, redact_path, redact_text
+from authlens.credentials.keys import fingerprint_key
+from authlens.output.redact import REDACTED, redact_header, redact_path, redact_text
 from tests.keyfactory import admin_key, leaks, legacy_key, project_key
 
 KEYS = [project_key(1), legacy_key(2), admin_key(3)]
@@ -100,7 +100,7 @@ def test_redact_path(path: str, expected: str) -> None:
 
 def test_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     """When redaction itself fails, the whole value is withheld."""
-    import authlens.redact as redact
+    import authlens.output.redact as redact
 
     def broken(_: str) -> str:
         raise RuntimeError("boom")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from authlens import request_rules as rq
-from authlens.evidence import Evidence, gather_evidence
+from authlens.credentials.keys import fingerprint_key
+from authlens.diagnosis import request_rules as rq
+from authlens.diagnosis.evidence import Evidence, gather_evidence
+from authlens.diagnosis.rules import REQUEST_RULES, choose, diagnose, first_finding
 from authlens.exchange import Exchange, Finding, Side
-from authlens.keys import fingerprint_key
 from authlens.providers import provider_for_host
-from authlens.rules import REQUEST_RULES, choose, diagnose, first_finding
 from tests import synthetic_keys as sk
 
 K = sk.project_key(1)

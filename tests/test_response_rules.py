@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from authlens.diagnosis.history import KeySeen
+from authlens.diagnosis.rules import RESPONSE_RULES, first_finding
 from authlens.exchange import Side
-from authlens.history import KeySeen
-from authlens.rules import RESPONSE_RULES, first_finding
 from tests.keyfactory import admin_key, leaks, legacy_key, project_key
 from tests.replies import AZURE_HEADERS, NOW, evidence, openai_error
 

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from authlens.evidence import gather_evidence
+from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.rules import GENERIC_CAUSES, RESPONSE_RULES, choose, diagnose
 from authlens.exchange import Failure, Finding, Side
-from authlens.rules import GENERIC_CAUSES, RESPONSE_RULES, choose, diagnose
 from tests.keyfactory import project_key
 from tests.replies import evidence, exchange, openai_error
 

@@ -34,8 +34,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mitmproxy import io
 
+from authlens.credentials.keys import kind_prefix
 from authlens.fake_openai import FakeOpenAI, Reply, masked_echo, openai_error
-from authlens.keys import kind_prefix
 from tests.e2e.conftest import (  # noqa: F401  # fixtures shared with the e2e suite
     ProxyFactory,
     authority,

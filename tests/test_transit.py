@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.keys import fingerprint_key
-from authlens.transit import echo_mismatch, fingerprint_in_token, forwarded_key
+from authlens.credentials.keys import fingerprint_key
+from authlens.diagnosis.transit import echo_mismatch, fingerprint_in_token, forwarded_key
 from tests.keyfactory import legacy_key, project_key
 
 KEY = project_key(1)

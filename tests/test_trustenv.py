@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from authlens.trustenv import Setting, client_settings, combined_bundle, render_line, system_trust
+from authlens.tools.trustenv import (
+    Setting,
+    client_settings,
+    combined_bundle,
+    render_line,
+    system_trust,
+)
 
 CA = b"-----BEGIN CERTIFICATE-----\nMIIca\n-----END CERTIFICATE-----\n"
 

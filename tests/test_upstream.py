@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from authlens.upstream import answered_by, echoed_key, read_reply, upstream_request_id
+from authlens.diagnosis.upstream import answered_by, echoed_key, read_reply, upstream_request_id
 
 OPENAI_ID = {"x-request-id": "req_805398c06fec4ad79e181dca89d1b6f6", "server": "cloudflare"}
 JSON = {"content-type": "application/json; charset=utf-8"}

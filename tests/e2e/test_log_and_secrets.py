@@ -15,8 +15,8 @@ import httpx
 import orjson
 import pytest
 
+from authlens.credentials.keys import fingerprint_key
 from authlens.fake_openai import FakeOpenAI
-from authlens.keys import fingerprint_key
 from tests.e2e.harness import (
     ConnectRelay,
     Proxy,

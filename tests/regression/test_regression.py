@@ -15,12 +15,12 @@ from typing import Any
 import orjson
 import pytest
 
-from authlens.evidence import gather_evidence
+from authlens.credentials.keys import fingerprint_key
+from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.history import KeyHistory, KeySeen
+from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange
-from authlens.history import KeyHistory, KeySeen
-from authlens.keys import fingerprint_key
 from authlens.providers import provider_for_host
-from authlens.rules import diagnose
 from tests.keyfactory import leaks
 from tests.regression.values import VALUES, expand
 

@@ -12,12 +12,12 @@ import orjson
 from rich.console import Console
 from rich.text import Text
 
-from authlens.console import error, make_console, make_table, print_table, quiet_broken_pipe
-from authlens.dotenv_bytes import DotenvFile, read_dotenv
-from authlens.envlint import EnvFinding, Value, effective, lint, shown
-from authlens.probe import ProbeResult, run_probe
-from authlens.proxylint import ProxyContext
-from authlens.trustenv import CA_FILE, default_confdir
+from authlens.tools.console import error, make_console, make_table, print_table, quiet_broken_pipe
+from authlens.tools.dotenv_bytes import DotenvFile, read_dotenv
+from authlens.tools.envlint import EnvFinding, Value, effective, lint, shown
+from authlens.tools.probe import ProbeResult, run_probe
+from authlens.tools.proxylint import ProxyContext
+from authlens.tools.trustenv import CA_FILE, default_confdir
 
 EXAMPLES = """\
 examples:

@@ -21,8 +21,9 @@ from typing import IO, Any
 from rich.console import Console
 from rich.text import Text
 
-from authlens.console import error, make_console, quiet_broken_pipe
-from authlens.demo_cases import (
+from authlens.fake_openai import FakeOpenAI
+from authlens.tools.console import error, make_console, quiet_broken_pipe
+from authlens.tools.demo_cases import (
     Case,
     Outcome,
     call_with_sdk,
@@ -31,8 +32,7 @@ from authlens.demo_cases import (
     demo_key,
     sdk_available,
 )
-from authlens.fake_openai import FakeOpenAI
-from authlens.logview import format_event, parse_line
+from authlens.tools.logview import format_event, parse_line
 
 EXAMPLES = """\
 examples:

@@ -10,8 +10,8 @@ from typing import Any
 
 from rich.text import Text
 
-from authlens.console import error, make_console, wants_color
-from authlens.trustenv import (
+from authlens.tools.console import error, make_console, wants_color
+from authlens.tools.trustenv import (
     BUNDLE_FILE,
     CA_FILE,
     SHELLS,

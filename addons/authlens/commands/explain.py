@@ -19,11 +19,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from authlens.connection_rules import FLOW, classify_failure
-from authlens.events import model_from_body
+from authlens.diagnosis.connection_rules import FLOW, classify_failure
 from authlens.exchange import Exchange, Failure
-from authlens.offline import explain, har_exchanges, without_annotation
+from authlens.output.events import model_from_body
 from authlens.providers import provider_for_host
+from authlens.tools.offline import explain, har_exchanges, without_annotation
 
 EXIT_UNREADABLE = 2
 PIPED_WIDTH = 160

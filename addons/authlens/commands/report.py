@@ -12,9 +12,9 @@ from typing import Any
 import orjson
 from rich.console import Console
 
-from authlens.console import error, make_console, make_table, print_table, quiet_broken_pipe
-from authlens.logreport import Report, summarize
-from authlens.logview import LogLine, duration, parse_line
+from authlens.tools.console import error, make_console, make_table, print_table, quiet_broken_pipe
+from authlens.tools.logreport import Report, summarize
+from authlens.tools.logview import LogLine, duration, parse_line
 
 EXAMPLES = """\
 examples:

@@ -15,7 +15,7 @@ from typing import Any
 
 from authlens.settings import packaged_default_config
 
-ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "entry.py"
+ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "proxy" / "entry.py"
 
 
 def add_parser(sub: Any) -> None:

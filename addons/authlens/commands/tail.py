@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from authlens.console import error, make_console, quiet_broken_pipe
-from authlens.logfollow import LogFollower
-from authlens.logview import LineFilter, LogLine, format_line, parse_line
+from authlens.tools.console import error, make_console, quiet_broken_pipe
+from authlens.tools.logfollow import LogFollower
+from authlens.tools.logview import LineFilter, LogLine, format_line, parse_line
 
 EXAMPLES = """\
 examples:

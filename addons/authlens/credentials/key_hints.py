@@ -1,0 +1,200 @@
+"""Hint sentences for the request-side key codes.
+
+Every hint is a fixed sentence filled in with the place and the variable (`KeyContext`) and
+never with the value itself: a hint must not carry the credential or any 8 characters of it.
+The one exception, a variable name read from `${NAME}`, is shown only when it is a key-ish
+identifier (see `key_families.variable_in`). All text is ASCII.
+"""
+
+from __future__ import annotations
+
+from authlens.credentials.key_context import KeyContext
+from authlens.credentials.provider_keys import PROVIDERS
+
+OPENAI_KEYS_PAGE = PROVIDERS["openai"].console
+_AZURE_PORTAL = PROVIDERS["azure"].console
+# Schemes people write instead of Bearer; only these words are ever echoed in a hint.
+_KNOWN_SCHEMES = frozenset({"basic", "token", "bearer:", "bearer=", "key", "apikey", "api-key"})
+
+
+def _a(name: str) -> str:
+    """`an OpenAI`, `a Groq`, `an xAI`."""
+    return f"an {name}" if name[0].lower() in "aeiox" else f"a {name}"
+
+
+def _console(ctx: KeyContext) -> str:
+    return _AZURE_PORTAL if ctx.is_azure else OPENAI_KEYS_PAGE
+
+
+def empty_key(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} is empty: {ctx.variable} is set but blank where the client runs "
+        "(check the shell, the .env file and the container or CI secret mapping)."
+    )
+
+
+def duplicated_bearer(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} already starts with 'Bearer ' and the client adds its own, so "
+        f"'Bearer Bearer' is sent: store only the key in {ctx.variable}."
+    )
+
+
+def url_as_key(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} is a URL, not a key (base URL and key swapped?): put the URL in "
+        f"OPENAI_BASE_URL and the key from {_console(ctx)} in {ctx.variable}."
+    )
+
+
+def label_in_key(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} has a label pasted before it (a NAME= or name: prefix, a header name "
+        f"or a scheme word): store only the key itself in {ctx.variable}."
+    )
+
+
+def unexpanded_variable(ctx: KeyContext, name: str | None) -> str:
+    what = f"a reference to {name}" if name else "a variable reference"
+    return (
+        f"{ctx.subject} is the literal text of {what}, never expanded: the shell, docker "
+        "compose, the CI workflow or the code passed the reference instead of its value; "
+        f"set {ctx.variable} to the key itself where the client runs."
+    )
+
+
+def placeholder_key(ctx: KeyContext) -> str:
+    if ctx.env_variable:
+        return (
+            f"{ctx.variable} holds a placeholder or null-like value, not a key: set it to a key "
+            f"from {_console(ctx)}."
+        )
+    return (
+        f"{ctx.subject} is a placeholder or null-like value, not a key: {ctx.variable} was "
+        f"unset where the code read it, or still holds sample text; put a key from "
+        f"{_console(ctx)} in it."
+    )
+
+
+def masked_key(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} is a masked copy (stars or dots in place of the middle, as dashboards "
+        "and logs show keys): the full key is shown only once, at creation; create a new one "
+        f"at {_console(ctx)} and put it in {ctx.variable}."
+    )
+
+
+def quoted_key(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} is wrapped in quotes (straight, typographic or backticks): store it "
+        f"without them in {ctx.variable}; Windows 'set', docker --env-file and some secret "
+        "stores keep quotes literally."
+    )
+
+
+def whitespace_in_key(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} contains whitespace or a line break (a CR from a CRLF .env file, a "
+        f"wrapped copy, or a literal \\n): strip it from {ctx.variable}."
+    )
+
+
+def non_ascii_key(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} contains non-ASCII or invisible characters (zero-width space, BOM, "
+        "look-alike letters, typographic dashes): copy the key again as plain text into "
+        f"{ctx.variable}."
+    )
+
+
+def truncated_key(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} starts like an OpenAI key but is too short, so it was cut when "
+        f"copied: copy the whole key (sk-proj- keys are 164 characters) into {ctx.variable}, "
+        f"or create one at {OPENAI_KEYS_PAGE}."
+    )
+
+
+def session_key(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} is a ChatGPT browser session key (sess-...), which the API does not "
+        f"accept: create an API key at {OPENAI_KEYS_PAGE} and put it in {ctx.variable}."
+    )
+
+
+def other_provider_key(ctx: KeyContext, owner: str) -> str:
+    """Name whose key it is, where it works, and where to get the right one."""
+    theirs = PROVIDERS[owner]
+    ours = PROVIDERS.get(ctx.expected or "openai", PROVIDERS["openai"])
+    if owner == "openai" and ctx.expected == "azure":
+        return (
+            f"{ctx.subject} is an OpenAI platform key, but this is Azure OpenAI: send it to "
+            "https://api.openai.com/v1 with the OpenAI client, or use the resource key from "
+            f"{_AZURE_PORTAL} in AZURE_OPENAI_API_KEY."
+        )
+    if owner == "azure":
+        return (
+            f"{ctx.subject} is an Azure OpenAI key ({theirs.key_shape}), not {_a(ours.name)} "
+            "key: use the AzureOpenAI client with AZURE_OPENAI_ENDPOINT=https://<resource>."
+            f"openai.azure.com and AZURE_OPENAI_API_KEY, or a key from {ours.console}."
+        )
+    return (
+        f"{ctx.subject} is {_a(theirs.name)} key ({theirs.key_shape}), not {_a(ours.name)} key: "
+        f"point the client at {theirs.base_url} (OPENAI_BASE_URL, key in {theirs.variable}), "
+        f"or use a key from {ours.console}."
+    )
+
+
+def key_in_wrong_header(ctx: KeyContext, *, token_in_key_slot: bool = False) -> str:
+    if ctx.is_azure and token_in_key_slot:
+        return (
+            f"{ctx.subject} is an Entra ID token (eyJ...), but that place takes a resource key: "
+            "send tokens as 'Authorization: Bearer' (azure_ad_token, AZURE_OPENAI_AD_TOKEN) and "
+            f"keys from {_AZURE_PORTAL} in 'api-key' (AZURE_OPENAI_API_KEY)."
+        )
+    if ctx.is_azure and ctx.bearer_slot:
+        return (
+            f"{ctx.subject} is an Azure resource key sent as a Bearer token; Azure OpenAI reads "
+            "keys from the 'api-key' header: pass it as api_key to the AzureOpenAI client "
+            "(AZURE_OPENAI_API_KEY); Bearer is for Entra ID tokens."
+        )
+    if ctx.is_azure:
+        return (
+            f"The key was sent in {ctx.place}; Azure OpenAI reads it from the 'api-key' "
+            "header: pass it as api_key to the AzureOpenAI client (AZURE_OPENAI_API_KEY)."
+        )
+    return (
+        f"The key was sent in {ctx.place}; this API reads only 'Authorization: Bearer <key>': "
+        "pass it as api_key (OPENAI_API_KEY) so the client sends that header."
+    )
+
+
+def wrong_auth_scheme(ctx: KeyContext) -> str:
+    scheme = ctx.scheme or ""
+    if not scheme:
+        shown = "no scheme (the bare key)"
+    elif scheme.lower() in _KNOWN_SCHEMES:
+        shown = f"the scheme '{scheme}'"
+    else:
+        shown = "an unknown scheme"
+    return f"The Authorization header has {shown}; send exactly 'Authorization: Bearer <key>'."
+
+
+def malformed_key(ctx: KeyContext, *, prose: bool = False) -> str:
+    if ctx.azure_key_slot:
+        return (
+            f"{ctx.subject} is not an Azure OpenAI key (32 hex or 84 characters): copy Key 1 "
+            f"from {_AZURE_PORTAL} into AZURE_OPENAI_API_KEY."
+        )
+    if ctx.is_azure:
+        return (
+            f"{ctx.subject} is not an Entra ID token (eyJ...): get one for "
+            "https://cognitiveservices.azure.com/.default (AZURE_OPENAI_AD_TOKEN), or send a "
+            "resource key in the 'api-key' header."
+        )
+    what = "looks like text, not a key" if prose else "does not have the shape of an OpenAI key"
+    return (
+        f"{ctx.subject} {what} (sk-proj-... of 164 characters, or sk- with 48 after it): "
+        f"copy it again from {OPENAI_KEYS_PAGE}, or if it belongs to another provider set "
+        "OPENAI_BASE_URL to that provider."
+    )

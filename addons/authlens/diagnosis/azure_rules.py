@@ -1,0 +1,113 @@
+"""Response-side rules for Azure OpenAI answers (facts section 1, corpus `azure_*`).
+
+Azure answers `{"error": {"code", "message"}}` for key and role errors and
+`{"statusCode", "message"}` for Entra ID token errors. These rules only read replies that
+Azure produced; the OpenAI rules do not match Azure's wording.
+"""
+
+from __future__ import annotations
+
+import re
+
+from authlens.diagnosis.evidence import Evidence
+from authlens.diagnosis.hints import quote_snippet
+from authlens.diagnosis.response_rules import finding, said
+from authlens.exchange import Finding
+
+KEYS_PAGE = "Azure portal > your resource > Keys and Endpoint"
+_DEPLOYMENT = re.compile(r"/openai/deployments/([^/?]{1,80})")
+
+
+def _from_azure(ev: Evidence) -> bool:
+    return ev.reply is not None and ev.reply.answered_by == "azure"
+
+
+def azure_token_invalid(ev: Evidence) -> Finding | None:
+    """Entra ID token missing, invalid, for the wrong audience or expired."""
+    if not _from_azure(ev) or not said(
+        ev.reply,
+        "access token is missing",
+        "token is expired",
+        "audience",
+        codes=("InvalidAuthenticationToken",),
+    ):
+        return None
+    return finding(
+        ev,
+        "azure_token_invalid",
+        "Azure rejected the Bearer token: send a current Entra ID token for "
+        "https://cognitiveservices.azure.com/.default (AZURE_OPENAI_AD_TOKEN or a token "
+        "provider), or send the resource key as 'api-key: <key>' instead.",
+    )
+
+
+def azure_permission_denied(ev: Evidence) -> Finding | None:
+    """The Entra principal lacks a data-plane role on the resource."""
+    needles = ("principal does not have access", "lacks the required data action")
+    if not _from_azure(ev) or not said(ev.reply, *needles, codes=("PermissionDenied",)):
+        return None
+    return finding(
+        ev,
+        "azure_permission_denied",
+        "Your Entra identity has no data-plane role here: assign 'Cognitive Services OpenAI "
+        "User' (Foundry: 'Azure AI User') in the resource's Access control (IAM); allow a few "
+        "minutes to apply.",
+    )
+
+
+def azure_invalid_key(ev: Evidence) -> Finding | None:
+    """Invalid subscription key, or a key for another resource or region."""
+    if not _from_azure(ev) or not said(ev.reply, "invalid subscription key"):
+        return None
+    return finding(
+        ev,
+        "azure_invalid_key",
+        f"Azure rejected the api-key: use Key 1 or Key 2 from {KEYS_PAGE} "
+        "(AZURE_OPENAI_API_KEY) and that same resource's endpoint (AZURE_OPENAI_ENDPOINT).",
+    )
+
+
+def azure_network_blocked(ev: Evidence) -> Finding | None:
+    """403 from the resource's Virtual Network / firewall rules: `ip_not_allowed`."""
+    if not _from_azure(ev) or ev.status != 403:
+        return None
+    traffic_denied = (
+        ev.exchange.response_headers.get("policy-id") == "ThrowExceptionDueToTrafficDenied"
+    )
+    if not traffic_denied and not said(ev.reply, "virtual network"):
+        return None
+    return finding(
+        ev,
+        "ip_not_allowed",
+        "Azure blocks this caller by its Virtual Network/Firewall rules: add your IP under the "
+        "resource's Networking > Firewalls and virtual networks, or use its private endpoint.",
+    )
+
+
+def azure_deployment_not_found(ev: Evidence) -> Finding | None:
+    """404 DeploymentNotFound: `model_access_denied` (wrong deployment name)."""
+    if not _from_azure(ev) or not said(ev.reply, codes=("DeploymentNotFound",)):
+        return None
+    match = _DEPLOYMENT.search(ev.exchange.path) or None
+    name = quote_snippet(match.group(1), 60) if match else (ev.exchange.model or "")
+    named = f" '{name}'" if name else ""
+    return finding(
+        ev,
+        "model_access_denied",
+        f"This Azure resource has no deployment{named}: use the deployment name from Azure AI "
+        "Foundry > Deployments (the model= / deployment, not the model's name), and the "
+        "resource that holds it (AZURE_OPENAI_ENDPOINT).",
+    )
+
+
+def azure_resource_not_found(ev: Evidence) -> Finding | None:
+    """404 Resource not found: the path or api-version is wrong (`wrong_base_url`)."""
+    if not _from_azure(ev) or ev.status != 404 or not said(ev.reply, "resource not found"):
+        return None
+    return finding(
+        ev,
+        "wrong_base_url",
+        "Azure found no such path: AZURE_OPENAI_ENDPOINT must be https://<resource>.openai.azure"
+        ".com/ and requests go to /openai/deployments/<name>/... with a valid ?api-version= "
+        "(OPENAI_API_VERSION), or /openai/v1/.",
+    )

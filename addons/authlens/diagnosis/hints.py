@@ -1,0 +1,57 @@
+"""Helpers that keep hints to one ASCII line without secrets."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+
+from authlens.output.redact import redact_text
+
+_MAX_HINT = 400
+_SPACES = re.compile(r"\s+")
+# Long runs of token characters in upstream text may be a key, a hash of one or a token:
+# quoted text never carries them (paths and URLs split into shorter runs on "/" and ".").
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9_+=-]{24,}")
+_SAFE_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}")
+_SAFE_HEADER_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,:;=/_-]{0,59}")
+
+
+def one_line(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` redacted, on one line, ASCII only and bounded in length."""
+    text = _SPACES.sub(" ", redact_text(text, secrets)).strip()
+    text = text.encode("ascii", "replace").decode("ascii")
+    return text if len(text) <= _MAX_HINT else text[: _MAX_HINT - 3] + "..."
+
+
+def quote_snippet(text: str, limit: int = 120, secrets: Iterable[str] = ()) -> str:
+    """A short, redacted excerpt of upstream text to quote inside a hint."""
+    text = _LONG_TOKEN.sub("[...]", one_line(text, secrets))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def safe_label(value: str | None) -> str | None:
+    """An org/project id or name short and plain enough to repeat in a hint, else None.
+
+    Values that look like keys (someone pasted a key into OpenAI-Organization) are refused.
+    """
+    if not value or not _SAFE_LABEL.fullmatch(value) or redact_text(value) != value:
+        return None
+    if value.lower().startswith(("sk-", "sess-")):
+        return None
+    return value
+
+
+def header_value(value: str | None) -> str | None:
+    """A rate-limit or retry header value as plain text, or None when absent or odd."""
+    if not value or not _SAFE_HEADER_VALUE.fullmatch(value.strip()):
+        return None
+    return value.strip()
+
+
+def utc_clock(epoch: float, now: float | None = None) -> str:
+    """`10:42 UTC` when `epoch` is on the same UTC day as `now`, with the date otherwise."""
+    when = time.gmtime(epoch)
+    if now is not None and time.gmtime(now)[:3] == when[:3]:
+        return time.strftime("%H:%M UTC", when)
+    return time.strftime("%Y-%m-%d %H:%M UTC", when)

@@ -1,0 +1,105 @@
+"""Build the one log event per exchange (contract section 5) from plain data."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from authlens.credentials.keys import fingerprint_key, key_kind
+from authlens.diagnosis.evidence import Evidence
+from authlens.exchange import Finding
+from authlens.output.redact import redact_path
+
+_UA_SDK = re.compile(r"^(Async)?(Azure)?(OpenAI|Anthropic)/(Python|JS) ([\w.+-]{1,40})")
+_UA_PRODUCT = re.compile(r"^([\w.-]{1,40})/([\w.+-]{1,40})")
+_LANG_NAMES = {"python": "python", "js": "node"}
+_ORG_ID = re.compile(r"(?:org|proj)[-_][A-Za-z0-9]{1,64}")
+
+
+def sdk_of(headers: Mapping[str, str]) -> str | None:
+    """`openai-python 1.109.1`, `openai-node 5.23.2`, `curl 8.5.0`, ... or None."""
+    agent = headers.get("user-agent", "")
+    if match := _UA_SDK.match(agent):
+        vendor = match.group(3).lower()
+        return f"{vendor}-{_LANG_NAMES.get(match.group(4).lower(), 'node')} {match.group(5)}"
+    lang = headers.get("x-stainless-lang")
+    version = headers.get("x-stainless-package-version")
+    if lang and version:
+        return f"stainless-{lang[:20]} {version[:40]}"
+    if match := _UA_PRODUCT.match(agent):
+        return f"{match.group(1)} {match.group(2)}"
+    return agent[:80] or None
+
+
+def shown_id_header(value: str | None) -> str | None:
+    """An OpenAI-Organization / OpenAI-Project value, fingerprinted if a secret was pasted there."""
+    if value is None:
+        return None
+    if _ORG_ID.fullmatch(value) or (
+        len(value) <= 40 and key_kind(value) is None and "sk-" not in value
+    ):
+        return value
+    return fingerprint_key(value)
+
+
+def level_of(status: int | None) -> str:
+    if status is None or status >= 500:
+        return "error"
+    return "warning" if status >= 400 else "info"
+
+
+def rfc3339(epoch: float) -> str:
+    millis = int(epoch * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{millis:03d}Z"
+
+
+def build_event(ev: Evidence, finding: Finding | None) -> dict[str, Any]:
+    """The exchange's log event: every contract field, `None` where unknown, no secret."""
+    ex = ev.exchange
+    headers = ex.request_headers
+    return {
+        "timestamp": rfc3339(ex.ended),
+        "level": level_of(ex.status),
+        "event": "exchange",
+        "id": ex.id,
+        "client_request_id": headers.get("x-client-request-id"),
+        "upstream_request_id": ev.reply.request_id if ev.reply else None,
+        "method": ex.method,
+        "host": ex.host,
+        "path": redact_path(ex.path, ev.secrets),
+        "status": ex.status,
+        "duration_ms": ex.duration_ms,
+        "cause": finding.cause if finding else None,
+        "hint": finding.hint if finding else None,
+        "answered_by": ev.reply.answered_by if ev.reply else None,
+        "key": ev.key,
+        "organization": shown_id_header(headers.get("openai-organization")),
+        "project": shown_id_header(headers.get("openai-project")),
+        "model": ex.model,
+        "stream": ex.stream,
+        "sdk": sdk_of(headers),
+    }
+
+
+_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
+_MAX_JSON_SCAN = 256 * 1024
+
+
+def model_from_body(body: bytes | None, content_type: str) -> str | None:
+    """The top-level `model` of a JSON request body, or None; cheap on large bodies."""
+    if not body or "json" not in content_type:
+        return None
+    if len(body) <= _MAX_JSON_SCAN:
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        model = data.get("model") if isinstance(data, dict) else None
+        return model[:200] if isinstance(model, str) else None
+    # Large prompts: the SDKs write `model` near the start; a bounded scan avoids a full parse.
+    match = _MODEL.search(body, 0, 4096)
+    return match.group(1).decode("utf-8", "replace") if match else None

@@ -1,0 +1,227 @@
+"""The mitmproxy addon: the only module that imports mitmproxy.
+
+Each hook guards early, turns the flow into an `Exchange`, calls the pure core, and writes
+the result back: headers and body to the client, one JSON line to the log, and a scrubbed
+copy of the request into the stored flow (after it was sent upstream, before mitmproxy's
+save and HAR addons write it).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Optional
+
+from mitmproxy import ctx, exceptions, http
+from mitmproxy.proxy.mode_specs import ProxyMode
+
+from authlens.diagnosis.evidence import Evidence, gather_evidence
+from authlens.diagnosis.history import KeyHistory, KeySeen
+from authlens.diagnosis.rules import diagnose
+from authlens.exchange import Finding
+from authlens.output.annotate import annotate_error_body
+from authlens.output.events import build_event, rfc3339
+from authlens.output.logsink import make_logger
+from authlens.output.redact import redact_text
+from authlens.providers import HostMatcher
+from authlens.proxy.connwatch import ConnectionWatch
+from authlens.proxy.exposure import startup_warnings
+from authlens.proxy.failure_hooks import FailureHooks
+from authlens.proxy.flowdata import (
+    META,
+    flow_to_exchange,
+    new_state,
+)
+from authlens.proxy.flowscrub import request_secrets, scrub_flow
+from authlens.proxy.hookguard import failure_location, guarded
+from authlens.settings import Settings, SettingsError, load_settings
+
+_log = logging.getLogger(__name__)
+
+# (option, type, help) for every `--set authlens_*`; booleans are text so "unset" differs
+# from "false" and the layering (file < environment < option) stays exact.
+OPTIONS: tuple[tuple[str, Any, str], ...] = (
+    ("config", Optional[str], "Path of a TOML settings file (see config/default.toml)."),  # noqa: UP045
+    ("log_file", Optional[str], "Also append the JSON lines to this file."),  # noqa: UP045
+    ("log_stdout", Optional[str], "Write the JSON lines to stdout: true or false (default true)."),  # noqa: UP045
+    ("hosts", Sequence[str], "Inspected hosts, glob patterns (default: OpenAI and Azure OpenAI)."),
+    ("annotate_body", Optional[str], "Write the hint into JSON error bodies: true or false."),  # noqa: UP045
+    ("log_all", Optional[str], "Also log traffic to hosts that are not inspected: true or false."),  # noqa: UP045
+)
+
+
+_HEADER_UNSAFE = re.compile(r"[^\x20-\x7e]")
+
+
+def header_value(text: str) -> str:
+    """`text` as printable ASCII: a control character quoted from a body would break HTTP."""
+    return _HEADER_UNSAFE.sub("?", text)
+
+
+class AuthLens(FailureHooks):
+    """Redacts, diagnoses and logs exchanges with OpenAI-compatible APIs."""
+
+    def __init__(self) -> None:
+        # Validated in `configure`, whose errors name the variable or file at fault.
+        self.settings = Settings.model_construct()
+        self.inspected = HostMatcher(self.settings.hosts)
+        self.history = KeyHistory(self.settings.history_size)
+        self.connections = ConnectionWatch()
+        self.logger: Any = None
+
+    def load(self, loader: Any) -> None:
+        for name, typespec, help_text in OPTIONS:
+            default: Any = [] if typespec == Sequence[str] else None
+            loader.add_option(f"authlens_{name}", typespec, default, help_text)
+
+    def configure(self, updated: set[str]) -> None:
+        # Not guarded: a bad option must stop startup with its message.
+        if self.logger is not None and not any(u.startswith("authlens_") for u in updated):
+            return
+        overrides: dict[str, Any] = {}
+        for name, _, _ in OPTIONS[1:]:
+            value = getattr(ctx.options, f"authlens_{name}")
+            if value not in (None, []):
+                overrides[name] = value
+        config = ctx.options.authlens_config
+        try:
+            settings = load_settings(Path(config) if config else None, overrides)
+            logger = make_logger(stdout=settings.log_stdout, log_file=settings.log_file)
+        except SettingsError as e:
+            raise exceptions.OptionsError(str(e)) from e
+        except OSError as e:
+            raise exceptions.OptionsError(f"authlens log file cannot be opened: {e}") from e
+        self.settings = settings
+        self.inspected = HostMatcher(settings.hosts)
+        self.history.capacity = settings.history_size
+        self.logger = logger
+
+    @guarded
+    def running(self) -> None:
+        options = ctx.options
+        listen = [ProxyMode.parse(m).listen_host(options.listen_host) for m in options.mode]
+        confdir = Path(options.confdir)
+        for warning in startup_warnings(listen, proxyauth=bool(options.proxyauth), confdir=confdir):
+            _log.warning("authlens: %s", warning)
+
+    @guarded
+    def request(self, flow: http.HTTPFlow) -> None:
+        if not flow.live or flow.is_replay or not self.is_inspected(flow):
+            return
+        added = "x-client-request-id" not in flow.request.headers
+        state = new_state(flow, client_request_id_added=added)
+        if added:
+            # Lets OpenAI support find the request even if no response ever comes back.
+            flow.request.headers["X-Client-Request-Id"] = state["id"]
+        flow.metadata[META] = state
+
+    @guarded
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        state = flow.metadata.get(META)
+        if state is None or flow.response is None:
+            return
+        # Set now: a streamed response's headers reach the client before `response` runs.
+        flow.response.headers["X-Authlens-Id"] = state["id"]
+        if flow.response.headers.get("content-type", "").startswith("text/event-stream"):
+            # Pass events on as they arrive; mitmproxy buffers whole bodies by default.
+            flow.response.stream = True
+            state["stream"] = True
+            # The headers leave before `response` runs: the id must be set now.
+            flow.response.headers["X-Authlens-Id"] = state["id"]
+
+    @guarded
+    def response(self, flow: http.HTTPFlow) -> None:
+        state = flow.metadata.get(META)
+        if state is None or flow.response is None or state.get("logged"):
+            return
+        self.connections.take_failure(flow.client_conn.id)  # it recovered: nothing to report
+        secrets = None
+        try:
+            state["logged"] = True
+            secrets = request_secrets(flow.request)
+            exchange = flow_to_exchange(flow, state)
+            ev = gather_evidence(exchange, self.history)
+            finding = diagnose(ev)
+            event = build_event(ev, finding)
+            # Everything is computed before the flow changes: if our code fails, it is untouched.
+            self.annotate(flow, ev, finding, ev.secrets + secrets)
+            self.remember(ev)
+            self.emit(event, ev.secrets + secrets)
+        finally:
+            # Even when our diagnosis failed, the stored flow must not keep the key.
+            scrub_flow(flow, secrets)
+
+    def annotate(
+        self, flow: http.HTTPFlow, ev: Evidence, finding: Finding | None, secrets: tuple[str, ...]
+    ) -> None:
+        response = flow.response
+        assert response is not None
+        response.headers["X-Authlens-Id"] = ev.exchange.id
+        if finding is None:
+            return
+        hint = header_value(redact_text(finding.hint, secrets))  # it may quote the upstream
+        body = None
+        if self.settings.annotate_body:
+            body = annotate_error_body(
+                ev.exchange.response_body,
+                cause=finding.cause,
+                hint=hint,
+                exchange_id=ev.exchange.id,
+                key=ev.key,
+                secrets=secrets,
+            )
+        response.headers["X-Authlens-Cause"] = header_value(finding.cause)
+        response.headers["X-Authlens-Hint"] = hint
+        flow.marked = ":mag:"
+        flow.comment = f"authlens: {finding.cause}: {hint}"
+        if body is not None:
+            response.content = body  # re-encoded with the same Content-Encoding
+
+    def remember(self, ev: Evidence) -> None:
+        """Record a key's success for later revocation and mismatch hints."""
+        status = ev.exchange.status
+        if ev.key is None or status is None or not 200 <= status < 300:
+            return
+        headers = ev.exchange.response_headers
+        self.history.record_success(
+            ev.key,
+            KeySeen(
+                ev.exchange.ended, headers.get("openai-organization"), headers.get("openai-project")
+            ),
+        )
+
+    def emit(self, event: dict[str, Any], secrets: tuple[str, ...] = ()) -> None:
+        """Log `event`; every credential the exchange sent is redacted from every field."""
+        if self.logger is None:
+            return
+        if secrets:  # e.g. the key pasted into OpenAI-Organization as well
+            event = {
+                k: redact_text(v, secrets) if isinstance(v, str) else v for k, v in event.items()
+            }
+        getattr(self.logger, event["level"])(**event)
+
+    def internal_error(self, hook: str, error: Exception) -> None:
+        """Report our own failure without secrets; the flow goes on untouched.
+
+        The exception's message may quote a header or a body (a credential that is not
+        key-shaped would slip past redaction), so only its type and place are reported.
+        """
+        try:
+            where = failure_location(error)
+            _log.warning(
+                "authlens: internal error in %s: %s at %s", hook, type(error).__name__, where
+            )
+            if self.logger is not None:
+                self.logger.error(
+                    event="internal_error",
+                    level="error",
+                    hook=hook,
+                    error=type(error).__name__,
+                    where=where,
+                    timestamp=rfc3339(time.time()),
+                )
+        except Exception:  # noqa: S110  # reporting must not break the flow either
+            pass

@@ -1,0 +1,146 @@
+"""The hooks that see connection-level failures: mitmproxy answered, or nothing was sent.
+
+mitmproxy reports these in several hooks and never calls `response` for them: a flow's
+`error` (its own 502, a connection that broke mid-answer), a CONNECT's `http_connect_error`,
+and, without any flow, `server_connect_error`, `tls_failed_server` and `tls_failed_client`.
+Connection hooks note a failure in `ConnectionWatch`; a flow's hook reports it with the
+request it broke, or `client_disconnected` does when no flow came. Each failure becomes one
+exchange line with level error and a connection-level cause (`connection_rules`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mitmproxy import connection, http
+from mitmproxy.proxy.mode_specs import ReverseMode
+from mitmproxy.proxy.server_hooks import ServerConnectionHookData
+from mitmproxy.tls import TlsData
+
+from authlens.diagnosis import connection_rules as cn
+from authlens.diagnosis.connection_rules import failure_of
+from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.history import KeyHistory
+from authlens.diagnosis.rules import diagnose
+from authlens.exchange import Exchange, Side
+from authlens.output.events import build_event
+from authlens.providers import HostMatcher
+from authlens.proxy.connwatch import ConnectionWatch
+from authlens.proxy.flowdata import (
+    META,
+    address_host,
+    flow_to_exchange,
+    flowless_exchange,
+    new_state,
+)
+from authlens.proxy.flowscrub import request_secrets, scrub_flow
+from authlens.proxy.hookguard import guarded
+
+
+class FailureHooks:
+    """Mixed into `AuthLens`, which provides the attributes and `emit` declared here."""
+
+    inspected: HostMatcher
+    history: KeyHistory
+    connections: ConnectionWatch
+
+    def emit(self, event: dict[str, Any], secrets: tuple[str, ...] = ()) -> None:
+        raise NotImplementedError
+
+    def internal_error(self, hook: str, error: Exception) -> None:
+        raise NotImplementedError
+
+    def is_inspected(self, flow: http.HTTPFlow) -> bool:
+        return self.inspects(flow.client_conn, flow.request.pretty_host)
+
+    def inspects(self, client: connection.Client, host: str) -> bool:
+        return isinstance(client.proxy_mode, ReverseMode) or self.inspected(host)
+
+    @guarded
+    def error(self, flow: http.HTTPFlow) -> None:
+        """mitmproxy answered itself (502) or the exchange broke: log it once, with a cause."""
+        state = flow.metadata.get(META)
+        if state is None and not flow.is_replay and self.is_inspected(flow):
+            # The request hook never ran: an invalid request, or one that broke while read.
+            state = flow.metadata[META] = new_state(flow, client_request_id_added=False)
+        if state is None or state.get("logged"):
+            return
+        secrets = None
+        try:
+            state["logged"] = True
+            secrets = request_secrets(flow.request)
+            pending = self.connections.take_failure(flow.client_conn.id)
+            where, message = (pending.where, pending.message) if pending else (cn.FLOW, "")
+            message = message or (flow.error.msg if flow.error else "")
+            started = flow.response is not None
+            failure = failure_of(where, message, secrets=secrets, response_started=started)
+            self.emit_failure(flow_to_exchange(flow, state, failure), secrets)
+        finally:
+            scrub_flow(flow, secrets)
+
+    @guarded
+    def http_connect(self, flow: http.HTTPFlow) -> None:
+        agent = flow.request.headers.get("user-agent")
+        self.connections.saw_connect(flow.client_conn.id, agent)
+
+    @guarded
+    def http_connect_error(self, flow: http.HTTPFlow) -> None:
+        """mitmproxy answered a CONNECT with its own 502: the upstream was not reachable."""
+        try:
+            response = flow.response
+            # Anything else (a 407 from proxyauth) is about the client's proxy settings.
+            ours = flow.error is not None or (response is not None and response.status_code == 502)
+            if not ours or not self.is_inspected(flow):
+                return
+            self.connections.take_failure(flow.client_conn.id)
+            message = flow.error.msg if flow.error else ""
+            if not message and response is not None:
+                message = response.get_text(strict=False) or ""
+            state = new_state(flow, client_request_id_added=False)
+            secrets = request_secrets(flow.request)
+            failure = failure_of(cn.CONNECT, message, secrets=secrets)
+            self.emit_failure(flow_to_exchange(flow, state, failure), secrets)
+        finally:
+            scrub_flow(flow)
+
+    @guarded
+    def server_connect_error(self, data: ServerConnectionHookData) -> None:
+        host = address_host(data.server)
+        self.connections.failed(data.client.id, cn.CONNECT, data.server.error or "", host)
+
+    @guarded
+    def tls_failed_server(self, data: TlsData) -> None:
+        assert isinstance(data.conn, connection.Server)
+        host = data.conn.sni or address_host(data.conn)
+        self.connections.failed(data.context.client.id, cn.SERVER_TLS, data.conn.error or "", host)
+
+    @guarded
+    def tls_failed_client(self, data: TlsData) -> None:
+        """The client refused our certificate: no HTTP happens on this connection."""
+        client = data.context.client
+        host = data.conn.sni or address_host(data.context.server)
+        if self.inspects(client, host):
+            failure = failure_of(cn.CLIENT_TLS, data.conn.error or "")
+            seen = self.connections.get(client.id)
+            self.emit_failure(flowless_exchange(client, host, failure, seen))
+
+    @guarded
+    def client_disconnected(self, client: connection.Client) -> None:
+        seen = self.connections.forget(client.id)
+        pending = seen.pending if seen else None
+        if seen is None or pending is None or not self.inspects(client, pending.host):
+            return
+        failure = failure_of(pending.where, pending.message)
+        self.emit_failure(flowless_exchange(client, pending.host, failure, seen))
+
+    def emit_failure(self, exchange: Exchange, secrets: tuple[str, ...] = ()) -> None:
+        """One exchange line for a failure: level error, `null` for what never happened."""
+        ev = gather_evidence(exchange, self.history)
+        finding = diagnose(ev)
+        if finding is not None and finding.side is not Side.CONNECTION:
+            finding = None  # nothing reached the upstream: what was sent is not the cause
+        event = build_event(ev, finding)
+        event["level"] = "error"
+        event["method"] = event["method"] or None
+        event["path"] = event["path"] or None
+        self.emit(event, ev.secrets + secrets)

@@ -1,0 +1,88 @@
+"""Scrub secrets from a stored flow after its request went upstream.
+
+mitmweb, `-w` flow files and HAR dumps serialize the flow object; rewriting headers in the
+`request` hook would send the redacted value to the upstream, so this runs in `response`
+and `error`, when the request is already on the wire. The response is left alone: the client
+has not received it yet.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from mitmproxy import http
+
+from authlens.credentials.credential import find_credentials, split_authorization
+from authlens.output.redact import SECRET_HEADERS, redact_header, redact_path, redact_text
+
+_REQUEST_SECRET_HEADERS = SECRET_HEADERS - {"set-cookie"}
+# JSON fields that hold a credential when one is pasted into a request body.
+_SECRET_FIELD = re.compile(
+    r"(?i)^(api[-_]?key|key|token|access[-_]?token|secret|client[-_]?secret|password"
+    r"|authorization|bearer|subscription[-_]?key)$"
+)
+_MAX_JSON_SCAN = 1 << 20
+_SHORTEST_SECRET = 8  # as in redact: shorter values are not redacted anywhere
+
+
+def json_secrets(body: bytes | None) -> tuple[str, ...]:
+    """String values of secret-named fields anywhere in a JSON body (never raises)."""
+    if not body or len(body) > _MAX_JSON_SCAN or body.lstrip()[:1] not in (b"{", b"["):
+        return ()
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ()
+    found: list[str] = []
+    stack: list[Any] = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for name, value in node.items():
+                if isinstance(value, str) and _SECRET_FIELD.match(name) and len(value) >= 8:
+                    found.append(value)
+                else:
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return tuple(found)
+
+
+def request_secrets(request: http.Request) -> tuple[str, ...]:
+    """Every credential-like value a request carries, for redaction anywhere.
+
+    The credentials the rules read (Authorization, api-key, query), plus what only redaction
+    cares about: Proxy-Authorization, cookie values, secret-named JSON body fields.
+    """
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    found = [c.token for c in find_credentials(headers, request.path) if c.token]
+    for value in request.headers.get_all("proxy-authorization"):
+        found.append(split_authorization(value)[1])
+    for value in request.headers.get_all("cookie"):
+        found.extend(pair.partition("=")[2].strip() for pair in value.split(";"))
+    found.extend(json_secrets(request.raw_content))
+    # A value JSON-escaped in a body ("a\"b") is found in its escaped form as well.
+    found.extend(orjson.dumps(s).decode()[1:-1] for s in list(found))
+    return tuple(dict.fromkeys(s for s in found if len(s) >= _SHORTEST_SECRET))
+
+
+def scrub_flow(flow: http.HTTPFlow, secrets: tuple[str, ...] | None = None) -> None:
+    """Redact credentials in `flow.request` (headers, query, body) in place."""
+    request = flow.request
+    if secrets is None:
+        secrets = request_secrets(request)
+    for name in _REQUEST_SECRET_HEADERS:
+        values = request.headers.get_all(name)
+        if values:
+            request.headers.set_all(name, [redact_header(name, v) for v in values])
+    for name in ("openai-organization", "openai-project"):
+        if value := request.headers.get(name):
+            request.headers[name] = redact_text(value, secrets)
+    if "?" in request.path:
+        request.path = redact_path(request.path, secrets)
+    raw = request.raw_content
+    if raw and secrets and any(s.encode("utf-8", "surrogatepass") in raw for s in secrets):
+        text = raw.decode("utf-8", "surrogateescape")
+        request.raw_content = redact_text(text, secrets).encode("utf-8", "surrogateescape")

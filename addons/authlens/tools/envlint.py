@@ -1,0 +1,189 @@
+"""`authlens check` without the command line: lint client variables from the environment and .env.
+
+Each variable is read from every place it is set (the environment, each `.env` file), and
+each value is checked where it is written, because different loaders pick different ones:
+python-dotenv keeps an exported value over the file's, docker compose's `env_file` uses the
+file's. Cross-variable checks (key vs base URL, proxy vs CA) use the value an app loading
+`.env` with python-dotenv would end up with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from authlens.credentials.keys import fingerprint_key
+from authlens.diagnosis.hints import one_line
+from authlens.exchange import Finding, Side
+from authlens.tools import envvalues as ev
+from authlens.tools.dotenv_bytes import DotenvFile
+from authlens.tools.proxylint import ProxyContext, proxy_findings
+
+ORG_VARIABLES = ("OPENAI_ORG_ID", "OPENAI_ORGANIZATION")
+PROJECT_VARIABLES = ("OPENAI_PROJECT_ID",)
+URL_VARIABLES = ("OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT")
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+                   "all_proxy", "NO_PROXY", "no_proxy")  # fmt: skip
+CA_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+                "NODE_EXTRA_CA_CERTS", "NODE_USE_ENV_PROXY", "NODE_OPTIONS")  # fmt: skip
+WATCHED = (*ev.KEY_VARIABLES, *ORG_VARIABLES, *PROJECT_VARIABLES, *URL_VARIABLES,
+           "OPENAI_API_BASE", *PROXY_VARIABLES, *CA_VARIABLES)  # fmt: skip
+ENVIRONMENT = "environment"
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One setting of a variable: its value as loaded, as written, and where."""
+
+    variable: str
+    value: str
+    raw: str  # as written: a .env line's text after `=` (CR, blanks, quotes kept)
+    source: str  # "environment" or "<file>:<line>"
+
+
+@dataclass(frozen=True, slots=True)
+class EnvFinding:
+    """One problem: `{"variable", "cause", "hint"}` in `check --json`, plus where it was read."""
+
+    variable: str
+    cause: str
+    hint: str
+    source: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"variable": self.variable, "cause": self.cause, "hint": self.hint,
+                "source": self.source}  # fmt: skip
+
+
+def is_secret(variable: str) -> bool:
+    return variable in ev.KEY_VARIABLES
+
+
+def shown(variable: str, value: str) -> str:
+    """A value as `check` may print it: keys as fingerprints, URLs without their password."""
+    if is_secret(variable):
+        return fingerprint_key(value) if value else "(empty)"
+    parts = urlsplit(value) if "://" in value else None
+    if parts is not None and parts.password:
+        value = value.replace(f":{parts.password}@", ":****@", 1)
+    return one_line(value)
+
+
+def collect(environ: Mapping[str, str], files: Iterable[DotenvFile]) -> list[Value]:
+    """Every setting of a watched variable: the environment's first, then each file's."""
+    values = [Value(n, environ[n], environ[n], ENVIRONMENT) for n in WATCHED if n in environ]
+    for dotenv in files:
+        for entry in dotenv.entries:
+            if entry.name in WATCHED:
+                source = f"{dotenv.path}:{entry.line}"
+                values.append(Value(entry.name, entry.value, entry.raw, source))
+    return values
+
+
+def effective(values: Iterable[Value]) -> dict[str, str]:
+    """What python-dotenv's `load_dotenv()` leaves: the environment wins, then the first file."""
+    result: dict[str, str] = {}
+    for value in values:
+        result.setdefault(value.variable, value.value)
+    return result
+
+
+def shadowing(values: list[Value]) -> list[EnvFinding]:
+    exported = {v.variable: v.value for v in values if v.source == ENVIRONMENT}
+    found = []
+    for value in values:
+        current = exported.get(value.variable)
+        if value.source == ENVIRONMENT or current is None or current == value.value:
+            continue
+        hint = (
+            f"{value.variable} in {value.source} ({shown(value.variable, value.value)}) is "
+            f"ignored: the environment already has {shown(value.variable, current)}, and "
+            f"load_dotenv() does not override by default; unset {value.variable} in the shell "
+            "(check ~/.bashrc, ~/.zshrc) or use load_dotenv(override=True)."
+        )
+        found.append(EnvFinding(value.variable, "shadowed_by_environment", hint, value.source))
+    return found
+
+
+def kept_by_some_loaders(value: Value) -> Finding | None:
+    """A CR or trailing blanks after an unquoted .env value: python-dotenv strips them, a
+    shell (`source .env`) or `docker run --env-file` keeps them. Blanks inside the value
+    itself are every loader's problem, and the classifier's."""
+    if value.variable not in ev.KEY_VARIABLES and value.variable not in URL_VARIABLES:
+        return None
+    if value.source == ENVIRONMENT or value.raw.lstrip()[:1] in ("'", '"'):
+        return None
+    extra = value.raw[len(value.raw.rstrip()) :]
+    if not extra:
+        return None
+    cr = "\r" in extra
+    what = "a carriage return (CRLF line endings)" if cr else "trailing blanks"
+    keeper = "'source .env' in a shell" if cr else "'docker run --env-file'"
+    fix = "convert the file to LF (dos2unix)" if cr else "remove them"
+    cause = "whitespace_in_key" if is_secret(value.variable) else "wrong_base_url"
+    return Finding(cause, (
+        f"{value.variable} in {value.source} ends with {what}: python-dotenv strips it but "
+        f"{keeper} keeps it and the request breaks; {fix}."
+    ), Side.REQUEST)  # fmt: skip
+
+
+def value_findings(value: Value, env: Mapping[str, str]) -> list[Finding]:
+    """Findings about one setting of one variable."""
+    name, text = value.variable, value.value
+    found = [f for f in (kept_by_some_loaders(value),) if f is not None]
+    if name in ev.KEY_VARIABLES:
+        url_variable = "AZURE_OPENAI_ENDPOINT" if name.startswith("AZURE_") else "OPENAI_BASE_URL"
+        host = urlsplit(env.get(url_variable, "").strip()).hostname
+        # The classifier may say what we said already (a CR is whitespace_in_key to both).
+        causes = {f.cause for f in found}
+        found += [f for f in ev.key_findings(name, text, host) if f.cause not in causes]
+    elif name in ORG_VARIABLES:
+        found += ev.organization_findings(name, text)
+    elif name in PROJECT_VARIABLES:
+        found += ev.project_findings(name, text)
+    elif name in URL_VARIABLES:
+        found += ev.base_url_findings(name, text)
+    elif name == "OPENAI_API_BASE" and not env.get("OPENAI_BASE_URL"):
+        found.append(Finding("wrong_base_url", (
+            "OPENAI_API_BASE is the openai 0.x name and openai>=1.0 ignores it: rename it "
+            "OPENAI_BASE_URL."
+        ), Side.REQUEST))  # fmt: skip
+    return found
+
+
+def lint(
+    environ: Mapping[str, str], files: list[DotenvFile], ctx: ProxyContext
+) -> tuple[list[Value], list[EnvFinding]]:
+    """Everything read, and every finding once."""
+    found = [
+        EnvFinding(str(f.path), "env_file_unreadable", problem, str(f.path))
+        for f in files
+        for problem in f.problems
+    ]
+    values = collect(environ, files)
+    found += shadowing(values)
+    env = effective(values)
+    for value in values:
+        found += [EnvFinding(value.variable, f.cause, f.hint, value.source)
+                  for f in value_findings(value, env)]  # fmt: skip
+    base = (env.get("OPENAI_BASE_URL") or "").strip()
+    parts = urlsplit(base)
+    if not base or (parts.scheme == "https" and parts.hostname):
+        api_host = parts.hostname or ev.OPENAI_HOST
+        source: dict[str, str] = {}
+        for value in values:
+            source.setdefault(value.variable, value.source)
+        found += [EnvFinding(name, f.cause, f.hint, source.get(name, ENVIRONMENT))
+                  for name, f in proxy_findings(env, api_host, ctx)]  # fmt: skip
+    return values, unique(found)
+
+
+def unique(found: Iterable[EnvFinding]) -> list[EnvFinding]:
+    """Each finding once, its hint made one safe ASCII line."""
+    result: list[EnvFinding] = []
+    for f in found:
+        safe = EnvFinding(f.variable, f.cause, one_line(f.hint), f.source)
+        if safe not in result:
+            result.append(safe)
+    return result
