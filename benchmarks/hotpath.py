@@ -55,14 +55,16 @@ def headers_from_fields(headers: http.Headers) -> dict[str, str]:
 
 def main() -> int:
     flow, seconds = sdk_flow(), 0.3
-    state = new_state(flow, client_request_id_added=True)
+    state = new_state(flow, host="api.openai.com", provider="openai", inspected=True, id_added=True)
     exchange = flow_to_exchange(flow, state)
     ev = gather_evidence(exchange, KeyHistory())
     event = build_event(ev, diagnose(ev))
     assert headers_from_fields(flow.request.headers) == _headers(flow.request.headers)
     logger = make_logger(stdout=False, log_file=Path(os.devnull))
     steps = {
-        "new_state (request hook)": lambda: new_state(flow, client_request_id_added=True),
+        "new_state (request hook)": lambda: new_state(
+            flow, host="api.openai.com", provider="openai", inspected=True, id_added=True
+        ),
         "request.pretty_host": lambda: flow.request.pretty_host,
         "_headers(request.headers)": lambda: _headers(flow.request.headers),
         "  suggested: from .fields": lambda: headers_from_fields(flow.request.headers),

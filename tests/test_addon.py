@@ -19,18 +19,25 @@ from authlens.proxy.addon import AuthLens
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(11)
-INVALID_KEY_BODY = orjson.dumps(
-    {
-        "error": {
-            # OpenAI echoes the key as its first 8, stars, and its last 4 (facts section 2).
-            "message": f"Incorrect API key provided: {KEY[:8]}{'*' * (len(KEY) - 12)}{KEY[-4:]}. "
-            "You can find your API key at https://platform.openai.com/account/api-keys.",
-            "type": "invalid_request_error",
-            "param": None,
-            "code": "invalid_api_key",
+
+
+def invalid_key_body(key: str) -> bytes:
+    """OpenAI's 401, echoing `key` as its first 8, stars, and its last 4 (facts section 2)."""
+    echo = f"{key[:8]}{'*' * (len(key) - 12)}{key[-4:]}"
+    return orjson.dumps(
+        {
+            "error": {
+                "message": f"Incorrect API key provided: {echo}. "
+                "You can find your API key at https://platform.openai.com/account/api-keys.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "invalid_api_key",
+            }
         }
-    }
-)
+    )
+
+
+INVALID_KEY_BODY = invalid_key_body(KEY)
 
 
 def openai_flow(
@@ -241,3 +248,62 @@ def test_stored_flow_scrubbed_even_when_diagnosis_fails(
     run_flow(addon, flow)
     stored = str(flow.request.headers) + flow.request.path
     assert not leaks(stored, KEY, "sk-proj-")
+
+
+def test_log_all_logs_other_hosts_without_touching_them(log_path: Path) -> None:
+    """With log_all, traffic to other hosts is logged (no cause) and otherwise untouched."""
+    lens = AuthLens()
+    with taddons.context(lens) as tctx:
+        tctx.configure(
+            lens,
+            authlens_log_stdout="false",
+            authlens_log_file=str(log_path),
+            authlens_log_all="true",
+        )
+        flow = run_flow(lens, openai_flow(host="example.com"))
+    assert flow.response is not None
+    assert flow.response.raw_content == INVALID_KEY_BODY
+    assert "X-Authlens-Id" not in flow.response.headers
+    assert "X-Client-Request-Id" not in flow.request.headers
+    (event,) = lines(log_path)
+    assert (event["host"], event["status"], event["cause"]) == ("example.com", 401, None)
+    assert event["key"] == fingerprint_key(KEY)
+    assert not leaks(log_path.read_text(), KEY, "sk-proj-")
+
+
+def test_profiles_give_a_gateway_the_openai_profile(log_path: Path) -> None:
+    """A configured profile makes a stand-in host judged as OpenAI (other_provider_key)."""
+    anthropic_key = "sk-ant-api03-" + "Ab9" * 31 + "AA"
+    lens = AuthLens()
+    with taddons.context(lens) as tctx:
+        tctx.configure(
+            lens,
+            authlens_log_stdout="false",
+            authlens_log_file=str(log_path),
+            authlens_hosts=["llm-gateway.internal"],
+            authlens_profiles=["llm-gateway.internal=openai"],
+        )
+        flow = run_flow(
+            lens,
+            openai_flow(
+                host="llm-gateway.internal",
+                auth=f"Bearer {anthropic_key}",
+                body=invalid_key_body(anthropic_key),
+            ),
+        )
+    assert flow.response is not None
+    assert flow.response.headers["X-Authlens-Cause"] == "other_provider_key"
+    assert "Anthropic" in flow.response.headers["X-Authlens-Hint"]
+
+
+def test_key_in_any_request_header_is_scrubbed_from_the_stored_flow(addon: AuthLens) -> None:
+    """The Realtime subprotocol form and a key pasted into OpenAI-Organization are scrubbed."""
+    flow = openai_flow(
+        auth=None,
+        extra_headers={
+            "Sec-WebSocket-Protocol": f"realtime, openai-insecure-api-key.{KEY}",
+            "OpenAI-Organization": KEY,
+        },
+    )
+    run_flow(addon, flow)
+    assert not leaks(str(flow.request.headers), KEY, "sk-proj-")

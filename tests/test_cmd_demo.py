@@ -13,7 +13,8 @@ from tests.cli import authlens, clean_env
 from tests.keyfactory import windows
 
 EXPECTED_CAUSES = [
-    "missing_credentials", "quoted_key", "placeholder_key", "organization_mismatch",
+    "missing_credentials", "quoted_key", "placeholder_key", "other_provider_key",
+    "organization_mismatch",
     "key_revoked",
 ]  # fmt: skip
 

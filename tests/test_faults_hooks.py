@@ -80,7 +80,7 @@ def test_every_hook_is_guarded() -> None:
 @pytest.mark.parametrize(
     ("hook", "module", "broken"),
     [
-        ("request", addon_module, "new_state"),
+        ("request", failure_hooks, "new_state"),
         ("response", addon_module, "gather_evidence"),
         ("response", addon_module, "build_event"),
         ("error", failure_hooks, "flow_to_exchange"),
@@ -105,6 +105,9 @@ def test_exception_in_a_hook_is_an_internal_error_line(
     flow = openai_flow()
     flow.metadata["authlens"] = {
         "id": "x",
+        "host": "api.openai.com",
+        "provider": "openai",
+        "inspected": True,
         "client_request_id_added": False,
         "model": None,
         "stream": False,

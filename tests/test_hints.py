@@ -64,3 +64,10 @@ def test_utc_clock_shows_the_date_only_on_other_days() -> None:
     assert utc_clock(1_750_000_000, now=1_750_000_000 + 60) == "15:06 UTC"
     assert utc_clock(1_750_000_000, now=1_750_000_000 + 86400) == "2025-06-15 15:06 UTC"
     assert utc_clock(1_750_000_000) == "2025-06-15 15:06 UTC"
+
+
+def test_one_line_removes_control_characters() -> None:
+    """Control characters quoted from a binary body never reach a hint (or a header)."""
+    from authlens.diagnosis.hints import one_line
+
+    assert one_line("bad\x00body\x07here\x7f end") == "bad body here end"

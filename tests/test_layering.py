@@ -7,7 +7,16 @@ import sys
 
 import pytest
 
-CORE = ["credentials", "diagnosis", "output", "tools", "causes", "exchange", "providers", "settings"]
+CORE = [
+    "credentials",
+    "diagnosis",
+    "output",
+    "tools",
+    "causes",
+    "exchange",
+    "providers",
+    "settings",
+]
 
 
 @pytest.mark.parametrize("package", CORE)

@@ -14,7 +14,15 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HOSTS", "LOG_STDOUT", "LOG_FILE", "LOG_ALL", "ANNOTATE_BODY", "HISTORY_SIZE"):
+    for name in (
+        "HOSTS",
+        "LOG_STDOUT",
+        "LOG_FILE",
+        "LOG_ALL",
+        "ANNOTATE_BODY",
+        "HISTORY_SIZE",
+        "PROFILES",
+    ):
         monkeypatch.delenv(f"AUTHLENS_{name}", raising=False)
 
 
@@ -98,3 +106,23 @@ def test_bad_env_and_option_name_their_source(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("AUTHLENS_ANNOTATE_BODY")
     with pytest.raises(SettingsError, match="option authlens_log_all"):
         load_settings(None, {"log_all": "sometimes"})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "gw.internal=openai, *.corp.example=azure",
+        '{"gw.internal": "openai", "*.corp.example": "azure"}',
+    ],
+)
+def test_profiles_from_env(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """AUTHLENS_PROFILES takes glob=provider pairs or a JSON object."""
+    monkeypatch.setenv("AUTHLENS_PROFILES", value)
+    assert load_settings().profiles == {"gw.internal": "openai", "*.corp.example": "azure"}
+
+
+@pytest.mark.parametrize("value", [["gw=anthropic"], ["no-equals-sign"]])
+def test_bad_profiles_are_rejected(value: list[str]) -> None:
+    """An unknown provider or a malformed pair names the option."""
+    with pytest.raises(SettingsError, match="option authlens_profiles"):
+        load_settings(None, {"profiles": value})

@@ -57,6 +57,9 @@ CONNECTION: Final = {
     "upstream_unreachable": "DNS, connect or timeout failure towards the upstream",
     "upstream_tls_failed": "the upstream's certificate was refused (e.g. a corporate TLS proxy)",
     "client_tls_failed": "the client does not trust the authlens CA (hint: the variable to set for its runtime)",
+    # Added by authlens (the contract allows additions): an exchange that broke mid-way.
+    "upstream_disconnected": "the upstream closed or reset the connection before its response was complete",
+    "client_disconnected": "the client closed the connection before the response was complete",
 }  # fmt: skip
 
 ENVIRONMENT: Final = {

@@ -8,28 +8,43 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 OPENAI = "openai"
 AZURE = "azure"
 COMPATIBLE = "compatible"
 
-_PROFILES: tuple[tuple[str, str], ...] = (
+PROVIDERS = (OPENAI, AZURE, COMPATIBLE)
+
+_BUILT_IN: tuple[tuple[str, str], ...] = (
     ("api.openai.com", OPENAI),
     ("*.openai.azure.com", AZURE),
     ("*.cognitiveservices.azure.com", AZURE),
     ("*.services.ai.azure.com", AZURE),
 )
-_PROFILE_PATTERNS = tuple((re.compile(fnmatch.translate(g)), p) for g, p in _PROFILES)
 
 
-def provider_for_host(host: str) -> str:
-    """The profile name for `host`: "openai", "azure" or "compatible"."""
-    host = host.lower().rstrip(".")
-    for pattern, provider in _PROFILE_PATTERNS:
-        if pattern.match(host):
-            return provider
-    return COMPATIBLE
+class Profiles:
+    """Host globs mapped to provider profiles: the configured ones first, then the built-in.
+
+    A configured profile lets a gateway or a reverse-mode target on another name (a local
+    stand-in, a corporate relay) be judged as OpenAI or Azure.
+    """
+
+    def __init__(self, configured: Mapping[str, str] | None = None) -> None:
+        pairs = [*(configured or {}).items(), *_BUILT_IN]
+        self._patterns = tuple((re.compile(fnmatch.translate(g.lower())), p) for g, p in pairs)
+
+    def __call__(self, host: str) -> str:
+        """The profile name for `host`: "openai", "azure" or "compatible"."""
+        host = host.lower().rstrip(".")
+        for pattern, provider in self._patterns:
+            if pattern.match(host):
+                return provider
+        return COMPATIBLE
+
+
+provider_for_host = Profiles()
 
 
 class HostMatcher:

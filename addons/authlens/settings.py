@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     log_all: bool = False
     annotate_body: bool = True
     history_size: int = Field(default=4096, ge=1, le=1_000_000)
+    # Extra host glob -> provider profile ("openai", "azure", "compatible"), tried first.
+    profiles: Annotated[dict[str, Literal["openai", "azure", "compatible"]], NoDecode] = {}
 
     @field_validator("hosts", mode="before")
     @classmethod
@@ -61,6 +63,22 @@ class Settings(BaseSettings):
             if value.lstrip().startswith("["):
                 return json.loads(value)
             return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("profiles", mode="before")
+    @classmethod
+    def _split_profiles(cls, value: Any) -> Any:
+        """Accept `glob=provider,...` or a JSON object from the environment, a list of
+        `glob=provider` from a mitmproxy option, a table from TOML."""
+        if isinstance(value, str):
+            if value.lstrip().startswith("{"):
+                return json.loads(value)
+            value = [v for v in value.split(",") if v.strip()]
+        if isinstance(value, (list, tuple)):
+            pairs = [str(v).partition("=") for v in value]
+            if any(not sep for _, sep, _ in pairs):
+                raise ValueError("profiles must be written glob=provider")
+            return {glob.strip(): provider.strip() for glob, _, provider in pairs}
         return value
 
     @field_validator("hosts")

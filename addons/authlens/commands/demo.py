@@ -81,10 +81,14 @@ def port_in_use(port: int) -> bool:
 
 
 def start_proxy(port: int, upstream: str, workdir: Path) -> subprocess.Popen[str]:
-    """`authlens run` in reverse mode; its own CA and state stay in `workdir`."""
+    """`authlens run` in reverse mode; its own CA and state stay in `workdir`.
+
+    The fake stands in for api.openai.com, so its host gets the OpenAI profile.
+    """
     args = [
         sys.executable, "-m", "authlens.cli", "run", "--mode", f"reverse:{upstream}",
         "-p", str(port), "--set", f"confdir={workdir}",
+        "--set", "authlens_profiles=127.0.0.1=openai",
     ]  # fmt: skip
     stderr = (workdir / "mitmproxy.log").open("w")
     return subprocess.Popen(

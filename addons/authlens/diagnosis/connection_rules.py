@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from authlens.causes import ALL_CODES
 from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.hints import one_line, quote_snippet
 from authlens.exchange import Failure, Finding, Side
@@ -20,19 +19,10 @@ from authlens.output.redact import redact_text
 UPSTREAM_UNREACHABLE = "upstream_unreachable"
 UPSTREAM_TLS_FAILED = "upstream_tls_failed"
 CLIENT_TLS_FAILED = "client_tls_failed"
-# Failure kinds for a connection that broke after the exchange had started. They are not in
-# contract section 7 yet: until they are, an upstream that broke off is reported with the
-# nearest code (upstream_unreachable, the hint says what happened) and a client that left
-# gets no cause (its line still says level error). Once listed, `contract_code` uses them.
+# A connection that broke after the exchange had started (codes authlens added to section 7).
 UPSTREAM_DISCONNECTED = "upstream_disconnected"
 CLIENT_DISCONNECTED = "client_disconnected"
 KILLED = "killed"  # ended by mitmproxy itself: logged without a cause, nobody else is at fault
-_NEAREST_CODE = {UPSTREAM_DISCONNECTED: UPSTREAM_UNREACHABLE}
-
-
-def contract_code(kind: str) -> str | None:
-    """The cause code reported for a failure kind: itself once the contract lists it."""
-    return kind if kind in ALL_CODES else _NEAREST_CODE.get(kind)
 
 
 # Where mitmproxy saw the failure (which hook reported it).
@@ -166,11 +156,10 @@ def client_tls_failed(ev: Evidence) -> Finding | None:
 
 def upstream_disconnected(ev: Evidence) -> Finding | None:
     """The upstream closed or reset the connection before its response was complete."""
-    code = contract_code(UPSTREAM_DISCONNECTED)
-    if not _kind_is(ev, UPSTREAM_DISCONNECTED) or code is None:
+    if not _kind_is(ev, UPSTREAM_DISCONNECTED):
         return None
     return _connection(
-        code,
+        UPSTREAM_DISCONNECTED,
         f"The connection to {ev.exchange.host} broke before the response was complete"
         f"{_said(ev)}; the client got a partial answer: retry, and check the upstream's status.",
     )
@@ -178,11 +167,10 @@ def upstream_disconnected(ev: Evidence) -> Finding | None:
 
 def client_disconnected(ev: Evidence) -> Finding | None:
     """The client went away before the response was complete."""
-    code = contract_code(CLIENT_DISCONNECTED)
-    if not _kind_is(ev, CLIENT_DISCONNECTED) or code is None:
+    if not _kind_is(ev, CLIENT_DISCONNECTED):
         return None
     return _connection(
-        code,
+        CLIENT_DISCONNECTED,
         f"The client closed the connection before the response was complete{_said(ev)}: "
         "check its timeout (OpenAI SDKs: timeout=, default 600 s) or whether it was cancelled.",
     )

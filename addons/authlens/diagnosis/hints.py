@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from authlens.output.redact import redact_text
 
 _MAX_HINT = 400
-_SPACES = re.compile(r"\s+")
+# Whitespace and control characters: a NUL quoted from a binary body would break a header.
+_SPACES = re.compile(r"[\s\x00-\x1f\x7f]+")
 # Long runs of token characters in upstream text may be a key, a hash of one or a token:
 # quoted text never carries them (paths and URLs split into shorter runs on "/" and ".").
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9_+=-]{24,}")

@@ -19,21 +19,20 @@ from mitmproxy import ctx, exceptions, http
 from mitmproxy.proxy.mode_specs import ProxyMode
 
 from authlens.diagnosis.evidence import Evidence, gather_evidence
-from authlens.diagnosis.history import KeyHistory, KeySeen
+from authlens.diagnosis.history import KeyHistory, record_exchange
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Finding
 from authlens.output.annotate import annotate_error_body
 from authlens.output.events import build_event, rfc3339
 from authlens.output.logsink import make_logger
 from authlens.output.redact import redact_text
-from authlens.providers import HostMatcher
+from authlens.providers import HostMatcher, Profiles
 from authlens.proxy.connwatch import ConnectionWatch
 from authlens.proxy.exposure import startup_warnings
 from authlens.proxy.failure_hooks import FailureHooks
 from authlens.proxy.flowdata import (
     META,
     flow_to_exchange,
-    new_state,
 )
 from authlens.proxy.flowscrub import request_secrets, scrub_flow
 from authlens.proxy.hookguard import failure_location, guarded
@@ -50,6 +49,11 @@ OPTIONS: tuple[tuple[str, Any, str], ...] = (
     ("hosts", Sequence[str], "Inspected hosts, glob patterns (default: OpenAI and Azure OpenAI)."),
     ("annotate_body", Optional[str], "Write the hint into JSON error bodies: true or false."),  # noqa: UP045
     ("log_all", Optional[str], "Also log traffic to hosts that are not inspected: true or false."),  # noqa: UP045
+    (
+        "profiles",
+        Sequence[str],
+        "Extra provider profiles: glob=provider (openai, azure, compatible).",
+    ),
 )
 
 
@@ -68,6 +72,7 @@ class AuthLens(FailureHooks):
         # Validated in `configure`, whose errors name the variable or file at fault.
         self.settings = Settings.model_construct()
         self.inspected = HostMatcher(self.settings.hosts)
+        self.profiles = Profiles()
         self.history = KeyHistory(self.settings.history_size)
         self.connections = ConnectionWatch()
         self.logger: Any = None
@@ -96,6 +101,7 @@ class AuthLens(FailureHooks):
             raise exceptions.OptionsError(f"authlens log file cannot be opened: {e}") from e
         self.settings = settings
         self.inspected = HostMatcher(settings.hosts)
+        self.profiles = Profiles(settings.profiles)
         self.history.capacity = settings.history_size
         self.logger = logger
 
@@ -109,10 +115,13 @@ class AuthLens(FailureHooks):
 
     @guarded
     def request(self, flow: http.HTTPFlow) -> None:
-        if not flow.live or flow.is_replay or not self.is_inspected(flow):
+        if not flow.live or flow.is_replay:
             return
-        added = "x-client-request-id" not in flow.request.headers
-        state = new_state(flow, client_request_id_added=added)
+        inspected = self.is_inspected(flow)
+        if not inspected and not self.settings.log_all:
+            return
+        added = inspected and "x-client-request-id" not in flow.request.headers
+        state = self.start_state(flow, inspected=inspected, id_added=added)
         if added:
             # Lets OpenAI support find the request even if no response ever comes back.
             flow.request.headers["X-Client-Request-Id"] = state["id"]
@@ -121,7 +130,7 @@ class AuthLens(FailureHooks):
     @guarded
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         state = flow.metadata.get(META)
-        if state is None or flow.response is None:
+        if state is None or flow.response is None or not state["inspected"]:
             return
         # Set now: a streamed response's headers reach the client before `response` runs.
         flow.response.headers["X-Authlens-Id"] = state["id"]
@@ -129,8 +138,6 @@ class AuthLens(FailureHooks):
             # Pass events on as they arrive; mitmproxy buffers whole bodies by default.
             flow.response.stream = True
             state["stream"] = True
-            # The headers leave before `response` runs: the id must be set now.
-            flow.response.headers["X-Authlens-Id"] = state["id"]
 
     @guarded
     def response(self, flow: http.HTTPFlow) -> None:
@@ -138,9 +145,13 @@ class AuthLens(FailureHooks):
         if state is None or flow.response is None or state.get("logged"):
             return
         self.connections.take_failure(flow.client_conn.id)  # it recovered: nothing to report
+        state["logged"] = True
+        if not state["inspected"]:  # `log_all`: a line, and nothing else touched
+            ev = gather_evidence(flow_to_exchange(flow, state))
+            self.emit(build_event(ev, None), request_secrets(flow.request))
+            return
         secrets = None
         try:
-            state["logged"] = True
             secrets = request_secrets(flow.request)
             exchange = flow_to_exchange(flow, state)
             ev = gather_evidence(exchange, self.history)
@@ -148,7 +159,7 @@ class AuthLens(FailureHooks):
             event = build_event(ev, finding)
             # Everything is computed before the flow changes: if our code fails, it is untouched.
             self.annotate(flow, ev, finding, ev.secrets + secrets)
-            self.remember(ev)
+            record_exchange(self.history, ev.key, ev.exchange)
             self.emit(event, ev.secrets + secrets)
         finally:
             # Even when our diagnosis failed, the stored flow must not keep the key.
@@ -179,19 +190,6 @@ class AuthLens(FailureHooks):
         flow.comment = f"authlens: {finding.cause}: {hint}"
         if body is not None:
             response.content = body  # re-encoded with the same Content-Encoding
-
-    def remember(self, ev: Evidence) -> None:
-        """Record a key's success for later revocation and mismatch hints."""
-        status = ev.exchange.status
-        if ev.key is None or status is None or not 200 <= status < 300:
-            return
-        headers = ev.exchange.response_headers
-        self.history.record_success(
-            ev.key,
-            KeySeen(
-                ev.exchange.ended, headers.get("openai-organization"), headers.get("openai-project")
-            ),
-        )
 
     def emit(self, event: dict[str, Any], secrets: tuple[str, ...] = ()) -> None:
         """Log `event`; every credential the exchange sent is redacted from every field."""

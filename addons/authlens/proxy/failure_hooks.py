@@ -24,7 +24,7 @@ from authlens.diagnosis.history import KeyHistory
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Side
 from authlens.output.events import build_event
-from authlens.providers import HostMatcher
+from authlens.providers import HostMatcher, Profiles
 from authlens.proxy.connwatch import ConnectionWatch
 from authlens.proxy.flowdata import (
     META,
@@ -41,6 +41,7 @@ class FailureHooks:
     """Mixed into `AuthLens`, which provides the attributes and `emit` declared here."""
 
     inspected: HostMatcher
+    profiles: Profiles
     history: KeyHistory
     connections: ConnectionWatch
 
@@ -56,13 +57,22 @@ class FailureHooks:
     def inspects(self, client: connection.Client, host: str) -> bool:
         return isinstance(client.proxy_mode, ReverseMode) or self.inspected(host)
 
+    def start_state(
+        self, flow: http.HTTPFlow, *, inspected: bool = True, id_added: bool = False
+    ) -> dict[str, Any]:
+        """New per-flow state, with the host's provider profile resolved once."""
+        host = flow.request.pretty_host
+        return new_state(
+            flow, host=host, provider=self.profiles(host), inspected=inspected, id_added=id_added
+        )
+
     @guarded
     def error(self, flow: http.HTTPFlow) -> None:
         """mitmproxy answered itself (502) or the exchange broke: log it once, with a cause."""
         state = flow.metadata.get(META)
         if state is None and not flow.is_replay and self.is_inspected(flow):
             # The request hook never ran: an invalid request, or one that broke while read.
-            state = flow.metadata[META] = new_state(flow, client_request_id_added=False)
+            state = flow.metadata[META] = self.start_state(flow)
         if state is None or state.get("logged"):
             return
         secrets = None
@@ -96,7 +106,7 @@ class FailureHooks:
             message = flow.error.msg if flow.error else ""
             if not message and response is not None:
                 message = response.get_text(strict=False) or ""
-            state = new_state(flow, client_request_id_added=False)
+            state = self.start_state(flow)
             secrets = request_secrets(flow.request)
             failure = failure_of(cn.CONNECT, message, secrets=secrets)
             self.emit_failure(flow_to_exchange(flow, state, failure), secrets)
@@ -122,7 +132,7 @@ class FailureHooks:
         if self.inspects(client, host):
             failure = failure_of(cn.CLIENT_TLS, data.conn.error or "")
             seen = self.connections.get(client.id)
-            self.emit_failure(flowless_exchange(client, host, failure, seen))
+            self.emit_failure(flowless_exchange(client, host, self.profiles(host), failure, seen))
 
     @guarded
     def client_disconnected(self, client: connection.Client) -> None:
@@ -131,7 +141,9 @@ class FailureHooks:
         if seen is None or pending is None or not self.inspects(client, pending.host):
             return
         failure = failure_of(pending.where, pending.message)
-        self.emit_failure(flowless_exchange(client, pending.host, failure, seen))
+        self.emit_failure(
+            flowless_exchange(client, pending.host, self.profiles(pending.host), failure, seen)
+        )
 
     def emit_failure(self, exchange: Exchange, secrets: tuple[str, ...] = ()) -> None:
         """One exchange line for a failure: level error, `null` for what never happened."""

@@ -13,17 +13,21 @@ from mitmproxy import connection, http
 
 from authlens.exchange import Exchange, Failure
 from authlens.output.events import model_from_body
-from authlens.providers import provider_for_host
 from authlens.proxy.connwatch import ClientSeen
 
 META = "authlens"  # key of authlens's per-flow state in `flow.metadata`
 
 
-def new_state(flow: http.HTTPFlow, *, client_request_id_added: bool) -> dict[str, Any]:
-    """Per-flow state kept in `flow.metadata["authlens"]`."""
+def new_state(
+    flow: http.HTTPFlow, *, host: str, provider: str, inspected: bool, id_added: bool
+) -> dict[str, Any]:
+    """Per-flow state kept in `flow.metadata["authlens"]` (plain values: flow files store it)."""
     return {
         "id": str(uuid.uuid4()),
-        "client_request_id_added": client_request_id_added,
+        "host": host,
+        "provider": provider,
+        "inspected": inspected,
+        "client_request_id_added": id_added,
         "model": model_from_body(
             flow.request.raw_content, flow.request.headers.get("content-type", "")
         ),
@@ -53,10 +57,10 @@ def flow_to_exchange(
             body = None
     return Exchange(
         id=state["id"],
-        provider=provider_for_host(request.pretty_host),
+        provider=state["provider"],
         method=request.method,
         scheme=request.scheme,
-        host=request.pretty_host,
+        host=state["host"],
         path=request.path,
         request_headers=_headers(request.headers),
         started=request.timestamp_start,
@@ -72,13 +76,13 @@ def flow_to_exchange(
 
 
 def flowless_exchange(
-    client: connection.Client, host: str, failure: Failure, seen: ClientSeen
+    client: connection.Client, host: str, provider: str, failure: Failure, seen: ClientSeen
 ) -> Exchange:
     """A failure no HTTP flow carries (the client refused our TLS, or left before a request)."""
     headers = {"user-agent": seen.user_agent} if seen.user_agent else {}
     return Exchange(
         id=str(uuid.uuid4()),
-        provider=provider_for_host(host),
+        provider=provider,
         method="CONNECT" if seen.connect else "",
         scheme="https",
         host=host,

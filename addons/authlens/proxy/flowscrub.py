@@ -77,8 +77,9 @@ def scrub_flow(flow: http.HTTPFlow, secrets: tuple[str, ...] | None = None) -> N
         values = request.headers.get_all(name)
         if values:
             request.headers.set_all(name, [redact_header(name, v) for v in values])
-    for name in ("openai-organization", "openai-project"):
-        if value := request.headers.get(name):
+    # A credential can sit in any header (OpenAI-Organization, the Realtime subprotocol list).
+    for name, value in list(request.headers.items(multi=True)):
+        if name.lower() not in _REQUEST_SECRET_HEADERS and any(s in value for s in secrets):
             request.headers[name] = redact_text(value, secrets)
     if "?" in request.path:
         request.path = redact_path(request.path, secrets)

@@ -3,8 +3,8 @@
 Keys, organization and project ids go through the shared classifier
 (`authlens.credentials.classify`), the one the proxy applies to requests, told which variable
 the value comes from and which host the client will send it to (OPENAI_BASE_URL), so `check`
-and the proxy agree on every cause and an Anthropic key with https://api.anthropic.com/v1 is not a false alarm. Base URLs
-are checked here: only the environment shows them.
+and the proxy agree on every cause and an Anthropic key with https://api.anthropic.com/v1 is
+not a false alarm. Base URLs are checked here: only the environment shows them.
 """
 
 from __future__ import annotations
