@@ -4,8 +4,6 @@ The fake upstream sends each body exactly as given here (compressed in advance, 
 knows every byte on the wire); the client reads the raw bytes without decoding them.
 """
 
-# ruff: noqa: F811  # fixtures named like the e2e ones imported below; table rows
-
 from __future__ import annotations
 
 import gzip
@@ -19,17 +17,7 @@ import orjson
 import pytest
 
 from authlens.fake_openai import FakeOpenAI, Reply, compress, openai_error
-from tests.e2e.conftest import (  # noqa: F401  # fixtures shared with the e2e suite
-    ProxyFactory,
-    authority,
-    confdir,
-    e2e_dir,
-    fake,
-    good_key,
-    make_module_proxy,
-    relay,
-)
-from tests.e2e.harness import ConnectRelay, Proxy, synthetic_key, upstream_args
+from tests.harness import ConnectRelay, Proxy, ProxyFactory, synthetic_key, upstream_args
 
 pytestmark = pytest.mark.e2e
 API = "https://api.openai.com/v1/chat/completions"

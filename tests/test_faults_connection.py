@@ -5,8 +5,6 @@ mitmproxy answers these itself (a 502, a failed CONNECT, a closed connection) an
 and `tls_failed_*` hooks, in regular, reverse and upstream modes.
 """
 
-# ruff: noqa: F811  # test arguments named like the e2e fixtures imported below
-
 from __future__ import annotations
 
 import socket
@@ -22,17 +20,7 @@ import pytest
 import trustme
 
 from authlens.fake_openai import FakeOpenAI
-from tests.e2e.conftest import (  # noqa: F401  # fixtures shared with the e2e suite
-    ProxyFactory,
-    authority,
-    confdir,
-    e2e_dir,
-    fake,
-    good_key,
-    make_proxy,
-    relay,
-)
-from tests.e2e.harness import ConnectRelay, Proxy, clean_env, upstream_args, wait_for
+from tests.harness import ConnectRelay, Proxy, ProxyFactory, clean_env, upstream_args, wait_for
 
 pytestmark = pytest.mark.e2e
 LOCAL = ("--set", "authlens_hosts=127.0.0.1")

@@ -1,7 +1,5 @@
 """Exposure: where the proxy listens and who can read its CA key (`authlens.proxy.exposure`)."""
 
-# ruff: noqa: F811  # fixtures named like the e2e ones imported below; table rows
-
 from __future__ import annotations
 
 import os
@@ -11,14 +9,7 @@ from pathlib import Path
 import pytest
 
 from authlens.proxy.exposure import CA_KEY_FILE, ca_key_warning, is_loopback, listen_warnings
-from tests.e2e.conftest import (  # noqa: F401  # fixtures shared with the e2e suite
-    ProxyFactory,
-    authority,
-    confdir,
-    e2e_dir,
-    make_proxy,
-)
-from tests.e2e.harness import Proxy
+from tests.harness import Proxy, ProxyFactory
 
 WARNING = "not only on 127.0.0.1"
 

@@ -1,7 +1,5 @@
 """The JSON log under faults: full disks, closed pipes, unwritable paths, many writers."""
 
-# ruff: noqa: F811  # test arguments named like the e2e fixtures imported below
-
 from __future__ import annotations
 
 import json
@@ -14,17 +12,7 @@ import httpx
 import pytest
 
 from authlens.output.logsink import LineFanout, make_logger
-from tests.e2e.conftest import (  # noqa: F401  # fixtures shared with the e2e suite
-    ProxyFactory,
-    authority,
-    confdir,
-    e2e_dir,
-    fake,
-    good_key,
-    make_proxy,
-    relay,
-)
-from tests.e2e.harness import ConnectRelay, upstream_args, wait_for
+from tests.harness import ConnectRelay, ProxyFactory, upstream_args, wait_for
 
 FULL_DISK = Path("/dev/full")  # every write fails with ENOSPC, as on a full disk
 WRITE_FAILED = "authlens: cannot write the JSON log to"

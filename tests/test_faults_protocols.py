@@ -4,8 +4,6 @@ Broken connections need an upstream that misbehaves on purpose: `BreakingUpstrea
 HTTP on 127.0.0.1, reached in reverse mode) sends part of an answer and then resets or closes.
 """
 
-# ruff: noqa: F811  # fixtures named like the e2e ones imported below; long table rows
-
 from __future__ import annotations
 
 import base64
@@ -24,20 +22,10 @@ import httpx
 import pytest
 
 from authlens.fake_openai import FakeOpenAI
-from tests.e2e.conftest import (  # noqa: F401  # fixtures shared with the e2e suite
-    ProxyFactory,
-    authority,
-    confdir,
-    e2e_dir,
-    fake,
-    good_key,
-    make_module_proxy,
-    make_proxy,
-    relay,
-)
-from tests.e2e.harness import (
+from tests.harness import (
     ConnectRelay,
     Proxy,
+    ProxyFactory,
     clean_env,
     synthetic_key,
     upstream_args,

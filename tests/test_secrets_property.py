@@ -13,8 +13,6 @@ it in those two exports, in that header only (`test_exports_hold_nothing_but_the
 mitmdump's own flow printer (`flow_detail` 2 or more; `authlens run` sets 0) prints it too.
 """
 
-# ruff: noqa: F811  # fixtures named like the e2e ones imported below; long literals
-
 from __future__ import annotations
 
 import json
@@ -36,17 +34,15 @@ from mitmproxy import io
 
 from authlens.credentials.keys import kind_prefix
 from authlens.fake_openai import FakeOpenAI, Reply, masked_echo, openai_error
-from tests.e2e.conftest import (  # noqa: F401  # fixtures shared with the e2e suite
+from tests.harness import (
+    VENV_BIN,
+    ConnectRelay,
+    Proxy,
     ProxyFactory,
-    authority,
-    confdir,
-    e2e_dir,
-    fake,
-    good_key,
-    make_module_proxy,
-    relay,
+    clean_env,
+    key_windows,
+    upstream_args,
 )
-from tests.e2e.harness import VENV_BIN, ConnectRelay, Proxy, clean_env, key_windows, upstream_args
 from tests.keyfactory import body as key_body
 
 pytestmark = pytest.mark.e2e

@@ -5,8 +5,6 @@ must be whole JSON, and the proxy's memory must stay flat (RSS from /proc, the f
 against the last). CI runs a smaller default; `AUTHLENS_SOAK_EXCHANGES=5000` is the full size.
 """
 
-# ruff: noqa: F811  # fixtures named like the e2e ones imported below; long calls
-
 from __future__ import annotations
 
 import json
@@ -22,17 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import (  # noqa: F401  # fixtures shared with the e2e suite
-    ProxyFactory,
-    authority,
-    confdir,
-    e2e_dir,
-    fake,
-    good_key,
-    make_proxy,
-    relay,
-)
-from tests.e2e.harness import ConnectRelay, Proxy, synthetic_key, upstream_args, wait_for
+from tests.harness import ConnectRelay, Proxy, ProxyFactory, synthetic_key, upstream_args, wait_for
 
 pytestmark = pytest.mark.e2e
 EXCHANGES = int(os.environ.get("AUTHLENS_SOAK_EXCHANGES", "1600"))

@@ -15,7 +15,7 @@ import pytest
 from backports import zstd
 
 from authlens.fake_openai import MISSING_KEY_MESSAGE, FakeOpenAI, Reply
-from tests.e2e.harness import ConnectRelay, Proxy, ProxyFactory, curl, synthetic_key, upstream_args
+from tests.harness import ConnectRelay, Proxy, ProxyFactory, curl, synthetic_key, upstream_args
 
 pytestmark = pytest.mark.e2e
 

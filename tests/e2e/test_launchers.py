@@ -10,7 +10,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.e2e.harness import (
+from tests.harness import (
     LAUNCHERS,
     ConnectRelay,
     Proxy,

@@ -17,7 +17,7 @@ import pytest
 
 from authlens.credentials.keys import fingerprint_key
 from authlens.fake_openai import FakeOpenAI
-from tests.e2e.harness import (
+from tests.harness import (
     ConnectRelay,
     Proxy,
     ProxyFactory,

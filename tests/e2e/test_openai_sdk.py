@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from authlens.fake_openai import FakeOpenAI
-from tests.e2e.harness import (
+from tests.harness import (
     ConnectRelay,
     Proxy,
     ProxyFactory,

@@ -1,4 +1,4 @@
-"""Fixtures for the end-to-end tests: one TLS fake OpenAI, one relay, proxies to start.
+"""Shared fixtures: one TLS fake OpenAI, one CONNECT relay, and real proxies to start.
 
 The fake, the relay, the test CA and mitmproxy's confdir (its CA) are shared by the whole
 session; tests tell their requests apart by the ids the proxy puts on them.
@@ -6,13 +6,16 @@ session; tests tell their requests apart by the ids the proxy puts on them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from authlens.fake_openai import FakeOpenAI
-from tests.e2e.harness import (
+from tests.dockerfiles import GOOD_KEY, run_compose
+from tests.harness import (
     ConnectRelay,
     Proxy,
     ProxyFactory,
@@ -103,3 +106,22 @@ def make_module_proxy(
     yield _factory(tmp_path_factory.mktemp("proxies"), confdir, authority, started)
     for proxy in started:
         proxy.stop()
+
+
+# docker-compose.yml resolved once for the compose tests (static and live).
+@pytest.fixture(scope="session")
+def empty_env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("compose") / "empty.env"
+    path.write_text("")
+    return path
+
+
+@pytest.fixture(scope="session")
+def services(empty_env_file: Path) -> dict[str, Any]:
+    """The resolved services of every profile, with a synthetic OPENAI_API_KEY."""
+    args = ("--profile", "reverse", "config", "--format", "json")
+    result = run_compose(empty_env_file, *args, env={"OPENAI_API_KEY": GOOD_KEY})
+    assert result.returncode == 0, result.stderr
+    resolved: dict[str, Any] = json.loads(result.stdout)
+    assert set(resolved["volumes"]) == {"authlens-ca", "authlens-logs"}
+    return dict(resolved["services"])

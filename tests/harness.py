@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 import trustme
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
 ENTRY_SCRIPT = REPO / "addons" / "authlens_addon.py"
 UPSTREAM_IDENTITIES = ("api.openai.com", "*.openai.azure.com", "localhost", "127.0.0.1")
