@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mitmproxy.test import taddons
 
 from authlens.fake_openai import FakeOpenAI
+from authlens.proxy.addon import AuthLens
 from tests.dockerfiles import GOOD_KEY, run_compose
 from tests.harness import (
     ConnectRelay,
@@ -125,3 +127,17 @@ def services(empty_env_file: Path) -> dict[str, Any]:
     resolved: dict[str, Any] = json.loads(result.stdout)
     assert set(resolved["volumes"]) == {"authlens-ca", "authlens-logs"}
     return dict(resolved["services"])
+
+
+# The addon under mitmproxy's test helpers, logging to a file (tests/test_addon.py and friends).
+@pytest.fixture
+def log_path(tmp_path: Path) -> Path:
+    return tmp_path / "authlens.jsonl"
+
+
+@pytest.fixture
+def addon(log_path: Path) -> Iterator[AuthLens]:
+    lens = AuthLens()
+    with taddons.context(lens) as tctx:
+        tctx.configure(lens, authlens_log_stdout="false", authlens_log_file=str(log_path))
+        yield lens

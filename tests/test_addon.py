@@ -81,19 +81,6 @@ def run_flow(addon: AuthLens, flow: HTTPFlow) -> HTTPFlow:
     return flow
 
 
-@pytest.fixture
-def log_path(tmp_path: Path) -> Path:
-    return tmp_path / "authlens.jsonl"
-
-
-@pytest.fixture
-def addon(log_path: Path) -> Any:
-    lens = AuthLens()
-    with taddons.context(lens) as tctx:
-        tctx.configure(lens, authlens_log_stdout="false", authlens_log_file=str(log_path))
-        yield lens
-
-
 def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 

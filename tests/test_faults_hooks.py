@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mitmproxy import hooks
 from mitmproxy.http import HTTPFlow, Response
-from mitmproxy.test import taddons, tflow
+from mitmproxy.test import tflow
 
 import authlens.proxy.addon as addon_module
 import authlens.proxy.failure_hooks as failure_hooks
@@ -47,19 +47,6 @@ def openai_flow(
     flow.request.headers["authorization"] = f"Bearer {KEY}"
     flow.response = Response.make(status, body, {"content-type": "application/json"})
     return flow
-
-
-@pytest.fixture
-def log_path(tmp_path: Path) -> Path:
-    return tmp_path / "authlens.jsonl"
-
-
-@pytest.fixture
-def addon(log_path: Path) -> Any:
-    lens = AuthLens()
-    with taddons.context(lens) as tctx:
-        tctx.configure(lens, authlens_log_stdout="false", authlens_log_file=str(log_path))
-        yield lens
 
 
 def events(path: Path) -> list[dict[str, Any]]:
