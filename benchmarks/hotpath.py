@@ -1,8 +1,8 @@
 """Per-call cost of the addon's mitmproxy-facing steps on a real flow (not in the core bench).
 
 Usage: `.venv/bin/python -m benchmarks.hotpath`. The profile (benchmarks/profile.py) shows
-these steps cost more than the pure core; this prints each one in microseconds, with the
-header-copy alternative the report suggests, so a fix can be checked in isolation.
+these steps cost more than the pure core; this prints each one in microseconds, and the
+whole per-exchange cost of the addon's hooks, so a fix can be checked in isolation.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from mitmproxy import http
-from mitmproxy.test import tflow
+from mitmproxy.test import taddons, tflow
 
 from authlens.diagnosis.evidence import gather_evidence
 from authlens.diagnosis.history import KeyHistory
@@ -20,37 +20,29 @@ from authlens.diagnosis.rules import diagnose
 from authlens.output.events import build_event
 from authlens.output.logsink import make_logger
 from authlens.output.redact import redact_text
-from authlens.proxy.flowdata import _headers, flow_to_exchange, new_state
+from authlens.proxy.addon import AuthLens
+from authlens.proxy.flowdata import META, flow_to_exchange, header_dict, new_state
 from authlens.proxy.flowscrub import scrub_flow
 from benchmarks.core_bench import us_per_call
 from benchmarks.load import mixed_requests
-from benchmarks.upstream import DENIED
+from benchmarks.upstream import DENIED, OK
 
 
-def sdk_flow() -> http.HTTPFlow:
-    """A flow carrying the benchmark's 401 request and response, as mitmproxy parsed them."""
+def sdk_flow(status: int = 401) -> http.HTTPFlow:
+    """A flow carrying the benchmark's 401 (or 200) exchange, as mitmproxy parsed it."""
     flow = tflow.tflow(resp=True)
-    request_head, _, body = mixed_requests("api.openai.com")[1].partition(b"\r\n\r\n")
+    raw_request = mixed_requests("api.openai.com")[status == 401]
+    request_head, _, body = raw_request.partition(b"\r\n\r\n")
     fields = [tuple(line.split(b": ", 1)) for line in request_head.split(b"\r\n")[1:]]
     flow.request.headers = http.Headers(fields)  # type: ignore[arg-type]
     flow.request.host, flow.request.content = "api.openai.com", body
-    response_head, _, response_body = DENIED.partition(b"\r\n\r\n")
+    response_head, _, response_body = (DENIED if status == 401 else OK).partition(b"\r\n\r\n")
     fields = [tuple(line.split(b": ", 1)) for line in response_head.split(b"\r\n")[1:]]
     assert flow.response is not None
-    flow.response.status_code = 401
+    flow.response.status_code = status
     flow.response.headers = http.Headers(fields)  # type: ignore[arg-type]
     flow.response.content = response_body
     return flow
-
-
-def headers_from_fields(headers: http.Headers) -> dict[str, str]:
-    """The suggested copy: one pass over the raw fields, same result as `dict(headers)`."""
-    copy: dict[str, str] = {}
-    for raw_name, raw_value in headers.fields:
-        name = raw_name.decode("utf-8", "surrogateescape").lower()
-        value = raw_value.decode("utf-8", "surrogateescape")
-        copy[name] = f"{copy[name]}, {value}" if name in copy else value
-    return copy
 
 
 def main() -> int:
@@ -59,15 +51,13 @@ def main() -> int:
     exchange = flow_to_exchange(flow, state)
     ev = gather_evidence(exchange, KeyHistory())
     event = build_event(ev, diagnose(ev))
-    assert headers_from_fields(flow.request.headers) == _headers(flow.request.headers)
     logger = make_logger(stdout=False, log_file=Path(os.devnull))
     steps = {
         "new_state (request hook)": lambda: new_state(
             flow, host="api.openai.com", provider="openai", inspected=True, id_added=True
         ),
         "request.pretty_host": lambda: flow.request.pretty_host,
-        "_headers(request.headers)": lambda: _headers(flow.request.headers),
-        "  suggested: from .fields": lambda: headers_from_fields(flow.request.headers),
+        "header_dict(request.headers)": lambda: header_dict(flow.request.headers),
         "flow_to_exchange": lambda: flow_to_exchange(flow, state),
         "logger.warning(**event)": lambda: logger.warning(**event),
         "redact_text(hint)": lambda: redact_text(event["hint"]),
@@ -75,7 +65,37 @@ def main() -> int:
     for name, step in steps.items():
         print(f"{name:<32}{us_per_call(step, seconds):>8.1f} us")
     print(f"{'scrub_flow (fresh flows)':<32}{scrub_us(1000):>8.1f} us")
+    for status in (200, 401):
+        label = f"all hooks, one {status} exchange"
+        print(f"{label:<32}{hooks_us(status, 2000):>8.1f} us")
     return 0
+
+
+def hooks_us(status: int, count: int) -> float:
+    """request + responseheaders + response of a configured addon (log to /dev/null), per flow.
+
+    The whole per-exchange cost authlens adds inside mitmproxy's process, minus hook dispatch.
+    """
+    addon = AuthLens()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, authlens_log_stdout="false", authlens_log_file=os.devnull)
+        best = float("inf")
+        for _ in range(3):
+            flows = [sdk_flow(status) for _ in range(count)]
+            for flow in flows:
+                flow.live = True
+            responses = [flow.response for flow in flows]
+            started = time.perf_counter()
+            for flow, response in zip(flows, responses, strict=True):
+                flow.response = None
+                addon.request(flow)
+                flow.response = response
+                addon.responseheaders(flow)
+                addon.response(flow)
+            best = min(best, (time.perf_counter() - started) / count)
+            assert all(META in f.metadata for f in flows)
+        getattr(addon, "done", lambda: None)()
+    return best * 1e6
 
 
 def scrub_us(count: int) -> float:

@@ -294,3 +294,17 @@ def test_key_in_any_request_header_is_scrubbed_from_the_stored_flow(addon: AuthL
     )
     run_flow(addon, flow)
     assert not leaks(str(flow.request.headers), KEY, "sk-proj-")
+
+
+def test_once_running_lines_go_through_the_writer_and_done_flushes_them(
+    addon: AuthLens, log_path: Path
+) -> None:
+    """In the running proxy the file is written off the event loop; `done` writes the rest."""
+    addon.running()
+    assert addon.log is not None and addon.log.fanout.writer is not None
+    flows = [run_flow(addon, openai_flow()) for _ in range(3)]
+    addon.done()
+    assert addon.log.fanout.writer is None
+    ids = [flow.metadata["authlens"]["id"] for flow in flows]
+    # (`running` also reads proxyauth, an option this test context lacks: an internal_error line)
+    assert [e["id"] for e in lines(log_path) if e["event"] == "exchange"] == ids

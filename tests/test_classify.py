@@ -317,3 +317,13 @@ def test_values_are_examined_only_up_to_a_bound() -> None:
     """A megabyte of header is judged by its start: the quote at its end is not seen."""
     assert cause_of('"' + sk.body(1_000_000, 1)) == "quoted_key"
     assert cause_of(sk.body(1_000_000, 1) + '"') == "malformed_key"
+
+
+def test_repeated_classification_is_the_cached_finding() -> None:
+    """The same value sent the same way gets an equal finding from the cache."""
+    value = "sk-proj-" + "x" * 60
+    first = classify_key_value(value, provider="openai", location="x-api-key", scheme=None)
+    again = classify_key_value(value, provider="openai", location="x-api-key", scheme=None)
+    assert first is not None and first == again
+    other_place = classify_key_value(value, provider="openai", location="authorization")
+    assert other_place != first  # the cache keys on every argument

@@ -13,6 +13,7 @@ with the authlens CA), and the reverse mode targets the fake directly.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -45,7 +46,7 @@ from tests.dockerfiles import (
     image_env,
     only,
 )
-from tests.harness import ConnectRelay
+from tests.harness import ConnectRelay, wait_for
 from tests.keyfactory import leaks
 
 
@@ -170,6 +171,12 @@ def log_lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def logged(path: Path, exchange_id: str) -> list[dict[str, Any]] | None:
+    """The log's lines once the one for `exchange_id` is there, else None."""
+    lines = log_lines(path) if path.exists() else []
+    return lines if any(line["id"] == exchange_id for line in lines) else None
+
+
 @pytest.mark.e2e
 def test_healthcheck_fails_without_the_ca_file(project: Project) -> None:
     """With the proxy up, the check passes only while the CA file is where it looks."""
@@ -222,7 +229,11 @@ def test_diagnosis_reaches_the_client_and_both_logs(project: Project, service: s
     )
     assert shown, result.stdout
     log_file = Path(translate(LOG_FILE, project.paths("authlens"), project.ports))
-    for lines in (log_lines(project.tmp / "stdout"), log_lines(log_file)):
+    for path in (project.tmp / "stdout", log_file):
+        # The file is written by the proxy's writer thread: give it a moment.
+        lines = wait_for(
+            functools.partial(logged, path, shown[1]), 5, f"no line for {shown[1]} in {path}"
+        )
         (line,) = [line for line in lines if line["id"] == shown[1]]
         assert (line["status"], line["cause"]) == (401, "invalid_api_key")
         assert not leaks(json.dumps(lines), BAD_KEY, "sk-proj-")
@@ -234,6 +245,7 @@ def test_readme_recipe_tails_the_compose_logs(project: Project) -> None:
     result = project.run_client("client", OPENAI_API_KEY=BAD_KEY)
     exchange = re.search(r"id=(\S+)", result.stdout)
     assert exchange, result.stdout
+    wait_for(lambda: logged(project.tmp / "stdout", exchange[1]), 5, "the line was not logged")
     logs = "".join(
         f"authlens-1  | {line}\n" for line in (project.tmp / "stdout").read_text().splitlines()
     )

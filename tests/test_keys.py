@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authlens.credentials.keys import (
+    KINDS,
     Shape,
     fingerprint_key,
     is_fingerprint,
@@ -151,3 +152,25 @@ def test_short_keys_show_no_last_four() -> None:
 def test_non_fingerprints_are_not_taken_for_one(value: str) -> None:
     """Keys, masked copies and lookalikes are not fingerprints."""
     assert not is_fingerprint(value)
+
+
+def _key_kind_by_scan(token: str) -> object:
+    return next((kind for kind in KINDS if kind.pattern.fullmatch(token)), None)
+
+
+@given(
+    st.sampled_from(["", "sk-", "sk-ant-", "sk-proj-", "ek_", "eyJ", "AIza", "hf_", "x", "0"]),
+    st.text(alphabet="abcdef0123456789ABCDEFXYZ_-.+/=", max_size=140),
+)
+@settings(max_examples=300)
+def test_key_kind_by_first_character_is_the_full_scan(prefix: str, rest: str) -> None:
+    """Trying only the formats a token's first character allows finds the same kind."""
+    assert key_kind(prefix + rest) is _key_kind_by_scan(prefix + rest)
+
+
+def test_fingerprint_is_the_same_when_cached() -> None:
+    """The cached fingerprint equals a fresh computation (cache cleared in between)."""
+    token = "sk-proj-" + "Q" * 60
+    first = fingerprint_key(token)
+    fingerprint_key.cache_clear()
+    assert fingerprint_key(token) == first

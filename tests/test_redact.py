@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from authlens.credentials.keys import fingerprint_key
 from authlens.output.redact import REDACTED, redact_header, redact_path, redact_text
@@ -132,3 +136,68 @@ def test_realtime_subprotocol_and_ephemeral_keys() -> None:
     assert not leaks(redact_header("Sec-WebSocket-Protocol", header), secret)
     ephemeral = "ek_" + "Q7" * 16
     assert not leaks(redact_text(f"token {ephemeral}"), ephemeral, "ek_")
+
+
+# The single alternation `redact_text` ran before it was split into prefiltered passes
+# (benchmarks.md, fix 4); the split passes must redact exactly as it did.
+_ONE_PATTERN = re.compile(
+    r"(?:sk-|sess-|ek_|gsk_|xai-|AIza|hf_|pplx-|api_org_)[A-Za-z0-9_\-]{8,512}+(?!\.\.\.)"
+    r"|(?<=openai-insecure-api-key\.)[^\s,]{8,512}+(?!\.\.\.)"
+    r"|eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,4096})?"
+    r"|(?<![A-Za-z0-9_-])[a-f0-9]{32}(?![A-Za-z0-9_-])"
+)
+_ONE_AUTH = re.compile(r"(?i)\b(bearer|basic|token)(\s+|\s*[:=]\s*)([^\s\"',;&}]{8,4096})")
+HEX = "0123456789abcdef" * 2
+
+
+def _one_pass_redaction(text: str) -> str:
+    def auth(match: re.Match[str]) -> str:
+        token = match.group(3)
+        if token.startswith("[REDACTED") or "..." in token:
+            return match.group(0)
+        return f"{match.group(1)}{match.group(2)}{fingerprint_key(token)}"
+
+    text = _ONE_PATTERN.sub(lambda m: fingerprint_key(m.group(0)), text)
+    return _ONE_AUTH.sub(auth, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "short",
+        "sk-12345678",
+        "sk-1234567",
+        "ok",
+        f"hex {HEX} end",
+        f"{HEX}x",
+        f"-{HEX}",
+        f"id={HEX}, key={KEYS[0]}",
+        f"realtime, openai-insecure-api-key.{KEYS[0]}",
+        f"realtime, openai-insecure-api-key.{KEYS[0]}.tail, other",
+        f"openai-insecure-api-key.{HEX}",
+        "openai-insecure-api-key.abcdefgh12345678 and Bearer abcdefghijkl",
+        f"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.{HEX}",
+        f"TOKEN: {KEYS[1]} and basic dXNlcjpwYXNzd29yZA==",
+        "BeArEr abcdefghijklmnop",
+        "tokens=abcdefghijklmnop",
+        fingerprint_key(KEYS[2]) + " Bearer " + fingerprint_key(KEYS[0]),
+        f"AIza{'b' * 35} hf_{'c' * 34} gsk_{'d' * 52} ek_{'e' * 20}",
+        "a" * 31 + " " + "b" * 32,
+    ],
+)
+def test_prefiltered_passes_redact_as_the_single_pattern_did(text: str) -> None:
+    """Skipping passes that cannot match changes nothing in the result."""
+    assert redact_text(text) == _one_pass_redaction(text)
+
+
+_FRAGMENTS = [
+    "sk-", "sk-proj-", "ek_", "eyJ", "AIza", "api_org_", "openai-insecure-api-key.", "Bearer ",
+    "token=", "basic:", "...", ".", ",", " ", "-", "_", "abcdef", "0123456789", "ABCDEFGH", HEX,
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map("".join))
+def test_prefiltered_passes_match_the_single_pattern_on_any_mix(text: str) -> None:
+    """Key prefixes, hex runs, websocket keys and scheme words in any order: same result."""
+    assert redact_text(text) == _one_pass_redaction(text)

@@ -10,6 +10,7 @@ wrong. Values that are authlens fingerprints (scrubbed flow files) are never cla
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -249,13 +250,21 @@ def classify_key_value(
     "azure", "compatible") defaults from `host`, else from the variable's name. `host` also
     names the provider for other-provider hints (api.groq.com expects a Groq key).
     """
-    ctx = make_context(
-        provider=provider,
-        location=location,
-        scheme=scheme if location == AUTHORIZATION else None,
-        host=host,
+    return _classify(
+        value[:MAX_EXAMINED],
+        provider,
+        location,
+        scheme if location == AUTHORIZATION else None,
+        host,
     )
-    value = value[:MAX_EXAMINED]
+
+
+@functools.lru_cache(maxsize=256)
+def _classify(
+    value: str, provider: str | None, location: str, scheme: str | None, host: str
+) -> Finding | None:
+    """Cached: the same key is sent the same way on every request (findings are frozen)."""
+    ctx = make_context(provider=provider, location=location, scheme=scheme, host=host)
     fingerprint = is_fingerprint(value) or _REDACTED.fullmatch(value.strip()) is not None
     probe = Probe(value, ctx, None if fingerprint else openai_shape(value), fingerprint)
     for check, for_valid in KEY_CHECKS:

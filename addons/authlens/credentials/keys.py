@@ -13,6 +13,7 @@ since relays (one-api, chatanywhere) mint them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -82,9 +83,27 @@ KINDS: tuple[KeyKind, ...] = (
 _PREFIXES = tuple(sorted({k.prefix for k in KINDS if k.prefix}, key=len, reverse=True))
 
 
+def _kinds_by_first_character() -> dict[str, tuple[KeyKind, ...]]:
+    """For each first character a prefix starts with, the kinds a token so starting may be.
+
+    Every pattern starts with its literal prefix, so the others cannot match; `KINDS` order
+    is kept. The prefix-less kind (Azure) is in every list, and alone under `""`.
+    """
+    firsts = {kind.prefix[0] for kind in KINDS if kind.prefix}
+    table = {
+        first: tuple(k for k in KINDS if not k.prefix or k.prefix[0] == first) for first in firsts
+    }
+    table[""] = tuple(k for k in KINDS if not k.prefix)
+    return table
+
+
+_KINDS_BY_FIRST = _kinds_by_first_character()
+
+
 def key_kind(token: str) -> KeyKind | None:
     """The format `token` matches exactly, or None (no guessing from prefixes alone)."""
-    for kind in KINDS:
+    candidates = _KINDS_BY_FIRST.get(token[:1]) or _KINDS_BY_FIRST[""]
+    for kind in candidates:
         if kind.pattern.fullmatch(token):
             return kind
     return None
@@ -169,8 +188,12 @@ def is_fingerprint(value: str) -> bool:
     return parse_fingerprint(value) is not None
 
 
+@functools.lru_cache(maxsize=256)
 def fingerprint_key(token: str) -> str:
-    """`<kind prefix>...<last 4> sha256:<12 hex>`; no last 4 below 20 characters."""
+    """`<kind prefix>...<last 4> sha256:<12 hex>`; no last 4 below 20 characters.
+
+    Cached: every exchange fingerprints its key, and the same few keys repeat.
+    """
     digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     last4 = token[-4:] if len(token) >= _SHOW_LAST4_FROM else ""
     if not last4.isascii() or not last4.isprintable():

@@ -9,6 +9,8 @@ rule modules: `account_rules` (organization, project, account, scopes), `access_
 
 from __future__ import annotations
 
+import functools
+
 from authlens.credentials.keys import key_kind
 from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.hints import one_line, quote_snippet, safe_label, utc_clock
@@ -52,8 +54,19 @@ def finding(ev: Evidence, cause: str, hint: str) -> Finding:
     """
     if ev.key:
         hint = hint.replace(ev.key, _KEY_SLOT)
-    line = one_line(hint, ev.secrets)
+    line = _one_line(hint, ev.secrets)
     return Finding(cause, line.replace(_KEY_SLOT, ev.key) if ev.key else line, Side.RESPONSE)
+
+
+# Hints are our text around the same few keys and upstream messages: the same (hint, secrets)
+# recurs on every request of a misconfigured client, and `one_line` is pure.
+_one_line = functools.lru_cache(maxsize=256)(one_line)
+
+
+@functools.lru_cache(maxsize=64)
+def _lowered(message: str) -> str:
+    """A reply's message in lower case; `said` asks about the same message ten times."""
+    return message.lower()
 
 
 def said(reply: UpstreamReply | None, *needles: str, codes: tuple[str, ...] = ()) -> bool:
@@ -62,7 +75,7 @@ def said(reply: UpstreamReply | None, *needles: str, codes: tuple[str, ...] = ()
         return False
     if reply.code in codes or (reply.error_type is not None and reply.error_type in codes):
         return True
-    message = reply.message.lower()
+    message = _lowered(reply.message)
     return any(needle in message for needle in needles)
 
 

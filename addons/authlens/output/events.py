@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Mapping
@@ -54,7 +55,13 @@ def level_of(status: int | None) -> str:
 
 def rfc3339(epoch: float) -> str:
     millis = int(epoch * 1000) % 1000
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{millis:03d}Z"
+    return _utc_second(int(epoch)) + f".{millis:03d}Z"
+
+
+@functools.lru_cache(maxsize=4)
+def _utc_second(second: int) -> str:
+    """The formatted second; the exchanges of one second share it (strftime is slow)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
 def build_event(ev: Evidence, finding: Finding | None) -> dict[str, Any]:

@@ -15,19 +15,28 @@ from authlens.credentials.credential import KEY_QUERY_PARAMS, split_authorizatio
 from authlens.credentials.keys import fingerprint_key
 
 REDACTED = "[REDACTED]"
-_SHORTEST_SECRET = 8
+SHORTEST_SECRET = 8  # shorter values are never redacted as secrets (too many false hits)
 
 # Key-shaped strings of every provider we know, and bearer/basic tokens; bounded repeats.
 # The key-prefix run is possessive and may not end in "...": a fingerprint such as
 # "sk-svcacct-...BBBB sha256:..." is already redacted and must not be redacted again.
-_KEYLIKE = re.compile(
+# Every alternative starts with a literal, so the regex engine skips ahead to candidate
+# positions; the two that start with a look-behind would disable that for the whole pattern,
+# so they are separate patterns, run only when the text can hold a match.
+_KEY_PREFIXED = (
     r"(?:sk-|sess-|ek_|gsk_|xai-|AIza|hf_|pplx-|api_org_)[A-Za-z0-9_\-]{8,512}+(?!\.\.\.)"
-    # Browser Realtime sockets carry the key as a subprotocol: "openai-insecure-api-key.<key>".
-    r"|(?<=openai-insecure-api-key\.)[^\s,]{8,512}+(?!\.\.\.)"
-    r"|eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,4096})?"
-    r"|(?<![A-Za-z0-9_-])[a-f0-9]{32}(?![A-Za-z0-9_-])"
 )
+_JWT = r"eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,4096})?"
+_KEYLIKE = re.compile(f"{_KEY_PREFIXED}|{_JWT}")
+# Browser Realtime sockets carry the key as a subprotocol: "openai-insecure-api-key.<key>".
+_WS_PROTOCOL = "openai-insecure-api-key."
+_KEYLIKE_WS = re.compile(
+    f"{_KEY_PREFIXED}|(?<=openai-insecure-api-key\\.)[^\\s,]{{8,512}}+(?!\\.\\.\\.)|{_JWT}"
+)
+_HEX32 = re.compile(r"(?<![A-Za-z0-9_-])[a-f0-9]{32}(?![A-Za-z0-9_-])")
 _AUTH_PARAM = re.compile(r"(?i)\b(bearer|basic|token)(\s+|\s*[:=]\s*)([^\s\"',;&}]{8,4096})")
+_AUTH_WORDS = ("bearer", "basic", "token")
+_SHORTEST_MATCH = 11  # "sk-" or "ek_" or "hf_" and 8 characters: shorter texts never match
 
 _TOKEN_HEADERS = frozenset({"authorization", "proxy-authorization"})
 _KEY_HEADERS = frozenset({"api-key", "x-api-key", "ocp-apim-subscription-key"})
@@ -54,12 +63,25 @@ def redact_text(text: str, secrets: Iterable[str] = (), *, auth_params: bool = T
     """
     try:
         for secret in secrets:
-            if len(secret) >= _SHORTEST_SECRET and secret in text:
+            if len(secret) >= SHORTEST_SECRET and secret in text:
                 text = text.replace(secret, fingerprint_key(secret))
-        text = _KEYLIKE.sub(_fingerprint_match, text)
-        return _AUTH_PARAM.sub(_redact_auth_param, text) if auth_params else text
+        if len(text) < _SHORTEST_MATCH:
+            return text
+        keylike = _KEYLIKE_WS if _WS_PROTOCOL in text else _KEYLIKE
+        text = keylike.sub(_fingerprint_match, text)
+        # A 32-hex run is a whole token: it cannot overlap a key-prefixed match or a JWT.
+        if len(text) >= 32:
+            text = _HEX32.sub(_fingerprint_match, text)
+        if auth_params and _has_auth_word(text):
+            text = _AUTH_PARAM.sub(_redact_auth_param, text)
+        return text
     except Exception:
         return REDACTED
+
+
+def _has_auth_word(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in _AUTH_WORDS)
 
 
 def redact_header(name: str, value: str) -> str:

@@ -8,6 +8,7 @@ save and HAR addons write it).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -24,7 +25,7 @@ from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Finding
 from authlens.output.annotate import annotate_error_body
 from authlens.output.events import build_event, rfc3339
-from authlens.output.logsink import make_logger
+from authlens.output.logsink import SECRETS_FIELD, JsonLog, open_log
 from authlens.output.redact import redact_text
 from authlens.providers import HostMatcher, Profiles
 from authlens.proxy.connwatch import ConnectionWatch
@@ -33,6 +34,9 @@ from authlens.proxy.failure_hooks import FailureHooks
 from authlens.proxy.flowdata import (
     META,
     flow_to_exchange,
+    has_header,
+    header_text,
+    set_headers,
 )
 from authlens.proxy.flowscrub import request_secrets, scrub_flow
 from authlens.proxy.hookguard import failure_location, guarded
@@ -65,6 +69,10 @@ def header_value(text: str) -> str:
     return _HEADER_UNSAFE.sub("?", text)
 
 
+# A misconfigured client repeats the same finding with the same key on every request.
+_redacted_hint = functools.lru_cache(maxsize=256)(redact_text)
+
+
 class AuthLens(FailureHooks):
     """Redacts, diagnoses and logs exchanges with OpenAI-compatible APIs."""
 
@@ -76,6 +84,8 @@ class AuthLens(FailureHooks):
         self.history = KeyHistory(self.settings.history_size)
         self.connections = ConnectionWatch()
         self.logger: Any = None
+        self.log: JsonLog | None = None  # `logger` and the fanout it writes to
+        self.writer_started = False  # mitmproxy runs: log writes leave the event loop
 
     def load(self, loader: Any) -> None:
         for name, typespec, help_text in OPTIONS:
@@ -94,7 +104,7 @@ class AuthLens(FailureHooks):
         config = ctx.options.authlens_config
         try:
             settings = load_settings(Path(config) if config else None, overrides)
-            logger = make_logger(stdout=settings.log_stdout, log_file=settings.log_file)
+            log = open_log(stdout=settings.log_stdout, log_file=settings.log_file)
         except SettingsError as e:
             raise exceptions.OptionsError(str(e)) from e
         except OSError as e:
@@ -103,10 +113,18 @@ class AuthLens(FailureHooks):
         self.inspected = HostMatcher(settings.hosts)
         self.profiles = Profiles(settings.profiles)
         self.history.capacity = settings.history_size
-        self.logger = logger
+        previous, self.log, self.logger = self.log, log, log.logger
+        if self.writer_started:
+            log.fanout.start_writer()
+        if previous is not None:
+            previous.fanout.close()  # its queued lines are written first
 
     @guarded
     def running(self) -> None:
+        # From here on hooks run on mitmproxy's event loop, which a slow disk must not stall.
+        self.writer_started = True
+        if self.log is not None:
+            self.log.fanout.start_writer()
         options = ctx.options
         listen = [ProxyMode.parse(m).listen_host(options.listen_host) for m in options.mode]
         confdir = Path(options.confdir)
@@ -117,14 +135,15 @@ class AuthLens(FailureHooks):
     def request(self, flow: http.HTTPFlow) -> None:
         if not flow.live or flow.is_replay:
             return
-        inspected = self.is_inspected(flow)
+        host = flow.request.pretty_host  # parses and IDNA-checks: once per flow, kept in state
+        inspected = self.inspects(flow.client_conn, host)
         if not inspected and not self.settings.log_all:
             return
-        added = inspected and "x-client-request-id" not in flow.request.headers
-        state = self.start_state(flow, inspected=inspected, id_added=added)
+        added = inspected and not has_header(flow.request.headers, b"x-client-request-id")
+        state = self.start_state(flow, inspected=inspected, id_added=added, host=host)
         if added:
             # Lets OpenAI support find the request even if no response ever comes back.
-            flow.request.headers["X-Client-Request-Id"] = state["id"]
+            set_headers(flow.request.headers, {"X-Client-Request-Id": state["id"]})
         flow.metadata[META] = state
 
     @guarded
@@ -133,8 +152,8 @@ class AuthLens(FailureHooks):
         if state is None or flow.response is None or not state["inspected"]:
             return
         # Set now: a streamed response's headers reach the client before `response` runs.
-        flow.response.headers["X-Authlens-Id"] = state["id"]
-        if flow.response.headers.get("content-type", "").startswith("text/event-stream"):
+        set_headers(flow.response.headers, {"X-Authlens-Id": state["id"]})
+        if header_text(flow.response.headers, b"content-type").startswith("text/event-stream"):
             # Pass events on as they arrive; mitmproxy buffers whole bodies by default.
             flow.response.stream = True
             state["stream"] = True
@@ -152,9 +171,10 @@ class AuthLens(FailureHooks):
             return
         secrets = None
         try:
-            secrets = request_secrets(flow.request)
             exchange = flow_to_exchange(flow, state)
             ev = gather_evidence(exchange, self.history)
+            # The header copy and credentials the evidence holds are not computed again.
+            secrets = request_secrets(flow.request, exchange.request_headers, ev.credentials)
             finding = diagnose(ev)
             event = build_event(ev, finding)
             # Everything is computed before the flow changes: if our code fails, it is untouched.
@@ -170,10 +190,10 @@ class AuthLens(FailureHooks):
     ) -> None:
         response = flow.response
         assert response is not None
-        response.headers["X-Authlens-Id"] = ev.exchange.id
         if finding is None:
+            set_headers(response.headers, {"X-Authlens-Id": ev.exchange.id})
             return
-        hint = header_value(redact_text(finding.hint, secrets))  # it may quote the upstream
+        hint = header_value(_redacted_hint(finding.hint, secrets))  # it may quote the upstream
         body = None
         if self.settings.annotate_body:
             body = annotate_error_body(
@@ -184,22 +204,34 @@ class AuthLens(FailureHooks):
                 key=ev.key,
                 secrets=secrets,
             )
-        response.headers["X-Authlens-Cause"] = header_value(finding.cause)
-        response.headers["X-Authlens-Hint"] = hint
+        set_headers(
+            response.headers,
+            {
+                "X-Authlens-Id": ev.exchange.id,
+                "X-Authlens-Cause": header_value(finding.cause),
+                "X-Authlens-Hint": hint,
+            },
+        )
         flow.marked = ":mag:"
         flow.comment = f"authlens: {finding.cause}: {hint}"
         if body is not None:
             response.content = body  # re-encoded with the same Content-Encoding
 
+    @guarded
+    def done(self) -> None:
+        """mitmproxy shuts down: the queued log lines are written before it exits."""
+        if self.log is not None:
+            self.log.fanout.close()
+
     def emit(self, event: dict[str, Any], secrets: tuple[str, ...] = ()) -> None:
-        """Log `event`; every credential the exchange sent is redacted from every field."""
+        """Log `event`; every credential the exchange sent is redacted from every field.
+
+        The log's last processor (`logsink.scrub_secrets`) redacts them, with the key shapes,
+        in one pass per value; e.g. the key pasted into OpenAI-Organization as well.
+        """
         if self.logger is None:
             return
-        if secrets:  # e.g. the key pasted into OpenAI-Organization as well
-            event = {
-                k: redact_text(v, secrets) if isinstance(v, str) else v for k, v in event.items()
-            }
-        getattr(self.logger, event["level"])(**event)
+        getattr(self.logger, event["level"])(**event, **{SECRETS_FIELD: secrets})
 
     def internal_error(self, hook: str, error: Exception) -> None:
         """Report our own failure without secrets; the flow goes on untouched.

@@ -58,10 +58,16 @@ class FailureHooks:
         return isinstance(client.proxy_mode, ReverseMode) or self.inspected(host)
 
     def start_state(
-        self, flow: http.HTTPFlow, *, inspected: bool = True, id_added: bool = False
+        self,
+        flow: http.HTTPFlow,
+        *,
+        inspected: bool = True,
+        id_added: bool = False,
+        host: str | None = None,
     ) -> dict[str, Any]:
-        """New per-flow state, with the host's provider profile resolved once."""
-        host = flow.request.pretty_host
+        """New per-flow state, with the host (`pretty_host`) and its provider resolved once."""
+        if host is None:
+            host = flow.request.pretty_host
         return new_state(
             flow, host=host, provider=self.profiles(host), inspected=inspected, id_added=id_added
         )

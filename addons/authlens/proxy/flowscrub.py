@@ -9,15 +9,21 @@ has not received it yet.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
 from mitmproxy import http
 
-from authlens.credentials.credential import find_credentials, split_authorization
+from authlens.credentials.credential import (
+    SentCredential,
+    find_credentials,
+    split_authorization,
+)
 from authlens.output.redact import SECRET_HEADERS, redact_header, redact_path, redact_text
+from authlens.proxy.flowdata import header_dict
 
-_REQUEST_SECRET_HEADERS = SECRET_HEADERS - {"set-cookie"}
+_REQUEST_SECRET_HEADER_BYTES = frozenset(name.encode() for name in SECRET_HEADERS - {"set-cookie"})
 # JSON fields that hold a credential when one is pasted into a request body.
 _SECRET_FIELD = re.compile(
     r"(?i)^(api[-_]?key|key|token|access[-_]?token|secret|client[-_]?secret|password"
@@ -50,22 +56,37 @@ def json_secrets(body: bytes | None) -> tuple[str, ...]:
     return tuple(found)
 
 
-def request_secrets(request: http.Request) -> tuple[str, ...]:
+def request_secrets(
+    request: http.Request,
+    headers: Mapping[str, str] | None = None,
+    credentials: Iterable[SentCredential] | None = None,
+) -> tuple[str, ...]:
     """Every credential-like value a request carries, for redaction anywhere.
 
     The credentials the rules read (Authorization, api-key, query), plus what only redaction
     cares about: Proxy-Authorization, cookie values, secret-named JSON body fields.
+    `headers` (lower-case names, as `flowdata.header_dict`) and `credentials` (found in them)
+    save the work when the caller already has them.
     """
-    headers = {name.lower(): value for name, value in request.headers.items()}
-    found = [c.token for c in find_credentials(headers, request.path) if c.token]
-    for value in request.headers.get_all("proxy-authorization"):
-        found.append(split_authorization(value)[1])
-    for value in request.headers.get_all("cookie"):
-        found.extend(pair.partition("=")[2].strip() for pair in value.split(";"))
+    if headers is None:
+        headers = header_dict(request.headers)
+    if credentials is None:
+        credentials = find_credentials(headers, request.path)
+    found = [c.token for c in credentials if c.token]
+    for name, raw_value in request.headers.fields:
+        lname = name.lower()
+        if lname == b"proxy-authorization":
+            found.append(split_authorization(_native(raw_value))[1])
+        elif lname == b"cookie":
+            found.extend(pair.partition("=")[2].strip() for pair in _native(raw_value).split(";"))
     found.extend(json_secrets(request.raw_content))
     # A value JSON-escaped in a body ("a\"b") is found in its escaped form as well.
     found.extend(orjson.dumps(s).decode()[1:-1] for s in list(found))
     return tuple(dict.fromkeys(s for s in found if len(s) >= _SHORTEST_SECRET))
+
+
+def _native(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def scrub_flow(flow: http.HTTPFlow, secrets: tuple[str, ...] | None = None) -> None:
@@ -73,17 +94,35 @@ def scrub_flow(flow: http.HTTPFlow, secrets: tuple[str, ...] | None = None) -> N
     request = flow.request
     if secrets is None:
         secrets = request_secrets(request)
-    for name in _REQUEST_SECRET_HEADERS:
-        values = request.headers.get_all(name)
-        if values:
-            request.headers.set_all(name, [redact_header(name, v) for v in values])
-    # A credential can sit in any header (OpenAI-Organization, the Realtime subprotocol list).
-    for name, value in list(request.headers.items(multi=True)):
-        if name.lower() not in _REQUEST_SECRET_HEADERS and any(s in value for s in secrets):
-            request.headers[name] = redact_text(value, secrets)
+    _scrub_headers(request.headers, secrets)
     if "?" in request.path:
         request.path = redact_path(request.path, secrets)
     raw = request.raw_content
     if raw and secrets and any(s.encode("utf-8", "surrogatepass") in raw for s in secrets):
         text = raw.decode("utf-8", "surrogateescape")
         request.raw_content = redact_text(text, secrets).encode("utf-8", "surrogateescape")
+
+
+def _scrub_headers(headers: http.Headers, secrets: tuple[str, ...]) -> None:
+    """One pass over the raw fields; the fields are replaced only if a value changed.
+
+    Secret headers (Authorization, api-key, cookies, ...) are redacted by kind; a credential
+    can also sit in any other header (OpenAI-Organization, the Realtime subprotocol list).
+    """
+    fields = headers.fields
+    scrubbed: list[tuple[bytes, bytes]] = []
+    changed = False
+    for raw_name, raw_value in fields:
+        lname, value = raw_name.lower(), _native(raw_value)
+        if lname in _REQUEST_SECRET_HEADER_BYTES:
+            value = redact_header(_native(lname), value)
+        elif any(s in value for s in secrets):
+            value = redact_text(value, secrets)
+        else:
+            scrubbed.append((raw_name, raw_value))
+            continue
+        new_value = value.encode("utf-8", "surrogateescape")
+        changed = changed or new_value != raw_value
+        scrubbed.append((raw_name, new_value))
+    if changed:
+        headers.fields = tuple(scrubbed)
