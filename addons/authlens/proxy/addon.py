@@ -128,7 +128,9 @@ class AuthLens(FailureHooks):
         options = ctx.options
         listen = [ProxyMode.parse(m).listen_host(options.listen_host) for m in options.mode]
         confdir = Path(options.confdir)
-        for warning in startup_warnings(listen, proxyauth=bool(options.proxyauth), confdir=confdir):
+        # proxyauth belongs to mitmproxy's ProxyAuth addon, absent from bare test contexts.
+        proxyauth = bool(getattr(options, "proxyauth", None))
+        for warning in startup_warnings(listen, proxyauth=proxyauth, confdir=confdir):
             _log.warning("authlens: %s", warning)
 
     @guarded
