@@ -9,6 +9,7 @@ import orjson
 from authlens.credentials.keys import fingerprint_key
 from authlens.diagnosis.evidence import Evidence, gather_evidence
 from authlens.diagnosis.history import KeyHistory, KeySeen
+from authlens.diagnosis.rules import RESPONSE_RULES, first_finding
 from authlens.exchange import Exchange
 from authlens.providers import provider_for_host
 
@@ -66,3 +67,25 @@ def evidence(*, key: str | None = None, seen: KeySeen | None = None, **kwargs: A
     if seen is not None and key is not None:
         history.record_success(fingerprint_key(key), seen)
     return gather_evidence(exchange(request_headers=headers, **kwargs), history)
+
+
+# OpenAI answers the response-rule tests build on.
+def echo(value: str) -> str:
+    return value[:8] + "*" * (len(value) - 12) + value[-4:]
+
+
+def incorrect(echoed: str) -> dict[str, Any]:
+    return openai_error(
+        f"Incorrect API key provided: {echoed}. You can find your API key at "
+        "https://platform.openai.com/account/api-keys.",
+        "invalid_api_key",
+    )
+
+
+DIDNT = openai_error("You didn't provide an API key. You need to provide your API key in ...")
+SCOPES = "You have insufficient permissions for this operation. Missing scopes: {}. Check roles."
+
+
+def cause_of(**kwargs: Any) -> str | None:
+    finding = first_finding(RESPONSE_RULES, evidence(**kwargs))
+    return finding.cause if finding else None
