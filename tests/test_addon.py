@@ -307,3 +307,19 @@ def test_once_running_lines_go_through_the_writer_and_done_flushes_them(
     assert addon.log.fanout.writer is None
     ids = [flow.metadata["authlens"]["id"] for flow in flows]
     assert [e["id"] for e in lines(log_path)] == ids  # and no internal_error line
+
+
+def test_response_made_in_request_hook_still_gets_one_id(addon: AuthLens) -> None:
+    """Without `responseheaders` (a response another addon made), `response` sets the id once."""
+    flow = openai_flow(status=200, body=b"{}", content_type="application/json")
+    addon.request(flow)
+    addon.response(flow)
+    assert flow.response is not None
+    assert flow.response.headers.get_all("X-Authlens-Id") == [flow.metadata["authlens"]["id"]]
+
+
+def test_diagnosed_response_has_one_id(addon: AuthLens) -> None:
+    """The id set in `responseheaders` is not written again with the diagnosis."""
+    flow = run_flow(addon, openai_flow())
+    assert flow.response is not None
+    assert len(flow.response.headers.get_all("X-Authlens-Id")) == 1

@@ -242,3 +242,19 @@ def test_failure_classification_never_raises(where: str, message: str, started: 
         cn.CLIENT_DISCONNECTED,
         cn.KILLED,
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        (b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}', ()),
+        (b'{"model": "gpt-4o", "api_key": "zz-secret-value-1"}', ("zz-secret-value-1",)),
+        (b'{"nested": [{"Token": "zz-secret-value-2"}]}', ("zz-secret-value-2",)),
+        (b'{"api\\u005fkey": "zz-secret-value-3"}', ("zz-secret-value-3",)),
+    ],
+)
+def test_json_secrets_skips_only_bodies_without_secret_fields(
+    body: bytes, found: tuple[str, ...]
+) -> None:
+    """The quick pre-check never hides a secret field, escaped names included."""
+    assert json_secrets(body) == found

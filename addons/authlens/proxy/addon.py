@@ -83,8 +83,7 @@ class AuthLens(FailureHooks):
         self.profiles = Profiles()
         self.history = KeyHistory(self.settings.history_size)
         self.connections = ConnectionWatch()
-        self.logger: Any = None
-        self.log: JsonLog | None = None  # `logger` and the fanout it writes to
+        self.log: JsonLog | None = None  # the structlog logger and the fanout it writes to
         self.writer_started = False  # mitmproxy runs: log writes leave the event loop
 
     def load(self, loader: Any) -> None:
@@ -94,7 +93,7 @@ class AuthLens(FailureHooks):
 
     def configure(self, updated: set[str]) -> None:
         # Not guarded: a bad option must stop startup with its message.
-        if self.logger is not None and not any(u.startswith("authlens_") for u in updated):
+        if self.log is not None and not any(u.startswith("authlens_") for u in updated):
             return
         overrides: dict[str, Any] = {}
         for name, _, _ in OPTIONS[1:]:
@@ -113,7 +112,7 @@ class AuthLens(FailureHooks):
         self.inspected = HostMatcher(settings.hosts)
         self.profiles = Profiles(settings.profiles)
         self.history.capacity = settings.history_size
-        previous, self.log, self.logger = self.log, log, log.logger
+        previous, self.log = self.log, log
         if self.writer_started:
             log.fanout.start_writer()
         if previous is not None:
@@ -177,12 +176,13 @@ class AuthLens(FailureHooks):
             ev = gather_evidence(exchange, self.history)
             # The header copy and credentials the evidence holds are not computed again.
             secrets = request_secrets(flow.request, exchange.request_headers, ev.credentials)
+            every_secret = ev.secrets + secrets
             finding = diagnose(ev)
             event = build_event(ev, finding)
             # Everything is computed before the flow changes: if our code fails, it is untouched.
-            self.annotate(flow, ev, finding, ev.secrets + secrets)
+            self.annotate(flow, ev, finding, every_secret)
             record_exchange(self.history, ev.key, ev.exchange)
-            self.emit(event, ev.secrets + secrets)
+            self.emit(event, every_secret)
         finally:
             # Even when our diagnosis failed, the stored flow must not keep the key.
             scrub_flow(flow, secrets)
@@ -192,8 +192,15 @@ class AuthLens(FailureHooks):
     ) -> None:
         response = flow.response
         assert response is not None
+        # `responseheaders` set the id, unless another addon made the response in `request`.
+        added = (
+            {}
+            if has_header(response.headers, b"x-authlens-id")
+            else {"X-Authlens-Id": ev.exchange.id}
+        )
         if finding is None:
-            set_headers(response.headers, {"X-Authlens-Id": ev.exchange.id})
+            if added:
+                set_headers(response.headers, added)
             return
         hint = header_value(_redacted_hint(finding.hint, secrets))  # it may quote the upstream
         body = None
@@ -209,8 +216,8 @@ class AuthLens(FailureHooks):
         set_headers(
             response.headers,
             {
-                "X-Authlens-Id": ev.exchange.id,
-                "X-Authlens-Cause": header_value(finding.cause),
+                **added,
+                "X-Authlens-Cause": finding.cause,  # a registered code: plain ASCII
                 "X-Authlens-Hint": hint,
             },
         )
@@ -231,9 +238,8 @@ class AuthLens(FailureHooks):
         The log's last processor (`logsink.scrub_secrets`) redacts them, with the key shapes,
         in one pass per value; e.g. the key pasted into OpenAI-Organization as well.
         """
-        if self.logger is None:
-            return
-        getattr(self.logger, event["level"])(**event, **{SECRETS_FIELD: secrets})
+        if self.log is not None:
+            getattr(self.log.logger, event["level"])(**event, **{SECRETS_FIELD: secrets})
 
     def internal_error(self, hook: str, error: Exception) -> None:
         """Report our own failure without secrets; the flow goes on untouched.
@@ -246,8 +252,8 @@ class AuthLens(FailureHooks):
             _log.warning(
                 "authlens: internal error in %s: %s at %s", hook, type(error).__name__, where
             )
-            if self.logger is not None:
-                self.logger.error(
+            if self.log is not None:
+                self.log.logger.error(
                     event="internal_error",
                     level="error",
                     hook=hook,

@@ -30,12 +30,20 @@ _SECRET_FIELD = re.compile(
     r"|authorization|bearer|subscription[-_]?key)$"
 )
 _MAX_JSON_SCAN = 1 << 20
+# Bodies without a secret-named key (or a \u escape that could spell one) are not parsed:
+# the request hook already parsed the body for `model`, and most bodies hold no such field.
+_MAY_HOLD_SECRET_FIELD = re.compile(
+    rb'(?i)"(?:api[-_]?key|key|token|access[-_]?token|secret|client[-_]?secret|password'
+    rb'|authorization|bearer|subscription[-_]?key)"|\\u'
+)
 _SHORTEST_SECRET = 8  # as in redact: shorter values are not redacted anywhere
 
 
 def json_secrets(body: bytes | None) -> tuple[str, ...]:
     """String values of secret-named fields anywhere in a JSON body (never raises)."""
     if not body or len(body) > _MAX_JSON_SCAN or body.lstrip()[:1] not in (b"{", b"["):
+        return ()
+    if not _MAY_HOLD_SECRET_FIELD.search(body):
         return ()
     try:
         data = orjson.loads(body)
