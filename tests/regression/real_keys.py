@@ -82,6 +82,8 @@ _KINDS: dict[str, tuple[Callable[[KeyMaker], str], str]] = {
     # one-api / chatanywhere style relay keys: sk- and 48 alphanumerics, no OpenAI marker
     "relay": (lambda k: "sk-" + k.chars(48, ALNUM), "sk-"),
     "dashscope": (lambda k: "sk-" + k.chars(32, HEX), "sk-"),
+    "deepseek": (lambda k: "sk-" + k.chars(32, HEX), "sk-"),
+    "xai": (lambda k: "xai-" + k.chars(80, ALNUM), "xai-"),
     "anthropic": (lambda k: "sk-ant-api03-" + k.chars(93) + "AA", "sk-ant-api03-"),
     "openrouter": (lambda k: "sk-or-v1-" + k.chars(64, HEX), "sk-or-v1-"),
     "azure32": (lambda k: k.chars(32, HEX), ""),

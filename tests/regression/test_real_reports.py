@@ -71,6 +71,7 @@ KNOWN_MISSES: dict[str, str] = {
     "relay_key_free_chatgpt_api": "relay key (sk- + 48, no marker) taken as OpenAI's",
     "zdr_items_not_persisted_chatwise": "no forbidden_by_policy code yet (0.2): a 400, no cause",
     "zdr_trace_ingest_agents_js": "no forbidden_by_policy code yet (0.2): 403 zdr_forbidden, no cause",
+    "foundry_project_audience_agent_framework": "hint names cognitiveservices, not ai.azure.com",
 }
 
 
