@@ -98,8 +98,9 @@ def test_no_key_shaped_literal_is_stored() -> None:
     """Keys are generated at test time: the file holds no OpenAI marker and no long sk- run."""
     text = SET_PATH.read_text(encoding="utf-8")
     assert ("T3Blbk" + "FJ") not in text
-    assert not re.search(r"sk-(?:[a-z]+-)*[A-Za-z0-9_]{20,}", text)
-    assert not re.search(r"\beyJ[A-Za-z0-9_-]{20,}", text)
+    assert not re.search(r"sk-[A-Za-z0-9_-]{30,}", text)  # OpenAI, relay, Anthropic, ...
+    assert not re.search(r"\beyJ[A-Za-z0-9_-]{20,}", text)  # a JWT
+    assert not re.search(r"(?<![\w-])[0-9a-f]{32}(?![\w-])", text)  # an Azure resource key
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
