@@ -95,7 +95,7 @@ def finding_of(**kwargs: Any) -> tuple[str | None, str]:
             },
             "wrong_base_url",
         ),
-        ({"status": 404, "body": openai_error("Some other 404")}, None),
+        ({"status": 404, "body": openai_error("Some other 404")}, "upstream_error"),
         (
             {
                 "status": 429,
@@ -135,7 +135,7 @@ def finding_of(**kwargs: Any) -> tuple[str | None, str]:
             },
             "rate_limited",
         ),
-        ({"status": 400, "body": openai_error(QUOTA, "insufficient_quota")}, None),
+        ({"status": 400, "body": openai_error(QUOTA, "insufficient_quota")}, "upstream_error"),
     ],
 )
 def test_access_causes(kwargs: dict[str, Any], cause: str | None) -> None:

@@ -112,6 +112,8 @@ def rejected_by_intermediary(ev: Evidence) -> Finding | None:
     reply, ex = ev.reply, ev.exchange
     if reply is None or _expected(ex.provider, reply.answered_by):
         return None
+    if ex.provider == "azure" and ex.status == 401 and reply.envelope == "none":
+        return None  # Azure refuses a token or key with an empty 401 (`azure_rules`)
     if ex.provider == "compatible" and ex.status == 404:
         return None  # a web page at a wrong base URL: `wrong_base_url` names it better
     quoted = quote_snippet(reply.message, 80, ev.secrets) if reply.message else ""
