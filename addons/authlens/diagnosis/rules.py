@@ -112,7 +112,9 @@ def diagnose(ev: Evidence) -> Finding | None:
     connection = first_finding(CONNECTION_RULES, ev)
     if connection is not None:
         return connection
-    chosen = choose(first_finding(REQUEST_RULES, ev), first_finding(RESPONSE_RULES, ev), None)
+    # A token endpoint authenticates by its form: no key header is missing there.
+    request = None if tk.is_token_request(ev.exchange) else first_finding(REQUEST_RULES, ev)
+    chosen = choose(request, first_finding(RESPONSE_RULES, ev), None)
     return fb.name_background_caller(ev, chosen)
 
 

@@ -99,6 +99,12 @@ def _oauth_error(exchange: Exchange) -> tuple[str, str]:
     return str(error or ""), str(description or "")
 
 
+def is_token_request(exchange: Exchange) -> bool:
+    """An OAuth token endpoint request: it authenticates by its form, not by a key header."""
+    path = exchange.path.partition("?")[0]
+    return path.endswith("/token") and "grant_type" in _form(exchange)
+
+
 def token_exchange_failed(ev: Evidence) -> Finding | None:
     """The workload identity token exchange (RFC 8693) was refused: which claim is wrong."""
     ex = ev.exchange
