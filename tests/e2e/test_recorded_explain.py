@@ -194,6 +194,7 @@ class Run:
     flows: Path
     har: Path
     good_key: str
+    subject_token: str
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +227,8 @@ def run(
     while len(proxy.log_lines()) < expected_lines and time.monotonic() < deadline:
         time.sleep(0.05)
     proxy.stop()  # SIGTERM: mitmproxy writes the HAR and closes the flow file
-    yield Run(proxy, flows, har, good)
+    form = next(case.args[1] for case in all_cases if case.url.endswith("/oauth/token"))
+    yield Run(proxy, flows, har, good, form.split("subject_token=")[1].split("&")[0])
     relay.close()
     fake.stop()
 
@@ -270,3 +272,6 @@ def test_stored_files_hold_no_key(run: Run) -> None:
     for path in (run.flows, run.har):
         text = path.read_bytes().decode("utf-8", "replace")
         assert not leaks(text, good, "sk-proj-"), path
+        # The workload identity subject token (a form field) is a credential too.
+        # (its middle: the header and iss prefix are shared with other JWTs of the run)
+        assert run.subject_token.split(".")[1][40:72] not in text, path
