@@ -17,7 +17,7 @@ from authlens.diagnosis.evidence import gather_evidence
 from authlens.diagnosis.jwt_claims import jwt_claims
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange
-from tests.replies import NOW, evidence, exchange
+from tests.replies import NOW, evidence, exchange, openai_error
 
 GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
 
@@ -183,3 +183,14 @@ def test_apim_missing_subscription_key_names_the_header_and_what_was_sent() -> N
     assert finding.cause == "key_in_wrong_header"
     assert "Ocp-Apim-Subscription-Key" in finding.hint
     assert "'api-key'" in finding.hint
+
+
+def test_entra_token_sent_to_openai_is_named() -> None:
+    """An Azure Entra token rejected by api.openai.com: the hint says what it is."""
+    token = jwt({"iss": ISSUER, "aud": "https://cognitiveservices.azure.com", "exp": NOW + 600})
+    echoed = token[:8] + "*" * (len(token) - 12) + token[-4:]
+    body = openai_error(f"Incorrect API key provided: {echoed}.", "invalid_api_key")
+    finding = diagnose(evidence(key=token, body=body))
+    assert finding is not None
+    assert "Entra ID token" in finding.hint
+    assert "AZURE_OPENAI_ENDPOINT" in finding.hint

@@ -9,15 +9,12 @@ Entra issues them from `sts.windows.net/<tenant>/` (v1) or
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.jwt_claims import Claims, jwt_claims
 from authlens.diagnosis.token_rules import clock_note, timing_problem
 
 COGNITIVE_AUDIENCE = "https://cognitiveservices.azure.com"
 FOUNDRY_AUDIENCE = "https://ai.azure.com"
-_ENTRA_ISSUER_HOSTS = ("sts.windows.net", "login.microsoftonline.com", "login.windows.net")
 
 
 def bearer_claims(ev: Evidence) -> Claims | None:
@@ -56,8 +53,7 @@ def entra_problem(ev: Evidence) -> str | None:
         # "token" before a long word reads as a credential to redaction: word it around.
         renew = f"request a new one for {expected}/.default each time (a credential provider)"
         return f"{timing}; {renew}{clock_note(ex).rstrip('.')}"
-    issuer_host = urlsplit(claims.issuer).hostname if claims.issuer else None
-    if issuer_host is not None and issuer_host not in _ENTRA_ISSUER_HOSTS:
+    if claims.issuer is not None and not claims.from_entra:
         return (
             f"it was issued by {claims.issuer}, not by Entra ID: request it from Entra ID "
             "(DefaultAzureCredential, az account get-access-token)"

@@ -12,9 +12,15 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import orjson
 
+# Entra ID issues tokens from these hosts (v1 `sts.windows.net/<tenant>/`, v2
+# `login.microsoftonline.com/<tenant>/v2.0`).
+ENTRA_ISSUER_HOSTS = frozenset(
+    {"sts.windows.net", "login.microsoftonline.com", "login.windows.net"}
+)
 _JWT = re.compile(r"[A-Za-z0-9_-]{4,8192}\.([A-Za-z0-9_-]{4,16384})\.[A-Za-z0-9_-]{0,8192}")
 # Claim values we may repeat in a hint: URLs, GUIDs, names; never a long opaque run.
 _SHOWN = re.compile(r"[A-Za-z0-9][A-Za-z0-9:/._@#=+-]{0,119}")
@@ -38,6 +44,11 @@ class Claims:
         if self.expires is None or self.expires + leeway >= now:
             return None
         return self.expires
+
+    @property
+    def from_entra(self) -> bool:
+        """Issued by Microsoft Entra ID."""
+        return self.issuer is not None and urlsplit(self.issuer).hostname in ENTRA_ISSUER_HOSTS
 
     def not_yet_valid(self, now: float) -> bool:
         """`nbf` or `iat` is ahead of `now`: the client's clock runs behind the issuer's."""

@@ -14,6 +14,7 @@ import functools
 from authlens.credentials.keys import key_kind
 from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.hints import one_line, quote_snippet, safe_label, utc_clock
+from authlens.diagnosis.jwt_claims import jwt_claims
 from authlens.diagnosis.transit import echo_mismatch, fingerprint_in_token, forwarded_key
 from authlens.diagnosis.upstream import UpstreamReply, echoed_key
 from authlens.exchange import Finding, Side
@@ -184,6 +185,12 @@ def key_revoked(ev: Evidence) -> Finding | None:
     )
 
 
+def _entra_token(ev: Evidence) -> bool:
+    """The credential is a JWT that Entra ID issued (an Azure token sent elsewhere)."""
+    claims = jwt_claims(ev.credential.token) if ev.credential else None
+    return claims is not None and claims.from_entra
+
+
 def invalid_api_key(ev: Evidence) -> Finding | None:
     """A key the upstream rejects as incorrect."""
     reply = ev.reply
@@ -194,6 +201,12 @@ def invalid_api_key(ev: Evidence) -> Finding | None:
         hint = (
             "The LiteLLM proxy does not know this key: use a virtual key from its /key/generate "
             "(or its master key), not a provider's key."
+        )
+    elif reply.answered_by in ("openai", "intermediary") and _entra_token(ev):
+        hint = (
+            "The Bearer token is a Microsoft Entra ID token, which only Azure accepts: send it "
+            "to your Azure OpenAI endpoint (AzureOpenAI client, AZURE_OPENAI_ENDPOINT), or "
+            f"send an OpenAI key from {API_KEYS_PAGE} to api.openai.com."
         )
     elif reply.answered_by in ("openai", "intermediary"):
         hint = (
