@@ -194,3 +194,12 @@ def test_entra_token_sent_to_openai_is_named() -> None:
     assert finding is not None
     assert "Entra ID token" in finding.hint
     assert "AZURE_OPENAI_ENDPOINT" in finding.hint
+
+
+def test_token_host_with_the_openai_profile_is_still_token_exchange() -> None:
+    """An OAuth error body carries no OpenAI request id: not taken for an intermediary."""
+    subject = jwt({"iss": "https://k8s.example", "aud": "openai", "exp": NOW - 30})
+    ex = token_exchange(subject, body={"error": "invalid_grant"}, status=401)
+    finding = diagnose(gather_evidence(dataclasses.replace(ex, provider="openai")))
+    assert finding is not None
+    assert finding.cause == "token_exchange_failed"

@@ -34,8 +34,8 @@ REQUEST_RULES: tuple[Rule, ...] = (
 
 # Who answered decides what the rest means, so it comes first; the generic answers last.
 RESPONSE_RULES: tuple[Rule, ...] = (
+    tk.token_exchange_failed,  # an OAuth answer, whatever profile the token host has
     rs.rejected_by_intermediary,
-    tk.token_exchange_failed,
     rs.key_changed_in_transit,
     az.azure_apim_missing_key,
     az.azure_token_invalid,
