@@ -42,6 +42,7 @@ def test_named_replies_are_diagnosed(name: str, cause: str) -> None:
     finding = diagnose(gather_evidence(ex))
     assert finding is not None
     assert finding.cause == cause
+    assert "sha256:" not in finding.hint  # no wording of ours is taken for a credential
 
 
 def subject(exp: float) -> str:

@@ -157,6 +157,7 @@ def test_entra_token_claim_at_fault(
     cause, hint = entra(claims, host=host, path=path, body=AAD_INVALID)
     assert cause == "azure_token_invalid"
     assert needle in hint
+    assert "sha256:" not in hint  # our own words never read as a credential to redaction
 
 
 def test_empty_401_from_azure_is_azure_not_an_intermediary() -> None:

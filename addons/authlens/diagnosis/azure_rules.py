@@ -56,7 +56,7 @@ def azure_token_invalid(ev: Evidence) -> Finding | None:
         ev,
         "azure_token_invalid",
         "Azure rejected the Bearer token: send a current Entra ID token for "
-        "https://cognitiveservices.azure.com/.default (AZURE_OPENAI_AD_TOKEN or a token "
+        "https://cognitiveservices.azure.com/.default (AZURE_OPENAI_AD_TOKEN or a credential "
         "provider), or send the resource key as 'api-key: <key>' instead.",
     )
 
