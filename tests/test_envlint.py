@@ -199,6 +199,14 @@ def test_reference_to_an_unset_variable_is_named() -> None:
     named = [f for f in found if f.cause == "unexpanded_variable"]
     assert [(f.variable, f.source) for f in named] == [("OPENAI_API_KEY", ".env:1")]
     assert "MY_OPENAI_KEY" in named[0].hint
+    assert {f.cause for f in found} == {"unexpanded_variable"}  # not also empty_key
+
+
+def test_empty_key_is_not_also_missing() -> None:
+    """OPENAI_API_KEY set but empty: empty_key says it; missing_credentials would repeat it."""
+    assert causes({"OPENAI_API_KEY": ""}, no_key=True) == {
+        ("OPENAI_API_KEY", "environment", "empty_key")
+    }
 
 
 def test_crlf_on_every_line_is_reported_once_for_the_file() -> None:

@@ -242,6 +242,9 @@ def lint(
             source.setdefault(value.variable, value.source)
         found += [EnvFinding(name, f.cause, f.hint, source.get(name, ENVIRONMENT))
                   for name, f in proxy_findings(env, api_host, ctx)]  # fmt: skip
+    # `${UNSET}` loads as an empty value: the reference is the root, not the emptiness.
+    referenced = {(f.variable, f.source) for f in found if f.cause == "unexpanded_variable"}
+    found = [f for f in found if f.cause != "empty_key" or (f.variable, f.source) not in referenced]
     return values, unique(found)
 
 
@@ -252,8 +255,8 @@ def missing_credentials(env: Mapping[str, str], every: Mapping[str, str]) -> lis
     """
     base = (env.get("OPENAI_BASE_URL") or "").strip()
     host = (urlsplit(base).hostname or "") if base else ev.OPENAI_HOST
-    if any(env.get(name, "").strip() for name in ev.KEY_VARIABLES):
-        return []
+    if any(name in env for name in ev.KEY_VARIABLES):
+        return []  # set, even if empty: the value's own finding (empty_key, ...) says more
     if env.get("AZURE_OPENAI_ENDPOINT", "").strip():
         return []  # Azure clients may authenticate with Entra ID, no variable at all
     if host != ev.OPENAI_HOST and (ev.is_private_host(host) or ev.provider_key_set(host, every)):
