@@ -204,3 +204,25 @@ def test_token_host_with_the_openai_profile_is_still_token_exchange() -> None:
     finding = diagnose(gather_evidence(dataclasses.replace(ex, provider="openai")))
     assert finding is not None
     assert finding.cause == "token_exchange_failed"
+
+
+def test_apim_key_already_in_its_header_points_at_the_api_settings() -> None:
+    """The key was in Ocp-Apim-Subscription-Key and still 'missing': a custom header name."""
+    body = {"statusCode": 401, "message": "Access denied due to missing subscription key."}
+    finding = diagnose(
+        evidence(host="gw.azure-api.net", path=DEPLOYMENT, body=body,
+                 request_headers={"ocp-apim-subscription-key": "0123456789abcdef0123456789abcdef"})
+    )  # fmt: skip
+    assert finding is not None
+    assert finding.cause == "key_in_wrong_header"
+    assert "another header" in finding.hint
+
+
+def test_empty_401_from_azure_with_an_api_key_is_azure_invalid_key() -> None:
+    """An empty 401 from an Azure host to an api-key request is Azure refusing the key."""
+    finding = diagnose(
+        evidence(host=AZURE, path=DEPLOYMENT, body=b"", response_headers={},
+                 request_headers={"api-key": "0123456789abcdef0123456789abcdef"})
+    )  # fmt: skip
+    assert finding is not None
+    assert finding.cause == "azure_invalid_key"

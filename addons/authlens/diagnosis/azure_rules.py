@@ -66,6 +66,14 @@ def azure_apim_missing_key(ev: Evidence) -> Finding | None:
     reply = ev.reply
     if not _from_azure(ev) or reply is None or not _APIM_MISSING.search(reply.message):
         return None
+    if any(c.location == APIM_HEADER.lower() for c in ev.credentials):
+        return finding(
+            ev,
+            "key_in_wrong_header",
+            f"The gateway found no subscription key although {APIM_HEADER} was sent: its API "
+            "names another header or query parameter in its settings (API Management > APIs > "
+            "Settings > Subscription): send the key under that name.",
+        )
     places = sorted({_PLACES.get(c.location, f"'{c.location}'") for c in ev.credentials})
     sent = f"the request sent its key in {', '.join(places)}" if places else "no key was sent"
     return finding(
