@@ -17,6 +17,7 @@ from authlens.diagnosis.evidence import gather_evidence
 from authlens.diagnosis.jwt_claims import jwt_claims
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange
+from tests.keyfactory import body
 from tests.replies import NOW, evidence, exchange, openai_error
 
 GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -222,7 +223,7 @@ def test_empty_401_from_azure_with_an_api_key_is_azure_invalid_key() -> None:
     """An empty 401 from an Azure host to an api-key request is Azure refusing the key."""
     finding = diagnose(
         evidence(host=AZURE, path=DEPLOYMENT, body=b"", response_headers={},
-                 request_headers={"api-key": "0123456789abcdef0123456789abcdef"})
+                 request_headers={"api-key": body(32, 3, "0123456789abcdef")})
     )  # fmt: skip
     assert finding is not None
     assert finding.cause == "azure_invalid_key"
