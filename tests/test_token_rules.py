@@ -90,6 +90,7 @@ def test_clock_skew_is_named_from_the_upstream_date() -> None:
         ("Token issuer is not trusted.", {"iss": "https://evil.example"}, "https://evil"),
         ("No mapping for this subject.", {"sub": "system:serviceaccount:ns:sa"}, "system:"),
         ("Rejected.", {"sub": "repo:acme/app"}, "sub repo:acme/app"),
+        ("The subject token is invalid.", {"sub": "repo:acme/app"}, "sub repo:acme/app"),
     ],
 )
 def test_which_claim_is_wrong(description: str, claim: dict[str, str], needle: str) -> None:

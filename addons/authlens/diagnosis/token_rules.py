@@ -7,6 +7,7 @@ tells a token that expired from a clock that is off.
 
 from __future__ import annotations
 
+import re
 import time
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl
@@ -21,6 +22,8 @@ from authlens.exchange import Exchange, Finding
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105  # RFC 8693
 _MAX_FORM = 1 << 16
 _SKEW_WORTH_SAYING = 30  # seconds
+# "subject" as the claim (sub), not "subject token" / "subject_token" (the whole token).
+_SUBJECT_CLAIM = re.compile(r"\bsub(?:ject)?\b(?![ _-]?token)")
 
 
 def upstream_clock(exchange: Exchange) -> float | None:
@@ -138,7 +141,7 @@ def token_exchange_failed(ev: Evidence) -> Finding | None:
             f"its issuer ({claims.issuer or 'missing'}) is not the identity provider registered "
             "with OpenAI: register that issuer or use its token"
         )
-    elif "subject" in lowered and "subject_token" not in lowered:
+    elif _SUBJECT_CLAIM.search(lowered):
         problem = (
             f"its subject ({claims.subject or 'missing'}) has no mapping to a service account: "
             "add one for it in OpenAI's workload identity settings"
