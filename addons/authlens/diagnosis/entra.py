@@ -52,7 +52,8 @@ def entra_problem(ev: Evidence) -> str | None:
     if (timing := timing_problem(claims, ex)) is not None:
         # "token" before a long word reads as a credential to redaction: word it around.
         renew = f"request a new one for {expected}/.default each time (a credential provider)"
-        return f"{timing}; {renew}{clock_note(ex).rstrip('.')}"
+        clock = clock_note(ex).strip().rstrip(".")
+        return f"{timing}; {renew}" + (f". {clock}" if clock else "")
     if claims.issuer is not None and not claims.from_entra:
         return (
             f"it was issued by {claims.issuer}, not by Entra ID: request it from Entra ID "
