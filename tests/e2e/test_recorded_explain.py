@@ -21,15 +21,8 @@ import pytest
 
 from authlens.cli import main
 from authlens.fake_openai import FakeOpenAI, Reply
-from tests.harness import (
-    ConnectRelay,
-    Proxy,
-    ProxyFactory,
-    TestAuthority,
-    curl,
-    synthetic_key,
-    upstream_args,
-)
+from tests import harness
+from tests.harness import ConnectRelay, Proxy, ProxyFactory, curl, synthetic_key, upstream_args
 from tests.keyfactory import body, leaks
 
 pytestmark = pytest.mark.e2e
@@ -200,7 +193,7 @@ class Run:
 @pytest.fixture(scope="module")
 def run(
     make_module_proxy: ProxyFactory,
-    authority: TestAuthority,
+    authority: harness.TestAuthority,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Run]:
     good = synthetic_key()
