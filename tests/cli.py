@@ -14,8 +14,12 @@ AUTHLENS = str(Path(sys.executable).parent / "authlens")
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
-    """PATH and HOME only (this machine exports CA variables globally), plus `extra`."""
-    return {"PATH": os.environ["PATH"], "HOME": str(home), "NO_COLOR": "1", **extra}
+    """PATH and HOME only (this machine exports CA variables globally), plus `extra`.
+
+    PYTHONPATH is kept when set: it decides which copy of the package the command runs.
+    """
+    kept = {k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}
+    return {"PATH": os.environ["PATH"], "HOME": str(home), "NO_COLOR": "1", **kept, **extra}
 
 
 def authlens(

@@ -1,20 +1,31 @@
-"""Terminal output for the commands: rich on a terminal, plain text when piped or NO_COLOR.
+"""One terminal style for every command: rich on a terminal, plain text when piped or NO_COLOR.
 
-Plain output stays greppable and pasteable: no colours, no wrapping of long lines, and tables
-drawn as Markdown so they read well in an issue or a chat message.
+On a terminal, tables fit the width: the long columns wrap, the short ones (codes, counts,
+fingerprints, ids, timestamps) are never cut. Piped, output stays greppable and pasteable: no
+colours, no wrapping, tables drawn as Markdown. Text that came from outside (a log, a flow, an
+environment variable) goes through `printable` first, so an escape sequence in a path or an
+id can never move the cursor or rewrite the operator's screen.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TextIO
 
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
+
+from authlens.output.human import printable
+
+__all__ = ["error", "invoked_as", "make_console", "make_table", "print_table", "printable",
+           "quiet_broken_pipe", "row", "wants_color"]  # fmt: skip
 
 _PLAIN_WIDTH = 400  # wide enough that piped tables and lines are never wrapped
 
@@ -40,22 +51,55 @@ def make_console(*, stderr: bool = False) -> Console:
     )
 
 
-def make_table(console: Console, *columns: str, title: str | None = None) -> Table:
-    """A table with `columns`: rounded on a terminal, Markdown when plain."""
-    return Table(
-        *columns,
+def make_table(
+    console: Console,
+    *columns: str,
+    title: str | None = None,
+    wrap: Iterable[str] = (),
+    words: Iterable[str] = (),
+) -> Table:
+    """A table: rounded on a terminal, Markdown when plain.
+
+    Columns named in `wrap` may wrap and fold (hints, URLs); those in `words` wrap at spaces
+    only (a fingerprint's two halves, a list of counts); every other column keeps its cells
+    whole on one line, so a fingerprint, an id or a timestamp is never cut.
+    """
+    terminal = console.is_terminal
+    table = Table(
         title=title,
         title_justify="left",
-        box=box.ROUNDED if console.is_terminal else box.MARKDOWN,
-        header_style="bold" if console.is_terminal else "",
-        title_style="bold" if console.is_terminal else "",
+        box=box.ROUNDED if terminal else box.MARKDOWN,
+        header_style="bold" if terminal else "",
+        title_style="bold" if terminal else "",
     )
+    folding, spaced = set(wrap), set(words)
+    for name in columns:
+        if name in folding:
+            table.add_column(name, overflow="fold", ratio=1, min_width=12)
+        elif name in spaced:
+            table.add_column(name, overflow="fold")
+        else:
+            table.add_column(name, no_wrap=True)
+    return table
+
+
+def row(*cells: object) -> list[Text]:
+    """Table cells as plain Text (never markup), control characters escaped."""
+    return [Text(printable("" if cell is None else cell)) for cell in cells]
 
 
 def print_table(console: Console, table: Table) -> None:
-    """Print `table`; plain tables lose rich's blank edge lines and trailing spaces."""
+    """Print `table`; plain tables lose rich's blank edge lines and trailing spaces.
+
+    On a terminal too narrow for the table without cutting a word, each row is printed as a
+    block of `column: value` lines instead.
+    """
     if console.is_terminal:
-        console.print(table)
+        needed = Measurement.get(console, console.options, table).minimum
+        if needed > console.width:
+            print_records(console, table)
+        else:
+            console.print(table)
         return
     with console.capture() as captured:
         console.print(table)
@@ -64,16 +108,69 @@ def print_table(console: Console, table: Table) -> None:
     console.file.flush()
 
 
-def error(message: str) -> None:
-    """`authlens: <message>` on stderr, in red on a terminal."""
-    make_console(stderr=True).print(Text("authlens: ", style="red") + Text(message))
+def print_records(console: Console, table: Table) -> None:
+    """`table` as one block per row: `column: value`, continuation lines indented."""
+    if table.title:
+        console.print(Text(str(table.title), style="bold"))
+    names = [str(column.header) for column in table.columns]
+    width = max(len(name) for name in names) + 2
+    cells = [list(column.cells) for column in table.columns]
+    for index in range(table.row_count):
+        for name, column in zip(names, cells, strict=True):
+            value = column[index]
+            text = value.copy() if isinstance(value, Text) else Text(str(value))
+            text.plain = text.plain.replace("\n", " ")
+            line = Text(f"{name}:".ljust(width), style="dim") + text
+            console.print(line, soft_wrap=False, overflow="fold")
+        console.print()
+
+
+def error(message: str, fix: str | None = None) -> None:
+    """`authlens: <message>` on stderr (red on a terminal), and the fix on a second line."""
+    console = make_console(stderr=True)
+    console.print(Text("authlens: ", style="red") + Text(printable(message)), soft_wrap=True)
+    if fix:
+        console.print(Text(f"  {printable(fix)}", style="dim"), soft_wrap=True)
 
 
 def quiet_broken_pipe(run: Callable[[], int]) -> int:
     """`run()`, ending quietly when the reader of stdout leaves early (`| head`)."""
     try:
-        return run()
+        code = run()
+        sys.stdout.flush()
+        return code
     except BrokenPipeError:
         # Point stdout at /dev/null so the flush at exit raises nothing either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def invoked_as(argv0: str | None = None) -> str:
+    """The `authlens` command as the user can type it again, for the commands we suggest.
+
+    `authlens` when that is what PATH finds; `bin/authlens` from a clone whose launcher
+    started us; otherwise the path that was run (relative to here when it is below).
+    """
+    if prog := os.environ.get("AUTHLENS_PROG"):
+        return prog
+    path = Path(argv0 if argv0 is not None else sys.argv[0])
+    if path.name != "authlens":
+        return "python -m authlens.cli" if path.suffix == ".py" else "authlens"
+    found = shutil.which("authlens")
+    if found and _same_file(Path(found), path):
+        return "authlens"
+    resolved = path.absolute()
+    launcher = resolved.parent.parent.parent / "bin" / "authlens"  # <clone>/.venv/bin/authlens
+    if resolved.parent.parent.name == ".venv" and launcher.is_file():
+        resolved = launcher
+    try:
+        return str(resolved.relative_to(Path.cwd()))
+    except ValueError:
+        return str(resolved)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
