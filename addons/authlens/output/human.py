@@ -11,9 +11,11 @@ sequence in a path, an id or a hint cannot reach the terminal.
 from __future__ import annotations
 
 import io
+import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -195,3 +197,71 @@ def render_json_line(data: bytes, *, width: int | None, color: bool, full: bool)
     if not isinstance(event, dict):
         return data
     return render_event(event, width=width, color=color, full=full, ids=full).encode()
+
+
+class HumanView:
+    """The `authlens_log_format` human view of stdout: each JSON line rendered for a person.
+
+    Colours follow the terminal (and NO_COLOR); the width is read for every line, so a
+    resized window is honoured; `full` shows whole hints and every id (mitmdump's `-v`).
+    """
+
+    def __init__(self, fd: int, *, color: bool, full: bool) -> None:
+        self.fd, self.color, self.full = fd, color, full
+
+    def width(self) -> int | None:
+        try:
+            return os.get_terminal_size(self.fd).columns
+        except OSError:
+            return None  # not a terminal after all (pretty forced into a file): one line
+
+    def __call__(self, data: bytes) -> bytes:
+        return render_json_line(data, width=self.width(), color=self.color, full=self.full)
+
+
+def human_view(log_format: str, fd: int, *, full: bool = False) -> HumanView | None:
+    """The view for `authlens_log_format` on `fd`; None means JSON lines.
+
+    `auto` is human only on a terminal: piped or redirected, stdout stays JSON lines.
+    """
+    terminal = os.isatty(fd)
+    if log_format == "json" or (log_format == "auto" and not terminal):
+        return None
+    return HumanView(fd, color=terminal and not os.environ.get("NO_COLOR"), full=full)
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """One listening address of the proxy and its mode (`regular`, `reverse:URL`, ...)."""
+
+    host: str
+    port: int
+    mode: str
+
+
+def banner(listeners: Sequence[Listener], *, ca_file: str, log_file: str | None,
+           command: str, full: bool) -> str:  # fmt: skip
+    """What `authlens run` prints on a terminal once it listens: where, how to use it, logs."""
+    lines = ["authlens: a diagnostic proxy for OpenAI API auth failures"]
+    env_line: str | None = None
+    for item in listeners:
+        address = f"{item.host}:{item.port}"
+        url = f"http://{address}"
+        if item.mode.startswith("reverse:"):
+            lines.append(f"  listening  {address}  reverse proxy to {item.mode[8:]}")
+            lines.append(f"             in your app: OPENAI_BASE_URL={url}/v1")
+        else:
+            lines.append(f"  listening  {address}  {item.mode} proxy")
+            proxy = "" if address == "127.0.0.1:8080" else f" --proxy {url}"
+            env_line = env_line or f'eval "$({command} env{proxy})"'
+    if env_line:
+        lines.append(f"  CA         {ca_file}")
+        lines.append(f"  next       in your app's terminal: {env_line}")
+    if log_file:
+        lines.append(f"  JSON log   {log_file} (one JSON line per exchange; stdout shows them below)")
+    else:
+        lines.append("  JSON log   not kept: add --set authlens_log_file=authlens.jsonl, or pipe")
+        lines.append(f"             stdout ({command} run | tee log.jsonl) to get JSON lines")
+    more = "" if full else "; -v: whole hints, ids and mitmproxy's messages"
+    lines.append(f"One line per exchange below{more}. Ctrl-C stops.")
+    return "".join(f"{printable(line)}\n" for line in lines)

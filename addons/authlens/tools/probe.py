@@ -16,7 +16,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from authlens.diagnosis.evidence import gather_evidence
 from authlens.diagnosis.hints import one_line
@@ -75,11 +76,37 @@ def chosen_proxy(env: Mapping[str, str], url: str) -> str | None:
     return proxy[1]
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of `url`, the default port spelled out."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port or default
+
+
+class SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only within the origin: the probe carries the key and account ids.
+
+    urllib would repeat every header, Authorization included, to wherever a redirect points
+    (another host, or plain http); a redirect elsewhere is returned as the answer instead.
+    """
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Message, newurl: str) -> urllib.request.Request | None:  # fmt: skip
+        if origin(newurl) != origin(req.full_url):
+            return None  # urllib then raises HTTPError with the 3xx: our answer
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _send(url: str, headers: dict[str, str], env: Mapping[str, str], proxy: str | None,
           timeout: float) -> tuple[int, Message, bytes]:  # fmt: skip
     scheme = urlsplit(url).scheme
     handlers: list[urllib.request.BaseHandler] = [
         urllib.request.ProxyHandler({scheme: proxy} if proxy else {}),
+        SameOriginRedirects(),
     ]
     if scheme == "https":
         handlers.append(urllib.request.HTTPSHandler(context=ssl_context(env)))
@@ -123,6 +150,17 @@ def failure_finding(error: BaseException, url: str, proxy: str | None) -> Findin
     ), Side.CONNECTION)  # fmt: skip
 
 
+def redirect_finding(url: str, location: str) -> Finding:
+    """A redirect the probe did not follow: the base URL is not the API itself."""
+    target = urljoin(url, location)
+    scheme, host, port = origin(target)
+    where = f"{scheme}://{host}" + (f":{port}" if port not in (80, 443, None) else "")
+    return Finding("wrong_base_url", one_line(
+        f"GET {url} was redirected to {where}, another origin; authlens did not follow it "
+        "(the request carries your key). Point OPENAI_BASE_URL at the API itself."
+    ), Side.RESPONSE)  # fmt: skip
+
+
 def run_probe(env: Mapping[str, str], timeout: float = 10.0) -> ProbeResult:
     """Send GET <base>/models as the SDK would and diagnose what comes back."""
     base = (env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).strip()
@@ -136,6 +174,8 @@ def run_probe(env: Mapping[str, str], timeout: float = 10.0) -> ProbeResult:
         return ProbeResult(url, proxy, None, failure_finding(e, url, proxy))
     parts = urlsplit(url)
     lowered = {name.lower(): value for name, value in reply_headers.items()}
+    if 300 <= status < 400:
+        return ProbeResult(url, proxy, status, redirect_finding(url, lowered.get("location", "")))
     exchange = Exchange(
         id=str(uuid.uuid4()), provider=provider_for_host(parts.hostname or ""), method="GET",
         scheme=parts.scheme, host=parts.hostname or "", path=parts.path, request_headers=headers,
