@@ -89,8 +89,8 @@ def _field(name: str, value: object) -> Text | None:
 def exchange_pieces(event: Mapping[str, Any], *, full: bool = True, ids: bool = True) -> list[Text]:
     """The pieces of one exchange, in order; the hint comes as one piece per word.
 
-    `full`: the whole hint (else its first clause); `ids`: our id, the client's when it
-    differs, the upstream's.
+    `full`: the whole hint (else its first clause) and every id: ours, the client's when it
+    differs, the upstream's; `ids` alone: our id only (the short view stays short).
     """
     status = event.get("status")
     level_style = "bold red" if event.get("level") == "error" else "bold magenta"
@@ -107,10 +107,11 @@ def exchange_pieces(event: Mapping[str, Any], *, full: bool = True, ids: bool = 
         hint = printable(event.get("hint") or "")
         pieces += [Text(word) for word in (hint if full else short_hint(hint)).split()]
     fields = [("key", event.get("key"))]
-    if ids:
+    if ids or full:
+        fields.append(("id", event.get("id")))
+    if full:
         client_id = event.get("client_request_id")
-        fields += [("id", event.get("id")),
-                   ("client_id", None if client_id == event.get("id") else client_id),
+        fields += [("client_id", None if client_id == event.get("id") else client_id),
                    ("upstream_id", event.get("upstream_request_id"))]  # fmt: skip
     fields += [("client", event.get("client")), ("sdk", event.get("sdk"))]
     pieces += [piece for name, value in fields if (piece := _field(name, value)) is not None]
