@@ -81,7 +81,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
     seen: list[tuple[str, str | None]]
     location: str = ""
 
-    def do_GET(self) -> None:  # noqa: N802  # http.server's naming
+    def do_GET(self) -> None:  # http.server's naming
         self.seen.append((self.path, self.headers.get("authorization")))
         if self.location:
             self.send_response(302)

@@ -64,7 +64,7 @@ def test_port_in_use(tmp_path: Path) -> None:
 
 def test_authlens_hint_has_its_own_colour() -> None:
     """In what the app saw, the `[authlens: ...]` part is styled apart from OpenAI's text."""
-    from authlens.commands.demo import app_text  # noqa: PLC0415
+    from authlens.commands.demo import app_text
 
     text = app_text("Error code: 401 - Incorrect API key. [authlens: The key is quoted.]", "yellow")
     assert text.plain == "Error code: 401 - Incorrect API key. [authlens: The key is quoted.]"

@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:
         if debug:
             raise
-        from authlens.tools.console import error  # noqa: PLC0415  # rich loads slowly
+        from authlens.tools.console import error  # rich loads slowly
 
         error(
             f"unexpected error: {type(e).__name__} at {failure_place(e)}",
@@ -61,8 +61,8 @@ def dispatch(args: list[str]) -> int:
     # `run` hands everything after it to mitmdump untouched, except our own help.
     if args[:1] == ["run"]:
         from authlens.commands import run
-        from authlens.tools.console import invoked_as  # noqa: PLC0415
-        from authlens.tools.runstart import help_text  # noqa: PLC0415
+        from authlens.tools.console import invoked_as
+        from authlens.tools.runstart import help_text
 
         rest = args[1:]
         if "-h" in rest or "--help" in rest:

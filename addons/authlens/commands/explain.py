@@ -78,8 +78,10 @@ def explain_file(args: argparse.Namespace) -> int:
         )
         return EXIT_UNREADABLE
     except (OSError, ValueError) as e:
-        error(f"cannot read {args.file}: {e}",
-              "give a HAR file (browser devtools, --set hardump=) or a flow file (mitmdump -w)")  # fmt: skip
+        error(
+            f"cannot read {args.file}: {e}",
+            "give a HAR file (browser devtools, --set hardump=) or a flow file (mitmdump -w)",
+        )
         return EXIT_UNREADABLE
     rows = [{name: _json_safe(value) for name, value in r.items()} for r in rows]
     if args.json:

@@ -59,7 +59,7 @@ def mitmdump_args(user_args: Sequence[str], quiet: bool = False) -> list[str]:
 
 def run_mitmdump(user_args: Sequence[str]) -> int:
     # Our settings are checked first: a mistake is one line, and nothing claims to listen.
-    from authlens.proxy.addon import OPTIONS  # noqa: PLC0415  # mitmproxy loads slowly
+    from authlens.proxy.addon import OPTIONS  # mitmproxy loads slowly
 
     known = {name: typespec == Sequence[str] for name, typespec, _ in OPTIONS}
     try:

@@ -123,7 +123,9 @@ def other_pieces(event: Mapping[str, Any]) -> list[Text]:
     level = str(event.get("level") or "info")
     pieces = [
         Text(clock(event.get("timestamp")), style="dim"),
-        Text(printable(event.get("event") or "event"), style="bold red" if level == "error" else ""),
+        Text(
+            printable(event.get("event") or "event"), style="bold red" if level == "error" else ""
+        ),
     ]
     for name, value in event.items():
         if name not in ("timestamp", "event", "level") and (piece := _field(name, value)):
@@ -163,12 +165,13 @@ def wrapped(pieces: list[Text], width: int, indent: int = INDENT) -> list[Text]:
         room = width - current.cell_len - (1 if current.plain.strip() else 0)
         if current.plain.strip():
             current.append(" ")
+        rest = piece
         while size > room:  # a path or a value longer than a whole line
-            current.append_text(piece[:room])
+            current.append_text(rest[:room])
             lines.append(current)
-            piece, size = piece[room:], size - room
+            rest, size = rest[room:], size - room
             current, room = Text(" " * indent), width - indent
-        current.append_text(piece)
+        current.append_text(rest)
     lines.append(current)
     return lines
 
@@ -259,7 +262,9 @@ def banner(listeners: Sequence[Listener], *, ca_file: str, log_file: str | None,
         lines.append(f"  CA         {ca_file}")
         lines.append(f"  next       in your app's terminal: {env_line}")
     if log_file:
-        lines.append(f"  JSON log   {log_file} (one JSON line per exchange; stdout shows them below)")
+        lines.append(
+            f"  JSON log   {log_file} (one JSON line per exchange; stdout shows them below)"
+        )
     else:
         lines.append("  JSON log   not kept: add --set authlens_log_file=authlens.jsonl, or pipe")
         lines.append(f"             stdout ({command} run | tee log.jsonl) to get JSON lines")

@@ -29,9 +29,9 @@ from authlens.output.human import HumanView, human_view
 from authlens.output.logsink import SECRETS_FIELD, JsonLog, open_log
 from authlens.output.redact import redact_text
 from authlens.providers import HostMatcher, Profiles
+from authlens.proxy.banner import show_banner, stdout_fd
 from authlens.proxy.connwatch import ConnectionWatch
 from authlens.proxy.exposure import startup_warnings
-from authlens.proxy.banner import show_banner, stdout_fd
 from authlens.proxy.failure_hooks import FailureHooks
 from authlens.proxy.flowdata import (
     META,

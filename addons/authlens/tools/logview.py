@@ -17,8 +17,7 @@ from typing import Any
 import orjson
 from rich.text import Text
 
-from authlens.output.human import clock, duration, event_pieces, one_line, printable, wrapped
-
+from authlens.output.human import event_pieces, one_line, printable, wrapped
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 

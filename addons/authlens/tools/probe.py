@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import Message
+from http.client import HTTPMessage
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -94,8 +95,10 @@ class SameOriginRedirects(urllib.request.HTTPRedirectHandler):
     (another host, or plain http); a redirect elsewhere is returned as the answer instead.
     """
 
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
-                         headers: Message, newurl: str) -> urllib.request.Request | None:  # fmt: skip
+    def redirect_request(  # noqa: PLR0917  # urllib's signature
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+        headers: HTTPMessage, newurl: str,
+    ) -> urllib.request.Request | None:  # fmt: skip
         if origin(newurl) != origin(req.full_url):
             return None  # urllib then raises HTTPError with the 3xx: our answer
         return super().redirect_request(req, fp, code, msg, headers, newurl)

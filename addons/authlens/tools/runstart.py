@@ -110,7 +110,9 @@ def overrides(
     return config, values
 
 
-def check_settings(args: Sequence[str], known: Mapping[str, bool], default_config: Path) -> Settings:
+def check_settings(
+    args: Sequence[str], known: Mapping[str, bool], default_config: Path
+) -> Settings:
     """The settings the proxy will start with; RunConfigError names what is wrong."""
     config, values = overrides(args, known)
     try:
