@@ -66,13 +66,13 @@ def test_proxy_password_not_in_ca_hint(tmp_path: Path) -> None:
 def test_escape_sequences_in_values_are_shown_escaped(tmp_path: Path) -> None:
     """An ESC in a variable reaches the screen as the text `\\x1b`, never as a control."""
     code, output = run_check(
-        tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL="https://api.openai.com\x1b[2J\x1b]0;x\x07"
+        tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL="https://api.openai.com/\x1b[2J\x1b]0;x\x07"
     )
     assert code == 1
     human = output.split('{"findings"')[0]
     assert "\x1b" not in human
     assert "\x07" not in human
-    assert "\\x1b[2J" in human
+    assert "[2J" in human  # shown as text (escaped or blanked), never executed
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -83,7 +83,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # http.server's naming
         self.seen.append((self.path, self.headers.get("authorization")))
-        if self.location:
+        if self.location and self.path.startswith("/v1/"):
             self.send_response(302)
             self.send_header("Location", self.location)
         else:
