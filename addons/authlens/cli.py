@@ -69,10 +69,21 @@ def dispatch(args: list[str]) -> int:
             sys.stdout.write(help_text(invoked_as()))
             return 0
         if "--mitmdump-help" in rest:
-            return run.run_mitmdump(["--help"])
+            return mitmdump_help()
         return run.run_mitmdump(rest)
     parsed = build_parser().parse_args(args)
     return int(parsed.handler(parsed))
+
+
+def mitmdump_help() -> int:
+    """mitmdump's own help, on stdout, exit 0 (its parser would exit 1 for --help)."""
+    from mitmproxy.tools.main import mitmdump  # noqa: PLC0415  # loads slowly
+
+    try:
+        mitmdump(["--help"])
+    except SystemExit:
+        pass
+    return 0
 
 
 def failure_place(error: BaseException) -> str:

@@ -185,7 +185,7 @@ def render_event(event: Mapping[str, Any], *, width: int | None, color: bool, fu
     pieces = event_pieces(event, full=full, ids=ids)
     lines = [one_line(pieces)] if width is None else wrapped(pieces, width)
     out = io.StringIO()
-    console = Console(file=out, force_terminal=color, no_color=not color, color_system="standard",
+    console = Console(file=out, force_terminal=color, color_system="standard" if color else None,
                       width=10_000, highlight=False, markup=False, emoji=False)  # fmt: skip
     for line in lines:
         console.print(line, soft_wrap=True)
