@@ -8,6 +8,7 @@ a secret), and `--debug` shows the traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -77,12 +78,10 @@ def dispatch(args: list[str]) -> int:
 
 def mitmdump_help() -> int:
     """mitmdump's own help, on stdout, exit 0 (its parser would exit 1 for --help)."""
-    from mitmproxy.tools.main import mitmdump  # noqa: PLC0415  # loads slowly
+    from mitmproxy.tools.main import mitmdump
 
-    try:
+    with contextlib.suppress(SystemExit):
         mitmdump(["--help"])
-    except SystemExit:
-        pass
     return 0
 
 
