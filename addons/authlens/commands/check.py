@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.padding import Padding
 from rich.text import Text
 
 from authlens.output.redact import redact_text
@@ -182,7 +183,7 @@ def print_human(
         line.append(f" ({printable(finding.source)}) ", style="dim")
         line.append(finding.cause, style="bold magenta")
         console.print(line)
-        console.print(Text(f"  {printable(finding.hint)}"))
+        console.print(Padding(Text(printable(finding.hint)), (0, 0, 0, 2)))
     if findings:
         console.print(Text(f"{len(findings)} problem(s) found.", style="bold red"))
     else:

@@ -187,7 +187,7 @@ def print_rows(console: Console, rows: list[dict[str, Any]], path: Path) -> None
     if not terminal:
         columns.append("key")
     table = make_table(console, *columns, title=f"authlens explain {path.name}",
-                       wrap=["request", "hint"], words=["cause / key", "key"])  # fmt: skip
+                       wrap=["request", "hint"], words=["cause / key", "key"], widest="hint")  # fmt: skip
     for item in rows:
         status = item["status"] if item["status"] is not None else "-"
         request = f"{item['method']} {item['url']}"

@@ -110,18 +110,16 @@ def print_report(console: Console, report: Report) -> None:
 
 def print_slowest(console: Console, report: Report) -> None:
     sep = "\n" if console.is_terminal else " "
-    slow = make_table(console, "duration", "status", "request / cause", "time / id",
-                      title="Slowest exchanges", wrap=["request / cause"])  # fmt: skip
+    slow = make_table(console, "duration", "status", "request", "time / id / cause",
+                      title="Slowest exchanges", wrap=["request"])  # fmt: skip
     for event in report.slowest:
         status = event.get("status")
-        request = f"{event.get('method')} {event.get('host')}{event.get('path')}"
-        if cause := event.get("cause"):
-            request += f"{sep}{cause}"
+        when = [event.get("timestamp") or "", event.get("id") or "", event.get("cause") or ""]
         slow.add_row(*row(
             duration(event.get("duration_ms")),
             status if isinstance(status, int) else "none",
-            request,
-            f"{event.get('timestamp') or ''}{sep}{event.get('id') or ''}",
+            f"{event.get('method')} {event.get('host')}{event.get('path')}",
+            sep.join(str(part) for part in when if part),
         ))  # fmt: skip
     print_table(console, slow)
 

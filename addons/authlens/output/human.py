@@ -253,7 +253,7 @@ def banner(listeners: Sequence[Listener], *, ca_file: str, log_file: str | None,
         url = f"http://{address}"
         if item.mode.startswith("reverse:"):
             lines.append(f"  listening  {address}  reverse proxy to {item.mode[8:]}")
-            lines.append(f"             in your app: OPENAI_BASE_URL={url}/v1")
+            lines.append(f"  next       in your app: OPENAI_BASE_URL={url}/v1")
         else:
             lines.append(f"  listening  {address}  {item.mode} proxy")
             proxy = "" if address == "127.0.0.1:8080" else f" --proxy {url}"
@@ -266,8 +266,7 @@ def banner(listeners: Sequence[Listener], *, ca_file: str, log_file: str | None,
             f"  JSON log   {log_file} (one JSON line per exchange; stdout shows them below)"
         )
     else:
-        lines.append("  JSON log   not kept: add --set authlens_log_file=authlens.jsonl, or pipe")
-        lines.append(f"             stdout ({command} run | tee log.jsonl) to get JSON lines")
-    more = "" if full else "; -v: whole hints, ids and mitmproxy's messages"
+        lines.append("  JSON log   not kept: --set authlens_log_file=authlens.jsonl keeps one")
+    more = "" if full else " (-v: whole hints and ids)"
     lines.append(f"One line per exchange below{more}. Ctrl-C stops.")
     return "".join(f"{printable(line)}\n" for line in lines)

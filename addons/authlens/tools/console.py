@@ -18,8 +18,7 @@ from typing import TextIO
 
 from rich import box
 from rich.console import Console
-from rich.measure import Measurement
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from authlens.output.human import printable
@@ -57,12 +56,14 @@ def make_table(
     title: str | None = None,
     wrap: Iterable[str] = (),
     words: Iterable[str] = (),
+    widest: str | None = None,
 ) -> Table:
     """A table: rounded on a terminal, Markdown when plain.
 
     Columns named in `wrap` may wrap and fold (hints, URLs); those in `words` wrap at spaces
     only (a fingerprint's two halves, a list of counts); every other column keeps its cells
-    whole on one line, so a fingerprint, an id or a timestamp is never cut.
+    whole on one line, so a fingerprint, an id or a timestamp is never cut. `widest`: the
+    wrapping column that gets most of the room (a hint rather than a URL).
     """
     terminal = console.is_terminal
     table = Table(
@@ -73,19 +74,57 @@ def make_table(
         title_style="bold" if terminal else "",
     )
     folding, spaced = set(wrap), set(words)
+    table.expand = terminal and bool(folding)  # the wrapping columns share the whole width
     for name in columns:
         if name in folding:
-            table.add_column(name, overflow="fold", ratio=1, min_width=12)
+            table.add_column(name, overflow="fold", ratio=2 if name == widest else 1, min_width=12)
         elif name in spaced:
             table.add_column(name, overflow="fold")
         else:
-            table.add_column(name, no_wrap=True)
+            table.add_column(name, no_wrap=True, overflow="ignore")
     return table
 
 
 def row(*cells: object) -> list[Text]:
-    """Table cells as plain Text (never markup), control characters escaped."""
-    return [Text(printable("" if cell is None else cell)) for cell in cells]
+    """Table cells as plain Text (never markup), control characters escaped; a newline is
+    kept (it starts a line within the cell)."""
+    texts = ("" if cell is None else str(cell) for cell in cells)
+    return [Text("\n".join(printable(line) for line in text.split("\n"))) for text in texts]
+
+
+def _lines(column: Column) -> list[str]:
+    texts = [str(column.header), *(getattr(c, "plain", str(c)) for c in column.cells)]
+    return [line for text in texts for line in text.split("\n")]
+
+
+def fit_word_columns(table: Table, spare: int) -> None:
+    """Fix the width of each `words` column (rich would otherwise shrink it below a word and
+    cut that word): its longest word; plus, when no column wraps freely, what it can use of
+    the `spare` columns."""
+    folding = any(not c.no_wrap and c.min_width for c in table.columns)
+    for column in table.columns:
+        if column.no_wrap or column.min_width:
+            continue
+        lines = _lines(column)
+        longest = max(len(word) for line in lines for word in (line.split() or [""]))
+        extra = 0 if folding else max(0, min(spare, max(len(line) for line in lines) - longest))
+        column.width = longest + extra
+        spare -= extra
+
+
+def needed_width(table: Table) -> int:
+    """The narrowest the table can be without cutting a word of a `words` column, a cell of a
+    one-line column, or a wrapping column below its minimum."""
+    total = 1 + 3 * len(table.columns)  # the borders and one space each side of a cell
+    for column in table.columns:
+        lines = _lines(column)
+        if column.no_wrap:
+            total += max(len(line) for line in lines)
+        elif column.min_width:
+            total += column.min_width
+        else:
+            total += max(len(word) for line in lines for word in (line.split() or [""]))
+    return total
 
 
 def print_table(console: Console, table: Table) -> None:
@@ -95,11 +134,12 @@ def print_table(console: Console, table: Table) -> None:
     block of `column: value` lines instead.
     """
     if console.is_terminal:
-        needed = Measurement.get(console, console.options, table).minimum
-        if needed > console.width:
+        spare = console.width - needed_width(table)
+        if spare < 0:
             print_records(console, table)
-        else:
-            console.print(table)
+            return
+        fit_word_columns(table, spare)
+        console.print(table)
         return
     with console.capture() as captured:
         console.print(table)
