@@ -172,7 +172,7 @@ def test_explain_screen(terminal: Callable[[int], Terminal], tmp_path: Path, wid
     assert "…" not in screen
 
 
-@pytest.mark.parametrize("width", (80, 120))
+@pytest.mark.parametrize("width", [80, 120])
 def test_check_screen(terminal: Callable[[int], Terminal], tmp_path: Path, width: int) -> None:
     """check: what was read and each finding, keys as fingerprints."""
     env = f"OPENAI_API_KEY='\"{KEY}\"' OPENAI_ORG_ID=Personal HTTPS_PROXY=http://u:p4ssw0rd@127.0.0.1:8080"

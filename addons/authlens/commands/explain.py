@@ -28,6 +28,7 @@ from authlens.tools.console import (
     make_console,
     make_table,
     print_table,
+    printable,
     quiet_broken_pipe,
     row,
 )
@@ -186,8 +187,10 @@ def print_rows(console: Console, rows: list[dict[str, Any]], path: Path) -> None
     columns = ["#", "status", "request", "cause / key" if terminal else "cause", "hint"]
     if not terminal:
         columns.append("key")
-    table = make_table(console, *columns, title=f"authlens explain {path.name}",
-                       wrap=["request", "hint"], words=["cause / key", "key"], widest="hint")  # fmt: skip
+    table = make_table(
+        console, *columns, title=f"authlens explain {printable(path.name)}",
+        wrap=["request", "hint"], words=["cause / key", "key"], widest="hint",
+    )  # fmt: skip
     for item in rows:
         status = item["status"] if item["status"] is not None else "-"
         request = f"{item['method']} {item['url']}"
