@@ -119,7 +119,8 @@ def check_settings(
         settings = load_settings(config or default_config, values)
     except SettingsError as e:
         raise RunConfigError(str(e), _fix_for(str(e))) from None
-    if settings.log_file is not None:
+    informational = any(a in ("--options", "--commands", "--version") for a in args)
+    if settings.log_file is not None and not informational:
         try:
             os.close(open_log_file(settings.log_file))
         except OSError as e:
