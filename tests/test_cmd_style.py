@@ -97,6 +97,16 @@ def test_tail_rejects_an_unknown_cause(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("status", ["40l", "4XX1", "error"])
+def test_tail_rejects_a_status_that_matches_nothing(tmp_path: Path, status: str) -> None:
+    """`tail --status 40l`: exit 2 naming it, instead of silently matching nothing."""
+    log = tmp_path / "authlens.jsonl"
+    log.write_text("\n".join(SESSION) + "\n")
+    result = authlens("tail", str(log), "--status", f"4xx,{status}", env=clean_env(tmp_path))
+    assert result.returncode == 2
+    assert status in result.stderr
+
+
 def test_tail_escapes_and_shows_sdk(tmp_path: Path) -> None:
     """ESC in an upstream id reaches the screen as text; sdk is shown; our id once."""
     log = tmp_path / "authlens.jsonl"

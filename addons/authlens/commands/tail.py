@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import deque
@@ -81,6 +82,14 @@ def line_filter(args: argparse.Namespace) -> LineFilter:
         statuses=tuple(_split(args.status)),
         hosts=tuple(_split(args.host)),
     )
+
+
+_STATUS = re.compile(r"[1-5](?:\d\d|xx)|none|null|-", re.IGNORECASE)
+
+
+def bad_statuses(args: argparse.Namespace) -> list[str]:
+    """The `--status` values that can match nothing (`401`, `4xx` and `none` can)."""
+    return [value for value in _split(args.status) if not _STATUS.fullmatch(value)]
 
 
 def unknown_causes(args: argparse.Namespace) -> list[str]:
@@ -163,6 +172,11 @@ def follow(args: argparse.Namespace) -> int:
         error(
             f"--cause: no such cause code: {', '.join(unknown)}",
             f"valid codes: {', '.join(sorted(ALL_CODES))}",
+        )
+        return 2
+    if bad := bad_statuses(args):
+        error(
+            f"--status: not a status: {', '.join(bad)}", "use a code (401), a class (4xx) or none"
         )
         return 2
     source = args.file or ("-" if not sys.stdin.isatty() else None)

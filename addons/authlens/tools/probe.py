@@ -25,6 +25,7 @@ from authlens.diagnosis.hints import one_line
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Finding, Side
 from authlens.providers import provider_for_host
+from authlens.tools.console import invoked_as
 from authlens.tools.proxylint import bypasses, first_set, looks_intercepting
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -140,7 +141,8 @@ def failure_finding(error: BaseException, url: str, proxy: str | None) -> Findin
         if proxy and looks_intercepting(proxy):
             return Finding("ca_not_trusted", (
                 f"The certificate from the proxy {proxy} was refused: the client does not trust "
-                "the authlens CA; run eval \"$(authlens env)\" (SSL_CERT_FILE, REQUESTS_CA_BUNDLE)."
+                f"the authlens CA; run eval \"$({invoked_as()} env)\" (SSL_CERT_FILE, "
+                "REQUESTS_CA_BUNDLE)."
             ), Side.CONNECTION)  # fmt: skip
         return Finding("upstream_tls_failed", (
             f"The certificate of {host} was refused ({one_line(str(reason.verify_message))}): a "
