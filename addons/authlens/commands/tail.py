@@ -175,9 +175,7 @@ def follow(args: argparse.Namespace) -> int:
         )
         return 2
     if bad := bad_statuses(args):
-        error(
-            f"--status: not a status: {', '.join(bad)}", "use a code (401), a class (4xx) or none"
-        )
+        error(f"--status: not a status: {', '.join(bad)}", "use 401, 4xx or none")
         return 2
     source = args.file or ("-" if not sys.stdin.isatty() else None)
     prog = invoked_as()
