@@ -152,12 +152,13 @@ def one_line(pieces: list[Text]) -> Text:
 def wrapped(pieces: list[Text], width: int, indent: int = INDENT) -> list[Text]:
     """The pieces laid out in `width` columns; lines after the first are indented.
 
-    A piece moves whole to the next line; only a piece wider than a line is folded.
+    A piece moves whole to the next line; one wider than a line breaks at its spaces (a
+    fingerprint's two halves), and only a word wider than a line is folded.
     """
     width = max(width, indent + 20)
     lines: list[Text] = []
     current = Text()
-    for piece in pieces:
+    for piece in _fitting(pieces, width - indent):
         size = piece.cell_len
         if current.cell_len and current.cell_len + 1 + size > width:
             lines.append(current)
@@ -174,6 +175,17 @@ def wrapped(pieces: list[Text], width: int, indent: int = INDENT) -> list[Text]:
         current.append_text(rest)
     lines.append(current)
     return lines
+
+
+def _fitting(pieces: list[Text], room: int) -> list[Text]:
+    """The pieces, each one wider than `room` split at its spaces."""
+    out: list[Text] = []
+    for piece in pieces:
+        if piece.cell_len > room and " " in piece.plain:
+            out += [part for part in piece.split(" ") if part.plain]
+        else:
+            out.append(piece)
+    return out
 
 
 def render_event(event: Mapping[str, Any], *, width: int | None, color: bool, full: bool,

@@ -270,7 +270,11 @@ class HumanStdout:
         self.fd, self.render, self.fanout = fd, render, fanout
 
     def write(self, data: bytes) -> int:
-        self.fanout.write_now(self.fd, "stdout", self.render(data))
+        try:
+            shown = self.render(data)
+        except Exception:  # the view failing must not lose the line: show the JSON
+            shown = data
+        self.fanout.write_now(self.fd, "stdout", shown)
         return self.fanout.write(data)
 
     def flush(self) -> None:
