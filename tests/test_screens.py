@@ -176,7 +176,8 @@ def test_explain_screen(terminal: Callable[[int], Terminal], tmp_path: Path, wid
 def test_check_screen(terminal: Callable[[int], Terminal], tmp_path: Path, width: int) -> None:
     """check: what was read and each finding, keys as fingerprints."""
     env = f"OPENAI_API_KEY='\"{KEY}\"' OPENAI_ORG_ID=Personal HTTPS_PROXY=http://u:p4ssw0rd@127.0.0.1:8080"
-    screen = command_screen(terminal, width, tmp_path, f"env {env} {AUTHLENS} check")
+    # A relative confdir: the hint quotes its path, and a temporary one would move the wraps.
+    screen = command_screen(terminal, width, tmp_path, f"env {env} {AUTHLENS} check --confdir conf")
     compare("check", width, screen, tmp_path)
     assert "p4ssw0rd" not in screen
 
