@@ -143,3 +143,13 @@ def test_probe_never_follows_a_redirect_to_another_origin(
             (f["variable"], f["cause"]) for f in findings
         }
     assert not leaks(result.stdout, KEY, "sk-proj-")
+
+
+def test_a_url_that_cannot_be_parsed_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """A host with a stray bracket: exit 2 and two lines, the value not echoed."""
+    env = clean_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=f"https://[{PASSWORD}/v1")
+    result = authlens("check", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "OPENAI_BASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not leaks(result.stdout + result.stderr, PASSWORD)

@@ -198,7 +198,14 @@ def check(args: argparse.Namespace) -> int:
     files = env_files(args)
     if files is None:
         return 2
-    values, findings = lint(os.environ, files, proxy_context(args))
+    try:
+        values, findings = lint(os.environ, files, proxy_context(args))
+    except ValueError as e:  # urllib refuses some malformed URLs (a stray "[" in the host)
+        error(
+            f"a URL variable cannot be parsed ({type(e).__name__})",
+            "check OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT and the *_PROXY variables",
+        )
+        return 2
     probe = None
     if args.probe:
         probe = run_probe(effective(values), timeout=args.timeout)
