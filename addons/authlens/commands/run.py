@@ -67,7 +67,8 @@ def run_mitmdump(user_args: Sequence[str]) -> int:
     except RunConfigError as e:
         error(*e.args)
         return 2
-    quiet = quiet_chatter(user_args, settings, os.isatty(sys.stdout.fileno()))
+    stdout = sys.__stdout__.fileno() if sys.__stdout__ else 1  # what the addon will write to
+    quiet = quiet_chatter(user_args, settings, os.isatty(stdout))
     # mitmproxy's log and flow printers write to sys.stdout as it is when they are created.
     sys.stdout = sys.stderr
     from mitmproxy.tools.main import mitmdump
