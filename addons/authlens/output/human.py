@@ -10,6 +10,7 @@ sequence in a path, an id or a hint cannot reach the terminal.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -196,12 +197,19 @@ def render_event(event: Mapping[str, Any], *, width: int | None, color: bool, fu
     """
     pieces = event_pieces(event, full=full, ids=ids)
     lines = [one_line(pieces)] if width is None else wrapped(pieces, width)
-    out = io.StringIO()
-    console = Console(file=out, force_terminal=color, color_system="standard" if color else None,
-                      width=10_000, highlight=False, markup=False, emoji=False)  # fmt: skip
-    for line in lines:
-        console.print(line, soft_wrap=True)
-    return out.getvalue()
+    console = _console(color)
+    with console.capture() as captured:
+        for line in lines:
+            console.print(line, soft_wrap=True)
+    return captured.get()
+
+
+@functools.cache
+def _console(color: bool) -> Console:
+    """One console per colour mode, made once: making one costs more than rendering a line."""
+    return Console(file=io.StringIO(), force_terminal=color,
+                   color_system="standard" if color else None, width=10_000, highlight=False,
+                   markup=False, emoji=False)  # fmt: skip
 
 
 def render_json_line(data: bytes, *, width: int | None, color: bool, full: bool) -> bytes:
