@@ -14,9 +14,11 @@ AUTHLENS = str(Path(sys.executable).parent / "authlens")
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
-    """PATH and HOME only (this machine exports CA variables globally), plus `extra`."""
-    # PYTHONPATH stays: with a shared venv it is what makes the subprocess run this tree.
-    kept = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+    """PATH and HOME only (this machine exports CA variables globally), plus `extra`.
+
+    PYTHONPATH is kept when set: it decides which copy of the package the command runs.
+    """
+    kept = {k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}
     return {"PATH": os.environ["PATH"], "HOME": str(home), "NO_COLOR": "1", **kept, **extra}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from pathlib import Path
@@ -33,7 +34,10 @@ def test_demo_diagnoses_every_mistake(tmp_path: Path, flag: list[str]) -> None:
         assert f"authlens: {cause}" in out
     assert "[authlens: " in out  # the hint inside the exception text
     assert "reply: Hello from the fake OpenAI." in out or "HTTP 200 OK" in out
-    assert "The proxy's JSON log, as 'authlens tail' shows it:" in out
+    assert re.search(r"The proxy's JSON log, as '\S*authlens tail' shows it:", out)
+    lines = out.splitlines()
+    first = next(i for i, text in enumerate(lines) if text.startswith("   (first: "))
+    assert lines[first - 1].startswith("7. A key that worked a moment ago")  # under its case
     assert ("the openai SDK" in out) is (not flag)
     assert not (tmp_path / ".mitmproxy").exists()  # nothing written to the user's confdir
 
@@ -56,3 +60,14 @@ def test_port_in_use(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"port {port} is in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_authlens_hint_has_its_own_colour() -> None:
+    """In what the app saw, the `[authlens: ...]` part is styled apart from OpenAI's text."""
+    from authlens.commands.demo import app_text
+
+    text = app_text("Error code: 401 - Incorrect API key. [authlens: The key is quoted.]", "yellow")
+    assert text.plain == "Error code: 401 - Incorrect API key. [authlens: The key is quoted.]"
+    ours = text.plain.index(" [authlens: ")
+    assert [(s.start, s.end) for s in text.spans if s.style != "yellow"] == [(ours, len(text))]
+    assert text.style == "yellow"

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.tools.logview import LineFilter, format_line, parse_line, status_matches
+from authlens.tools.logview import (
+    LineFilter,
+    format_event,
+    format_line,
+    parse_line,
+    status_matches,
+)
 from tests.logdata import OK, event, line
 
 
@@ -64,8 +70,34 @@ def test_exchange_line_has_everything_a_person_needs() -> None:
     assert text == (
         "08:00:00 401 POST api.openai.com/v1/chat/completions 250ms quoted_key: The key is "
         "wrapped in quotes [remove them].  key=sk-proj-...abcd sha256:3f2a9c1b0d4e  id=id-1  "
-        "client_id=c-1  upstream_id=req_1"
+        "client_id=c-1  upstream_id=req_1  sdk=openai-python 1.109.1"
     )
+
+
+def test_client_id_shown_once_when_it_is_ours() -> None:
+    """When the client sent no X-Client-Request-Id, ours is the same: `id=` only."""
+    text = format_line(parse_line(line(id="u-1", client_request_id="u-1"))).plain
+    assert "id=u-1" in text
+    assert "client_id=" not in text
+
+
+@pytest.mark.parametrize(
+    "field", ["path", "id", "client_request_id", "upstream_request_id", "key", "hint", "sdk"]
+)
+def test_escape_sequences_never_reach_the_terminal(field: str) -> None:
+    """ESC, BEL, CR, bidi overrides and undecodable bytes from the wire are shown escaped."""
+    hostile = "\x1b[2J\x1b]0;owned\x07\rfake\u202egnp\udcff"
+    text = format_event(event(**{field: f"x{hostile}"})).plain
+    assert not any(c in text for c in "\x1b\x07\r\u202e\udcff")
+    assert "\\x1b[2J" in text
+    assert "\\u202e" in text
+    assert "\\xff" in text
+
+
+def test_typographic_quotes_are_shown_as_they_are() -> None:
+    """Visible non-ASCII text (quotes, accents) is not escaped."""
+    text = format_line(parse_line(line(hint="Remove the \u201cquotes\u201d, Société."))).plain
+    assert "\u201cquotes\u201d, Société." in text
 
 
 def test_failed_connection_and_other_events() -> None:

@@ -56,6 +56,7 @@ def test_every_readme_command_parses(words: list[str], tmp_path: Path) -> None:
     result = subprocess.run(
         [Path(sys.executable).with_name("authlens"), *words, "--options"],
         env=clean_env(HOME=str(tmp_path)), capture_output=True, text=True, timeout=60, check=False,
+        cwd=tmp_path,  # a relative authlens_log_file is created where mitmdump runs
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
 

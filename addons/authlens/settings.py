@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     log_stdout: bool = True
     log_file: Path | None = None
     log_all: bool = False
+    # stdout's view: JSON lines, or a line per exchange for people (`auto`: on a terminal).
+    log_format: Literal["auto", "json", "pretty"] = "auto"
     annotate_body: bool = True
     history_size: int = Field(default=4096, ge=1, le=1_000_000)
     # Extra host glob -> provider profile ("openai", "azure", "compatible"), tried first.

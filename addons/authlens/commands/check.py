@@ -4,17 +4,37 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.padding import Padding
 from rich.text import Text
 
-from authlens.tools.console import error, make_console, make_table, print_table, quiet_broken_pipe
+from authlens.output.redact import redact_text
+from authlens.tools.console import (
+    error,
+    make_console,
+    make_table,
+    print_table,
+    printable,
+    quiet_broken_pipe,
+    row,
+)
 from authlens.tools.dotenv_bytes import DotenvFile, read_dotenv
-from authlens.tools.envlint import EnvFinding, Value, effective, lint, shown
+from authlens.tools.envlint import (
+    ORG_VARIABLES,
+    PROJECT_VARIABLES,
+    EnvFinding,
+    Value,
+    effective,
+    is_secret,
+    lint,
+    shown,
+)
 from authlens.tools.probe import ProbeResult, run_probe
 from authlens.tools.proxylint import ProxyContext
 from authlens.tools.trustenv import CA_FILE, default_confdir
@@ -106,27 +126,69 @@ def probe_findings(result: ProbeResult) -> list[EnvFinding]:
     ]
 
 
+_USERINFO = re.compile(r"[^\s/@'\"=,;]+@(?=[^\s/@]*[A-Za-z0-9\]])")
+_QUERY_VALUE = re.compile(r"([?&;][^=&\s#?;]+=)[^&\s#;'\"]+")
+_ACCOUNT_ID = re.compile(r"(?:org|proj|user)[-_][A-Za-z0-9]+")
+
+
+class Scrub:
+    """What `check` may print: each value and hint without the secrets the variables hold.
+
+    Keys become fingerprints (as anywhere in authlens); so does a key pasted into another
+    variable (OPENAI_ORG_ID, OPENAI_PROJECT_ID) when it is not an id; URL user info
+    (`user:password@`) and query values (`?api-key=...`) are removed wherever they appear,
+    in values and in hints that quote them.
+    """
+
+    def __init__(self, values: list[Value]) -> None:
+        secrets: set[str] = set()
+        for value in values:
+            texts = {value.value, value.value.strip(), value.raw.strip()}
+            if is_secret(value.variable):
+                secrets |= texts
+            elif value.variable in ORG_VARIABLES + PROJECT_VARIABLES:
+                secrets |= {t for t in texts if not _ACCOUNT_ID.fullmatch(t) and " " not in t}
+        self.secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
+
+    def __call__(self, text: str) -> str:
+        text = _QUERY_VALUE.sub(r"\1[REDACTED]", _USERINFO.sub("****@", text))
+        return redact_text(text, self.secrets)
+
+    def value(self, value: Value) -> str:
+        return self(shown(value.variable, value.value))
+
+    def finding(self, finding: EnvFinding) -> EnvFinding:
+        return EnvFinding(self(finding.variable), finding.cause, self(finding.hint),
+                          self(finding.source))  # fmt: skip
+
+
 def print_human(
-    console: Console, values: list[Value], findings: list[EnvFinding], probe: ProbeResult | None
+    console: Console,
+    values: list[Value],
+    findings: list[EnvFinding],
+    probe: ProbeResult | None,
+    scrub: Scrub,
 ) -> None:
     if values:
-        table = make_table(console, "variable", "from", "value", title="Read")
+        table = make_table(console, "variable", "from", "value", title="Read",
+                           wrap=["value"], words=["from"])  # fmt: skip
         for value in values:
-            table.add_row(value.variable, value.source, shown(value.variable, value.value))
+            table.add_row(*row(value.variable, scrub(value.source), scrub.value(value)))
         print_table(console, table)
     else:
         console.print("None of the OpenAI, proxy or CA variables is set (environment, .env).")
     if probe is not None:
         via = f" via {probe.proxy}" if probe.proxy else ""
         status = probe.status if probe.status is not None else "no answer"
-        console.print(Text(f"probe: GET {probe.url}{via} -> {status}", style="bold"))
-    for finding in findings:
+        said = scrub(f"probe: GET {probe.url}{via} -> {status}")
+        console.print(Text(printable(said), style="bold"))
+    for finding in map(scrub.finding, findings):
         line = Text("x ", style="bold red")
-        line.append(finding.variable, style="bold")
-        line.append(f" ({finding.source}) ", style="dim")
+        line.append(printable(finding.variable), style="bold")
+        line.append(f" ({printable(finding.source)}) ", style="dim")
         line.append(finding.cause, style="bold magenta")
         console.print(line)
-        console.print(Text(f"  {finding.hint}"))
+        console.print(Padding(Text(printable(finding.hint)), (0, 0, 0, 2)))
     if findings:
         console.print(Text(f"{len(findings)} problem(s) found.", style="bold red"))
     else:
@@ -141,14 +203,22 @@ def check(args: argparse.Namespace) -> int:
     files = env_files(args)
     if files is None:
         return 2
-    values, findings = lint(os.environ, files, proxy_context(args))
+    try:
+        values, findings = lint(os.environ, files, proxy_context(args))
+    except ValueError as e:  # urllib refuses some malformed URLs (a stray "[" in the host)
+        error(
+            f"a URL variable cannot be parsed ({type(e).__name__})",
+            "check OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT and the *_PROXY variables",
+        )
+        return 2
     probe = None
     if args.probe:
         probe = run_probe(effective(values), timeout=args.timeout)
         findings += probe_findings(probe)
+    scrub = Scrub(values)
     if args.json:
-        document = {"findings": [f.to_json() for f in findings]}
+        document = {"findings": [scrub.finding(f).to_json() for f in findings]}
         sys.stdout.write(orjson.dumps(document).decode() + "\n")
     else:
-        print_human(make_console(), values, findings, probe)
+        print_human(make_console(), values, findings, probe, scrub)
     return 1 if findings else 0

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from authlens.fake_openai import FakeOpenAI
-from authlens.tools.console import error, make_console, quiet_broken_pipe
+from authlens.tools.console import error, invoked_as, make_console, printable, quiet_broken_pipe
 from authlens.tools.demo_cases import (
     Case,
     Outcome,
@@ -32,7 +32,7 @@ from authlens.tools.demo_cases import (
     demo_key,
     sdk_available,
 )
-from authlens.tools.logview import format_event, parse_line
+from authlens.tools.logview import format_event, layout_line, parse_line
 
 EXAMPLES = """\
 examples:
@@ -141,12 +141,24 @@ def keep_local_traffic_direct() -> None:
         os.environ[name] = ",".join(p for p in (current, "127.0.0.1", "localhost") if p)
 
 
-def show_case(console: Console, number: int, case: Case, outcome: Outcome) -> None:
+def show_title(console: Console, number: int, case: Case) -> None:
     title = Text(f"{number}. {case.title}", style="bold")
-    title.append(f"  ({case.mistake})", style="dim")
+    title.append(f"  ({printable(case.mistake)})", style="dim")
     console.print(title)
+
+
+def app_text(text: str, style: str) -> Text:
+    """What the app saw; the part authlens appended (`[authlens: ...]`) in its own colour."""
+    said, marker, ours = printable(text).partition(" [authlens: ")
+    shown = Text(said, style=style)
+    if marker:
+        shown.append(" [authlens: " + ours, style="bold cyan")
+    return shown
+
+
+def show_case(console: Console, outcome: Outcome) -> None:
     style = "green" if outcome.status is not None and outcome.status < 400 else "yellow"
-    console.print(Text("   app sees: ", style="dim") + Text(outcome.text, style=style))
+    console.print(Text("   app sees: ", style="dim") + app_text(outcome.text, style))
     if outcome.cause:
         console.print(
             Text("   authlens: ", style="dim") + Text(outcome.cause, style="bold magenta")
@@ -162,13 +174,14 @@ def run_cases(console: Console, base_url: str, fake: FakeOpenAI, use_sdk: bool) 
     outcomes = []
     for number, case in enumerate(demo_cases(demo_key("good"), revoked, revoke), start=1):
         send = call_with_sdk if use_sdk and not case.raw_http else call_with_urllib
+        show_title(console, number, case)
         if case.warmup is not None:
             first = send(base_url, case.warmup)
-            console.print(Text(f"   (first: {first.text[:70]})", style="dim"))
+            console.print(Text(f"   (first: {printable(first.text[:70])})", style="dim"))
         if case.between is not None:
             case.between()
         outcome = send(base_url, case.call)
-        show_case(console, number, case, outcome)
+        show_case(console, outcome)
         outcomes.append(outcome)
     return outcomes
 
@@ -177,11 +190,16 @@ def show_log(console: Console, lines: list[str], expected: int) -> None:
     deadline = time.monotonic() + 3.0
     while sum('"exchange"' in line for line in lines) < expected and time.monotonic() < deadline:
         time.sleep(0.05)
-    console.print(Text("\nThe proxy's JSON log, as 'authlens tail' shows it:", style="bold"))
+    console.print(Text(f"\nThe proxy's JSON log, as '{invoked_as()} tail' shows it:", style="bold"))
     for line in list(lines):
         parsed = parse_line(line)
-        if parsed.event is not None:
+        if parsed.event is None:
+            continue
+        if not console.is_terminal:
             console.print(format_event(parsed.event))
+            continue
+        for part in layout_line(parsed, console.width, full=False):
+            console.print(part, soft_wrap=True)
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -217,8 +235,9 @@ def demo(args: argparse.Namespace) -> int:
         finally:
             stop(proxy)
     undiagnosed = [o for o in outcomes if o.status is not None and o.status >= 400 and not o.cause]
-    console.print(Text("\nStopped the proxy and the fake. Next: 'authlens run' and "
-                       "'eval \"$(authlens env)\"' for your own app.", style="dim"))  # fmt: skip
+    prog = invoked_as()
+    console.print(Text(f"\nStopped the proxy and the fake. Next: '{prog} run' and "
+                       f"'eval \"$({prog} env)\"' for your own app.", style="dim"))  # fmt: skip
     return 1 if undiagnosed else 0
 
 

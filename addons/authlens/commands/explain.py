@@ -16,13 +16,21 @@ from typing import Any
 
 import orjson
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
+from authlens.tools.console import (
+    error,
+    invoked_as,
+    make_console,
+    make_table,
+    print_table,
+    printable,
+    quiet_broken_pipe,
+    row,
+)
 from authlens.tools.offline import Entry, explain, flow_entry, har_exchanges
 
 EXIT_UNREADABLE = 2
-PIPED_WIDTH = 160
 
 
 def add_parser(sub: Any) -> None:
@@ -52,16 +60,52 @@ def add_parser(sub: Any) -> None:
 
 
 def run_explain(args: argparse.Namespace) -> int:
+    return quiet_broken_pipe(lambda: explain_file(args))
+
+
+def explain_file(args: argparse.Namespace) -> int:
     try:
         rows = explain(read_exchanges(args.file), everything=args.all)
-    except (OSError, ValueError) as e:
-        print(f"authlens explain: cannot read {args.file}: {e}", file=sys.stderr)
+    except JsonLogGiven:
+        prog = invoked_as()
+        error(
+            f"{args.file} is an authlens JSON log, not a HAR or flow file",
+            f"summarize it with '{prog} report {args.file}', or read it with "
+            f"'{prog} tail {args.file} --no-follow'",
+        )
         return EXIT_UNREADABLE
+    except (OSError, ValueError) as e:
+        error(
+            f"cannot read {args.file}: {e}",
+            "give a HAR file (browser devtools, --set hardump=) or a flow file (mitmdump -w)",
+        )
+        return EXIT_UNREADABLE
+    rows = [{name: _json_safe(value) for name, value in r.items()} for r in rows]
     if args.json:
-        print(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        print_table(rows, args.file)
+        print_rows(make_console(), rows, args.file)
     return 0
+
+
+class JsonLogGiven(ValueError):
+    """The file is authlens's own JSON log (JSON lines), which `report` and `tail` read."""
+
+
+def _json_safe(value: object) -> object:
+    """Text from a flow may hold undecodable bytes (surrogates): shown as `\\xNN`."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return value
+
+
+def _is_json_lines(data: bytes) -> bool:
+    first = data.lstrip().split(b"\n", 1)[0]
+    try:
+        value = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(value, dict) and "event" in value and "log" not in value
 
 
 def read_exchanges(path: Path) -> list[Entry]:
@@ -71,6 +115,8 @@ def read_exchanges(path: Path) -> list[Entry]:
         try:
             har = orjson.loads(data)
         except orjson.JSONDecodeError as e:
+            if _is_json_lines(data):
+                raise JsonLogGiven(str(path)) from None
             raise ValueError(f"invalid JSON: {e}") from e
         return list(har_exchanges(har))
     return list(flow_exchanges(path))
@@ -90,27 +136,25 @@ def flow_exchanges(path: Path) -> Iterator[Entry]:
             raise ValueError(f"not a HAR or mitmproxy flow file ({e})") from e
 
 
-def print_table(rows: list[dict[str, Any]], path: Path) -> None:
-    table = Table(title=f"authlens explain {path.name}", show_lines=True)
-    table.add_column("#", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("request", overflow="fold", ratio=2)
-    table.add_column("cause", no_wrap=True)
-    table.add_column("hint", overflow="fold", ratio=4)
-    table.add_column("key", overflow="fold", ratio=1)
-    for row in rows:
-        cells = (
-            str(row["index"]),
-            str(row["status"]) if row["status"] is not None else "-",
-            f"{row['method']} {row['url']}",
-            row["cause"] or "",
-            row["hint"] or "",
-            row["key"] or "",
-        )
-        table.add_row(*(Text(cell) for cell in cells))  # Text: hints hold "[...]", not markup
-    console = Console(highlight=False, soft_wrap=False)
-    if not console.is_terminal:
-        console.width = PIPED_WIDTH  # a file or a pager: do not squeeze hints into 80 columns
-    console.print(table)
-    diagnosed = sum(1 for row in rows if row["cause"])
+def print_rows(console: Console, rows: list[dict[str, Any]], path: Path) -> None:
+    """The table; on a terminal the key sits under the cause so it fits 80 columns."""
+    terminal = console.is_terminal
+    columns = ["#", "status", "request", "cause / key" if terminal else "cause", "hint"]
+    if not terminal:
+        columns.append("key")
+    table = make_table(
+        console, *columns, title=f"authlens explain {printable(path.name)}",
+        wrap=["request", "hint"], words=["cause / key", "key"], widest="hint",
+    )  # fmt: skip
+    for item in rows:
+        status = item["status"] if item["status"] is not None else "-"
+        request = f"{item['method']} {item['url']}"
+        cause, key = item["cause"] or "", item["key"] or ""
+        if terminal:
+            table.add_row(*row(item["index"], status, request, f"{cause}\n{key}".strip(),
+                               item["hint"]))  # fmt: skip
+        else:
+            table.add_row(*row(item["index"], status, request, cause, item["hint"], key))
+    print_table(console, table)
+    diagnosed = sum(1 for item in rows if item["cause"])
     console.print(Text(f"{len(rows)} exchanges, {diagnosed} diagnosed."))

@@ -11,10 +11,21 @@ from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.text import Text
 
-from authlens.tools.console import error, make_console, make_table, print_table, quiet_broken_pipe
-from authlens.tools.logreport import Report, summarize
-from authlens.tools.logview import LogLine, duration, parse_line
+from authlens.output.human import duration
+from authlens.tools.console import (
+    error,
+    invoked_as,
+    make_console,
+    make_table,
+    print_table,
+    printable,
+    quiet_broken_pipe,
+    row,
+)
+from authlens.tools.logreport import Report, Usage, summarize
+from authlens.tools.logview import LogLine, parse_line
 
 EXAMPLES = """\
 examples:
@@ -60,56 +71,56 @@ def counts(counter: Counter[str]) -> str:
     return ", ".join(f"{name} x{count}" for name, count in sorted(counter.items()))
 
 
+def seen(usage: Usage, terminal: bool) -> str:
+    """First and last use; on a terminal one above the other, so the table fits 80 columns."""
+    return f"{usage.first_seen}{chr(10) if terminal else ' - '}{usage.last_seen}"
+
+
 def print_report(console: Console, report: Report) -> None:
-    console.print(
+    terminal = console.is_terminal
+    console.print(Text(printable(
         f"{report.exchanges} exchanges from {report.first or '-'} to {report.last or '-'}"
         + (f" ({report.other_lines} other lines skipped)" if report.other_lines else "")
-    )
+    )))  # fmt: skip
     statuses = make_table(console, "status", "count", title="By status")
     for status, count in sorted(report.by_status.items()):
-        statuses.add_row(status, str(count))
+        statuses.add_row(*row(status, count))
     print_table(console, statuses)
     if report.by_cause:
-        causes = make_table(console, "cause", "count", "last hint", title="By cause")
+        causes = make_table(console, "cause", "count", "last hint", title="By cause",
+                            wrap=["last hint"])  # fmt: skip
         for cause, count in report.by_cause.most_common():
-            causes.add_row(cause, str(count), report.last_hint.get(cause, ""))
+            causes.add_row(*row(cause, count, report.last_hint.get(cause, "")))
         print_table(console, causes)
-    keys = make_table(
-        console, "key", "exchanges", "first seen", "last seen", "statuses", "causes", title="By key"
-    )
+    keys = make_table(console, "key", "n", "first / last seen", "statuses", "causes",
+                      title="By key", words=["key", "statuses", "causes"])  # fmt: skip
     for key, usage in report.keys.items():
-        keys.add_row(
-            key, str(usage.exchanges), usage.first_seen, usage.last_seen,
-            counts(usage.statuses), counts(usage.causes),
-        )  # fmt: skip
+        keys.add_row(*row(key, usage.exchanges, seen(usage, terminal), counts(usage.statuses),
+                          counts(usage.causes)))  # fmt: skip
     print_table(console, keys)
-    accounts = make_table(
-        console, "organization", "project", "exchanges", "statuses", "causes",
-        title="By organization and project",
-    )  # fmt: skip
+    accounts = make_table(console, "organization / project", "n", "statuses", "causes",
+                          title="By organization and project",
+                          words=["organization / project", "statuses", "causes"])  # fmt: skip
     for (org, project), usage in report.accounts.items():
-        accounts.add_row(
-            org or "-", project or "-", str(usage.exchanges),
-            counts(usage.statuses), counts(usage.causes),
-        )  # fmt: skip
+        pair = f"{org or '-'}{chr(10) if terminal else ' / '}{project or '-'}"
+        accounts.add_row(*row(pair, usage.exchanges, counts(usage.statuses), counts(usage.causes)))
     print_table(console, accounts)
     print_slowest(console, report)
 
 
 def print_slowest(console: Console, report: Report) -> None:
-    slow = make_table(
-        console, "duration", "status", "request", "cause", "time", "id", title="Slowest exchanges"
-    )
+    sep = "\n" if console.is_terminal else " "
+    slow = make_table(console, "duration", "status", "request", "time / id / cause",
+                      title="Slowest exchanges", wrap=["request"])  # fmt: skip
     for event in report.slowest:
         status = event.get("status")
-        slow.add_row(
+        when = [event.get("timestamp") or "", event.get("id") or "", event.get("cause") or ""]
+        slow.add_row(*row(
             duration(event.get("duration_ms")),
-            str(status) if status is not None else "none",
+            status if isinstance(status, int) else "none",
             f"{event.get('method')} {event.get('host')}{event.get('path')}",
-            str(event.get("cause") or ""),
-            str(event.get("timestamp") or ""),
-            str(event.get("id") or ""),
-        )
+            sep.join(str(part) for part in when if part),
+        ))  # fmt: skip
     print_table(console, slow)
 
 
@@ -120,7 +131,8 @@ def main(args: argparse.Namespace) -> int:
 def report_file(args: argparse.Namespace) -> int:
     if args.file != "-" and not Path(args.file).is_file():
         error(
-            f"no log file at {args.file} (the proxy writes one with --set authlens_log_file=PATH)"
+            f"no log file at {args.file}",
+            f"the proxy writes one with '{invoked_as()} run --set authlens_log_file={args.file}'",
         )
         return 2
     try:
@@ -133,7 +145,9 @@ def report_file(args: argparse.Namespace) -> int:
         return 0
     console = make_console()
     if report.exchanges == 0:
-        console.print(f"No exchanges in {args.file} ({report.other_lines} other lines).")
+        console.print(Text(printable(
+            f"No exchanges in {args.file} ({report.other_lines} other lines)."
+        )))  # fmt: skip
         return 0
     print_report(console, report)
     return 0

@@ -8,12 +8,15 @@ only our JSON lines.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from authlens.settings import packaged_default_config
+from authlens.tools.console import error
+from authlens.tools.runstart import RunConfigError, check_settings, quiet_chatter
 
 ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "proxy" / "entry.py"
 
@@ -35,22 +38,39 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(handler=lambda args: run_mitmdump([]))
 
 
-def mitmdump_args(user_args: Sequence[str]) -> list[str]:
+def mitmdump_args(user_args: Sequence[str], quiet: bool = False) -> list[str]:
     """Our defaults, then the user's arguments.
 
     `--listen-host` may repeat (the last wins), but mitmproxy rejects an option `--set` twice,
-    so a default `--set` is left out when the user sets that option.
+    so a default `--set` is left out when the user sets that option. `quiet`: mitmproxy's
+    connection messages off (the human view on a terminal replaces them).
     """
     args = ["--listen-host", "127.0.0.1"]
-    for option, value in (("flow_detail", "0"), ("authlens_config", packaged_default_config())):
+    defaults: list[tuple[str, object]] = [
+        ("flow_detail", "0"), ("authlens_config", packaged_default_config())
+    ]  # fmt: skip
+    if quiet:
+        defaults.append(("termlog_verbosity", "warn"))
+    for option, value in defaults:
         if not any(a.startswith(f"{option}=") for a in user_args):
             args += ["--set", f"{option}={value}"]
     return [*args, "-s", str(ENTRY_SCRIPT), *user_args]
 
 
 def run_mitmdump(user_args: Sequence[str]) -> int:
+    # Our settings are checked first: a mistake is one line, and nothing claims to listen.
+    from authlens.proxy.addon import OPTIONS  # mitmproxy loads slowly
+
+    known = {name: typespec == Sequence[str] for name, typespec, _ in OPTIONS}
+    try:
+        settings = check_settings(user_args, known, packaged_default_config())
+    except RunConfigError as e:
+        error(*e.args)
+        return 2
+    stdout = sys.__stdout__.fileno() if sys.__stdout__ else 1  # what the addon will write to
+    quiet = quiet_chatter(user_args, settings, os.isatty(stdout))
     # mitmproxy's log and flow printers write to sys.stdout as it is when they are created.
     sys.stdout = sys.stderr
     from mitmproxy.tools.main import mitmdump
 
-    return int(mitmdump(mitmdump_args(user_args)) or 0)
+    return int(mitmdump(mitmdump_args(user_args, quiet)) or 0)

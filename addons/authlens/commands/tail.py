@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import deque
@@ -10,9 +11,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from authlens.tools.console import error, make_console, quiet_broken_pipe
+from authlens.causes import ALL_CODES
+from authlens.tools.console import error, invoked_as, make_console, quiet_broken_pipe
 from authlens.tools.logfollow import LogFollower
-from authlens.tools.logview import LineFilter, LogLine, format_line, parse_line
+from authlens.tools.logview import LineFilter, LogLine, format_line, layout_line, parse_line
 
 EXAMPLES = """\
 examples:
@@ -61,6 +63,10 @@ def add_parser(sub: Any) -> None:
         "--host", action="append", default=[], metavar="GLOB", help="only these hosts"
     )
     parser.add_argument("--json", action="store_true", help="pass the matching JSON lines through")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="the whole hint on a terminal (piped output always has it)",
+    )  # fmt: skip
     parser.add_argument("--interval", type=float, default=0.2, help=argparse.SUPPRESS)
     parser.set_defaults(handler=main)
 
@@ -78,15 +84,40 @@ def line_filter(args: argparse.Namespace) -> LineFilter:
     )
 
 
+_STATUS = re.compile(r"[1-5](?:\d\d|xx)|none|null|-", re.IGNORECASE)
+
+
+def bad_statuses(args: argparse.Namespace) -> list[str]:
+    """The `--status` values that can match nothing (`401`, `4xx` and `none` can)."""
+    return [value for value in _split(args.status) if not _STATUS.fullmatch(value)]
+
+
+def unknown_causes(args: argparse.Namespace) -> list[str]:
+    """The `--cause` values that are no cause code at all (a typo would match nothing)."""
+    return sorted(set(_split(args.cause)) - ALL_CODES)
+
+
 def make_printer(args: argparse.Namespace, keep: LineFilter) -> Callable[[LogLine], None]:
-    """A function that shows one parsed line, or nothing if the filter drops it."""
+    """A function that shows one parsed line, or nothing if the filter drops it.
+
+    On a terminal each exchange is laid out to the width with its continuation lines
+    indented (first clause of the hint unless -v); piped, it is one line with everything.
+    """
     console = make_console()
+    terminal = console.is_terminal
+
+    def write(line: LogLine) -> None:
+        if not terminal:
+            console.print(format_line(line))
+            return
+        for part in layout_line(line, console.width, full=args.verbose):
+            console.print(part, soft_wrap=True)
 
     def show(line: LogLine) -> None:
         if line.event is None:
             # Not ours (mitmproxy's messages, a banner): shown dimmed only when unfiltered.
             if not args.json and not keep.active and line.text.strip():
-                console.print(format_line(line))
+                write(line)
             return
         if not keep.matches(line.event):
             return
@@ -94,7 +125,7 @@ def make_printer(args: argparse.Namespace, keep: LineFilter) -> Callable[[LogLin
             sys.stdout.write(f"{line.json_text}\n")
             sys.stdout.flush()
         else:
-            console.print(format_line(line))
+            write(line)
 
     return show
 
@@ -137,10 +168,21 @@ def follow(args: argparse.Namespace) -> int:
     if args.lines not in (None, "all") and not str(args.lines).isdigit():
         error(f"-n wants a number or 'all', not {args.lines!r}")
         return 2
+    if unknown := unknown_causes(args):
+        error(
+            f"--cause: no such cause code: {', '.join(unknown)}",
+            f"valid codes: {', '.join(sorted(ALL_CODES))}",
+        )
+        return 2
+    if bad := bad_statuses(args):
+        error(f"--status: not a status: {', '.join(bad)}", "use 401, 4xx or none")
+        return 2
     source = args.file or ("-" if not sys.stdin.isatty() else None)
+    prog = invoked_as()
     if source is None:
         error(
-            "give a log file (authlens_log_file), or pipe the log in: authlens run | authlens tail"
+            "no log to follow: give the log file, or pipe the log in",
+            f"{prog} tail authlens.jsonl   or   {prog} run | {prog} tail -",
         )
         return 2
     show = make_printer(args, line_filter(args))
@@ -152,8 +194,9 @@ def follow(args: argparse.Namespace) -> int:
             path = Path(source)
             if not path.is_file():
                 error(
-                    f"no log file at {path}: start the proxy with "
-                    f"'authlens run --set authlens_log_file={path}', or pipe the log in with '-'"
+                    f"no log file at {path}",
+                    f"start the proxy with '{prog} run --set authlens_log_file={path}', "
+                    "or pipe the log in with '-'",
                 )
                 return 2
             tail_file(path, args, show)

@@ -21,7 +21,7 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,17 +262,42 @@ class JsonLog:
     fanout: LineFanout
 
 
-def open_log(*, stdout: bool, log_file: Path | None) -> JsonLog:
-    """The JSON log to stdout and/or `log_file`; raises OSError when the file is unwritable."""
+class HumanStdout:
+    """Stdout in the human view (`authlens_log_format`): each line rendered, then the JSON
+    line handed on to the fanout (the log file stays JSON lines)."""
+
+    def __init__(self, fd: int, render: Callable[[bytes], bytes], fanout: LineFanout) -> None:
+        self.fd, self.render, self.fanout = fd, render, fanout
+
+    def write(self, data: bytes) -> int:
+        try:
+            shown = self.render(data)
+        except Exception:  # the view failing must not lose the line: show the JSON
+            shown = data
+        self.fanout.write_now(self.fd, "stdout", shown)
+        return self.fanout.write(data)
+
+    def flush(self) -> None:
+        """Nothing to do: each line is written whole."""
+
+
+def open_log(
+    *, stdout: bool, log_file: Path | None, human: Callable[[bytes], bytes] | None = None
+) -> JsonLog:
+    """The JSON log to stdout and/or `log_file`; raises OSError when the file is unwritable.
+
+    `human` renders each line for stdout instead of the JSON (a terminal).
+    """
     destinations: list[tuple[int, str]] = []
     stdout_fd = sys.__stdout__.fileno() if sys.__stdout__ else 1
-    if stdout:
+    if stdout and human is None:
         destinations.append((stdout_fd, "stdout"))
     if log_file is not None:
         destinations.append((open_log_file(log_file), str(log_file)))
     fanout = LineFanout(destinations, shared=(stdout_fd,))
+    sink: Any = HumanStdout(stdout_fd, human, fanout) if stdout and human else fanout
     logger = structlog.wrap_logger(
-        structlog.BytesLogger(fanout),  # type: ignore[arg-type]
+        structlog.BytesLogger(sink),
         processors=[scrub_secrets, render_json],
         cache_logger_on_first_use=True,
     )

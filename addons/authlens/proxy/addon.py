@@ -25,9 +25,11 @@ from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Finding
 from authlens.output.annotate import annotate_error_body
 from authlens.output.events import build_event, rfc3339
+from authlens.output.human import HumanView, human_view
 from authlens.output.logsink import SECRETS_FIELD, JsonLog, open_log
 from authlens.output.redact import redact_text
 from authlens.providers import HostMatcher, Profiles
+from authlens.proxy.banner import show_banner, stdout_fd
 from authlens.proxy.connwatch import ConnectionWatch
 from authlens.proxy.exposure import startup_warnings
 from authlens.proxy.failure_hooks import FailureHooks
@@ -59,6 +61,11 @@ OPTIONS: tuple[tuple[str, Any, str], ...] = (
         Sequence[str],
         "Extra provider profiles: glob=provider (openai, azure, compatible).",
     ),
+    (
+        "log_format",
+        Optional[str],  # noqa: UP045
+        "stdout: auto (a readable line per exchange on a terminal, else JSON), json or pretty.",
+    ),
 )
 
 
@@ -85,6 +92,7 @@ class AuthLens(FailureHooks):
         self.history = KeyHistory(self.settings.history_size)
         self.connections = ConnectionWatch()
         self.log: JsonLog | None = None  # the structlog logger and the fanout it writes to
+        self.human: HumanView | None = None  # stdout's human view, when it has one
         self.writer_started = False  # mitmproxy runs: log writes leave the event loop
 
     def load(self, loader: Any) -> None:
@@ -104,12 +112,16 @@ class AuthLens(FailureHooks):
         config = ctx.options.authlens_config
         try:
             settings = load_settings(Path(config) if config else None, overrides)
-            log = open_log(stdout=settings.log_stdout, log_file=settings.log_file)
+            # mitmdump's -v (termlog debug) also shows whole hints and ids in the human view.
+            full = getattr(ctx.options, "termlog_verbosity", "") == "debug"
+            human = human_view(settings.log_format, stdout_fd(), full=full)
+            log = open_log(stdout=settings.log_stdout, log_file=settings.log_file, human=human)
         except SettingsError as e:
             raise exceptions.OptionsError(str(e)) from e
         except OSError as e:
             raise exceptions.OptionsError(f"authlens log file cannot be opened: {e}") from e
         self.settings = settings
+        self.human = human
         self.inspected = HostMatcher(settings.hosts)
         self.profiles = Profiles(settings.profiles)
         self.history.capacity = settings.history_size
@@ -132,6 +144,8 @@ class AuthLens(FailureHooks):
         proxyauth = bool(getattr(options, "proxyauth", None))
         for warning in startup_warnings(listen, proxyauth=proxyauth, confdir=confdir):
             _log.warning("authlens: %s", warning)
+        if self.human is not None and self.settings.log_stdout:
+            show_banner(self.human, self.settings)
 
     @guarded
     def request(self, flow: http.HTTPFlow) -> None:

@@ -13,9 +13,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from authlens.tools.logview import LogLine
 
 NO_STATUS = "none"  # a failed connection: no response at all
+
+
+def _text(value: object) -> str | None:
+    """A field as text: a log written by something else may hold any JSON value there."""
+    if value is None or isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode() if isinstance(value, (dict, list)) else str(value)
 
 
 def status_label(status: object) -> str:
@@ -69,7 +78,7 @@ class Report:
 
     def add(self, event: Mapping[str, Any]) -> None:
         self.exchanges += 1
-        stamp = str(event.get("timestamp") or "") or None
+        stamp = _text(event.get("timestamp") or None)
         if stamp:
             self.first = min(self.first or stamp, stamp)
             self.last = max(self.last or stamp, stamp)
@@ -78,9 +87,9 @@ class Report:
             self.by_cause[str(cause)] += 1
             if hint := event.get("hint"):
                 self.last_hint[str(cause)] = str(hint)
-        key = str(event.get("key") or "(none)")
+        key = _text(event.get("key")) or "(none)"
         self.keys.setdefault(key, Usage(stamp or "", stamp or "")).add(event)
-        account = (event.get("organization"), event.get("project"))
+        account = (_text(event.get("organization")), _text(event.get("project")))
         self.accounts.setdefault(account, Usage(stamp or "", stamp or "")).add(event)
         self._keep_if_slow(event)
 

@@ -17,8 +17,9 @@ from typing import Any
 import orjson
 from rich.text import Text
 
+from authlens.output.human import event_pieces, one_line, printable, wrapped
+
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_TIME = re.compile(r"T(\d\d:\d\d:\d\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,68 +93,23 @@ class LineFilter:
         return not self.hosts or any(fnmatch.fnmatchcase(host, h.lower()) for h in self.hosts)
 
 
-def clock(timestamp: object) -> str:
-    """`12:01:02` from an RFC 3339 timestamp, or the value as text."""
-    text = str(timestamp or "")
-    match = _TIME.search(text)
-    return match.group(1) if match else (text[:8] or "--:--:--")
+def format_event(event: Mapping[str, Any], *, full: bool = True) -> Text:
+    """One event on one line: `12:01:02 401 POST host/path 312ms cause: hint  key=...  id=...`."""
+    return one_line(event_pieces(event, full=full))
 
 
-def status_style(status: object) -> str:
-    if not isinstance(status, int):
-        return "bold red"
-    if status >= 500:
-        return "bold red"
-    if status >= 400:
-        return "bold yellow"
-    return "green"
+format_exchange = format_event
 
 
-def duration(value: object) -> str:
-    if not isinstance(value, (int, float)):
-        return "-"
-    return f"{value / 1000:.1f}s" if value >= 10_000 else f"{value:.0f}ms"
-
-
-def _field(text: Text, name: str, value: object) -> None:
-    if value not in (None, ""):
-        text.append(f"  {name}=", style="dim")
-        text.append(str(value), style="dim")
-
-
-def format_exchange(event: Mapping[str, Any]) -> Text:
-    """`12:01:02 401 POST host/path 312ms cause: hint  key=... id=... ...` as styled text."""
-    status = event.get("status")
-    text = Text(clock(event.get("timestamp")), style="dim")
-    text.append(f" {status if status is not None else '---'} ", style=status_style(status))
-    text.append(f"{event.get('method') or '-'} {event.get('host') or ''}{event.get('path') or ''}")
-    text.append(f" {duration(event.get('duration_ms'))}", style="cyan")
-    if event.get("cause"):
-        text.append(f" {event['cause']}", style="bold magenta")
-        if event.get("hint"):
-            text.append(f": {event['hint']}")
-    _field(text, "key", event.get("key"))
-    _field(text, "id", event.get("id"))
-    _field(text, "client_id", event.get("client_request_id"))
-    _field(text, "upstream_id", event.get("upstream_request_id"))
-    return text
-
-
-def format_event(event: Mapping[str, Any]) -> Text:
-    """One line for any log event: exchanges in full, other events by name and level."""
-    if event.get("event") == "exchange":
-        return format_exchange(event)
-    level = str(event.get("level") or "info")
-    text = Text(clock(event.get("timestamp")), style="dim")
-    text.append(f" {event.get('event') or 'event'}", style="bold red" if level == "error" else "")
-    details = [(k, v) for k, v in event.items() if k not in ("timestamp", "event", "level")]
-    for name, value in details:
-        _field(text, name, value)
-    return text
-
-
-def format_line(line: LogLine) -> Text:
+def format_line(line: LogLine, *, full: bool = True) -> Text:
     """A parsed line as text; a line that is not a JSON object is shown dimmed as it was."""
     if line.event is None:
-        return Text(line.text, style="dim")
-    return format_event(line.event)
+        return Text(printable(line.text), style="dim")
+    return format_event(line.event, full=full)
+
+
+def layout_line(line: LogLine, width: int, *, full: bool = True) -> list[Text]:
+    """A parsed line laid out in `width` columns, continuation lines indented."""
+    if line.event is None:
+        return [Text(printable(line.text), style="dim")]
+    return wrapped(event_pieces(line.event, full=full), width)

@@ -16,13 +16,16 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import urlsplit
+from http.client import HTTPMessage
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from authlens.diagnosis.evidence import gather_evidence
 from authlens.diagnosis.hints import one_line
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Finding, Side
 from authlens.providers import provider_for_host
+from authlens.tools.console import invoked_as
 from authlens.tools.proxylint import bypasses, first_set, looks_intercepting
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -75,11 +78,39 @@ def chosen_proxy(env: Mapping[str, str], url: str) -> str | None:
     return proxy[1]
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of `url`, the default port spelled out."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port or default
+
+
+class SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only within the origin: the probe carries the key and account ids.
+
+    urllib would repeat every header, Authorization included, to wherever a redirect points
+    (another host, or plain http); a redirect elsewhere is returned as the answer instead.
+    """
+
+    def redirect_request(  # noqa: PLR0917  # urllib's signature
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+        headers: HTTPMessage, newurl: str,
+    ) -> urllib.request.Request | None:  # fmt: skip
+        if origin(newurl) != origin(req.full_url):
+            return None  # urllib then raises HTTPError with the 3xx: our answer
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _send(url: str, headers: dict[str, str], env: Mapping[str, str], proxy: str | None,
           timeout: float) -> tuple[int, Message, bytes]:  # fmt: skip
     scheme = urlsplit(url).scheme
     handlers: list[urllib.request.BaseHandler] = [
         urllib.request.ProxyHandler({scheme: proxy} if proxy else {}),
+        SameOriginRedirects(),
     ]
     if scheme == "https":
         handlers.append(urllib.request.HTTPSHandler(context=ssl_context(env)))
@@ -110,7 +141,8 @@ def failure_finding(error: BaseException, url: str, proxy: str | None) -> Findin
         if proxy and looks_intercepting(proxy):
             return Finding("ca_not_trusted", (
                 f"The certificate from the proxy {proxy} was refused: the client does not trust "
-                "the authlens CA; run eval \"$(authlens env)\" (SSL_CERT_FILE, REQUESTS_CA_BUNDLE)."
+                f"the authlens CA; run eval \"$({invoked_as()} env)\" (SSL_CERT_FILE, "
+                "REQUESTS_CA_BUNDLE)."
             ), Side.CONNECTION)  # fmt: skip
         return Finding("upstream_tls_failed", (
             f"The certificate of {host} was refused ({one_line(str(reason.verify_message))}): a "
@@ -121,6 +153,17 @@ def failure_finding(error: BaseException, url: str, proxy: str | None) -> Findin
         f"No answer from {host}{via} ({one_line(str(reason))[:160]}): check OPENAI_BASE_URL, "
         "HTTPS_PROXY, DNS and the firewall."
     ), Side.CONNECTION)  # fmt: skip
+
+
+def redirect_finding(url: str, location: str) -> Finding:
+    """A redirect the probe did not follow: the base URL is not the API itself."""
+    target = urljoin(url, location)
+    scheme, host, port = origin(target)
+    where = f"{scheme}://{host}" + (f":{port}" if port not in (80, 443, None) else "")
+    return Finding("wrong_base_url", one_line(
+        f"GET {url} was redirected to {where}, another origin; authlens did not follow it "
+        "(the request carries your key). Point OPENAI_BASE_URL at the API itself."
+    ), Side.RESPONSE)  # fmt: skip
 
 
 def run_probe(env: Mapping[str, str], timeout: float = 10.0) -> ProbeResult:
@@ -136,6 +179,8 @@ def run_probe(env: Mapping[str, str], timeout: float = 10.0) -> ProbeResult:
         return ProbeResult(url, proxy, None, failure_finding(e, url, proxy))
     parts = urlsplit(url)
     lowered = {name.lower(): value for name, value in reply_headers.items()}
+    if 300 <= status < 400:
+        return ProbeResult(url, proxy, status, redirect_finding(url, lowered.get("location", "")))
     exchange = Exchange(
         id=str(uuid.uuid4()), provider=provider_for_host(parts.hostname or ""), method="GET",
         scheme=parts.scheme, host=parts.hostname or "", path=parts.path, request_headers=headers,
