@@ -69,6 +69,8 @@ class Exchange:
     failure: Failure | None = None
     # Set when authlens added X-Client-Request-Id itself (the client sent none).
     client_request_id_added: bool = False
+    # The client's address as the proxy saw it (the `client` log field starts from it).
+    peer: str | None = None
 
     @property
     def duration_ms(self) -> float:
