@@ -81,7 +81,9 @@ def scrub_secrets(
             if secrets and any(secret in value for secret in secrets):
                 event_dict[name] = redact_text(value, secrets)
             elif known_format(name, value):
-                continue
+                # A piece of a credential (a key pasted into traceparent) is not an id.
+                if any(value in secret for secret in secrets):
+                    event_dict[name] = REDACTED
             else:
                 event_dict[name] = _scrubbed(value)
         elif value is not None and not isinstance(value, (bool, int, float)):

@@ -39,7 +39,7 @@ class Telemetry:
     ) -> None:
         self.metrics = metrics
         self.tracing = tracing
-        self.names = names or ClientNames()
+        self.names = names if names is not None else ClientNames()
         self.failures = 0
 
     @property
