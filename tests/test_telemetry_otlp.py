@@ -105,9 +105,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def traced_proxy(
-    make_module_proxy: ProxyFactory, relay: ConnectRelay, receiver: Receiver
-) -> Proxy:
+def traced_proxy(make_module_proxy: ProxyFactory, relay: ConnectRelay, receiver: Receiver) -> Proxy:
     env = clean_env(
         OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
         OTEL_SERVICE_NAME="authlens-test",

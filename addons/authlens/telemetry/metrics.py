@@ -15,7 +15,7 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 
-from authlens.causes import REQUEST
+from authlens.causes import REQUEST, RESPONSE
 from authlens.telemetry.labels import BoundedValues, operation_name, provider_name, status_class
 
 # The GenAI conventions' explicit bucket boundaries for operation durations (seconds).
@@ -48,6 +48,10 @@ class Metrics:
             ("cause",),
             registry=self.registry,
         )
+        # Every cause starts at 0: `increase()` sees the first failure of a cause, which a
+        # series born at 1 would hide (an alert on the first `key_revoked` must fire).
+        for cause in (*REQUEST, *RESPONSE):
+            self.auth_failures.labels(cause)
         self.duration = Histogram(
             "gen_ai_client_operation_duration_seconds",
             "GenAI operation duration (gen_ai.client.operation.duration), seen by the proxy.",
