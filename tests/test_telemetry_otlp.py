@@ -6,6 +6,8 @@ a span of an app instrumented with the OpenTelemetry SDK, whose `traceparent` it
 from __future__ import annotations
 
 import gzip
+import secrets
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -34,6 +36,8 @@ from tests.harness import (
 )
 
 pytestmark = pytest.mark.e2e
+# What this machine's resolver calls 127.0.0.1 (its first label), as authlens shows it.
+LOOPBACK_NAME = socket.gethostbyaddr("127.0.0.1")[0].split(".")[0]
 
 
 class Receiver:
@@ -226,3 +230,27 @@ def test_unsupported_protocol_stops_startup(make_proxy: ProxyFactory, receiver: 
     proxy = make_proxy("mitmdump", env=env, start=False)
     assert proxy.wait_exit() not in (None, 0)
     assert "OTEL_EXPORTER_OTLP_PROTOCOL" in proxy.stderr() + proxy.stdout()
+
+
+def test_without_tracing_the_line_carries_the_apps_trace(
+    make_proxy: ProxyFactory, relay: ConnectRelay, fake: FakeOpenAI, good_key: str
+) -> None:
+    """Tracing off: a hand-built traceparent reaches the line unredacted; the client is named."""
+    proxy = make_proxy("mitmdump", *upstream_args(relay), env=clean_env())
+    trace_id, parent_id = secrets.token_hex(16), secrets.token_hex(8)
+    app = sdk(proxy, good_key)
+    raw = app.models.with_raw_response.list(
+        extra_headers={"traceparent": f"00-{trace_id}-{parent_id}-01"}
+    )
+    line = proxy.log_line(raw.headers["x-authlens-id"])
+    assert (line["trace_id"], line["span_id"]) == (trace_id, parent_id)
+    assert line["client"] == "127.0.0.1"  # the first line: the name is still resolving
+
+    def named() -> str | None:
+        # Later lines carry the name reverse DNS gives the peer.
+        again = app.models.with_raw_response.list()
+        client = proxy.log_line(again.headers["x-authlens-id"])["client"]
+        return client if client != "127.0.0.1" else None
+
+    assert wait_for(named, 10, "the peer's name never appeared") == f"127.0.0.1 {LOOPBACK_NAME}"
+    assert proxy.log_line(raw.headers["x-authlens-id"])["span_id"] == parent_id

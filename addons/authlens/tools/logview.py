@@ -133,6 +133,7 @@ def format_exchange(event: Mapping[str, Any]) -> Text:
         if event.get("hint"):
             text.append(f": {event['hint']}")
     _field(text, "key", event.get("key"))
+    _field(text, "client", event.get("client"))
     _field(text, "id", event.get("id"))
     _field(text, "client_id", event.get("client_request_id"))
     _field(text, "upstream_id", event.get("upstream_request_id"))
