@@ -173,7 +173,9 @@ class AuthLens(FailureHooks):
         state["logged"] = True
         if not state["inspected"]:  # `log_all`: a line, and nothing else touched
             ev = gather_evidence(flow_to_exchange(flow, state))
-            self.emit(build_event(ev, None), request_secrets(flow.request), ev.exchange)
+            event = build_event(ev, None)
+            self.telemetry.describe(event, ev.exchange)  # no metrics or span: not inspected
+            self.emit(event, request_secrets(flow.request))
             return
         secrets = None
         try:

@@ -18,7 +18,7 @@ from authlens.telemetry.clientnames import ClientNames
 from authlens.telemetry.metrics import Metrics
 from authlens.telemetry.replyfacts import ReplyFacts, StreamTap
 from authlens.telemetry.spanattrs import span_attributes, span_name
-from authlens.telemetry.tracecontext import parse_traceparent
+from authlens.telemetry.tracecontext import TraceParent, parse_traceparent
 
 _log = logging.getLogger(__name__)
 
@@ -57,11 +57,8 @@ class Telemetry:
         secrets: tuple[str, ...] = (),
         reply: Callable[[bool], ReplyFacts] | None = None,
     ) -> None:
-        """Complete `event` in place and record it; never raises."""
-        event["client"] = self._guard(lambda: self.names.describe(exchange.peer))
-        parent = parse_traceparent(exchange.request_headers.get("traceparent"))
-        event["trace_id"] = parent.trace_id if parent else None
-        event["span_id"] = parent.span_id if parent else None
+        """Complete `event` in place, count it and export its span; never raises."""
+        parent = self.describe(event, exchange)
         if not self.taps_streams:
             return
         wants_body = self.tracing is not None
@@ -76,13 +73,26 @@ class Telemetry:
             if ids is not None:
                 event["trace_id"], event["span_id"] = ids
 
+    def describe(self, event: dict[str, Any], exchange: Exchange) -> TraceParent | None:
+        """Fill `client`, `trace_id` and `span_id` only (traffic that is logged, not inspected).
+
+        The trace context is the app's own `traceparent` here; `observe` replaces it with its
+        span's when it exports one. Returns the app's span, if it sent one.
+        """
+        client = self._guard(lambda: self.names.describe(exchange.peer))
+        event["client"] = client if client is not None else exchange.peer
+        parent = parse_traceparent(exchange.request_headers.get("traceparent"))
+        event["trace_id"] = parent.trace_id if parent else None
+        event["span_id"] = parent.span_id if parent else None
+        return parent
+
     def _span(
         self,
         event: Mapping[str, Any],
         exchange: Exchange,
         secrets: tuple[str, ...],
         facts: ReplyFacts,
-        parent: Any,
+        parent: TraceParent | None,
     ) -> tuple[str, str]:
         attributes = span_attributes(event, exchange, facts, secrets)
         name = span_name(attributes)
