@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import string
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -215,3 +216,14 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_metrics_setting_from_toml(tmp_path: Path) -> None:
+    """`metrics = "host:port"` in the TOML file; a bad value names the file and the field."""
+    good = tmp_path / "good.toml"
+    good.write_text('[authlens]\nmetrics = "127.0.0.1:9464"\n')
+    assert load_settings(good).metrics == "127.0.0.1:9464"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[authlens]\nmetrics = "9464"\n')
+    with pytest.raises(SettingsError, match=r"'metrics' \(config file .*bad.toml\)"):
+        load_settings(bad)
