@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import context, trace
@@ -33,7 +34,8 @@ from opentelemetry.trace import (
 from authlens.telemetry.tracecontext import TraceParent, hex_span_id, hex_trace_id
 
 SUPPORTED_PROTOCOL = "http/protobuf"
-_DEFAULT_QUEUE = 2048  # the SDK's default OTEL_BSP_MAX_QUEUE_SIZE
+# The SDK's defaults for OTEL_BSP_MAX_QUEUE_SIZE, _MAX_EXPORT_BATCH_SIZE, _SCHEDULE_DELAY.
+_DEFAULT_QUEUE, _DEFAULT_BATCH, _DEFAULT_DELAY_MS = 2048, 512, 5000
 
 
 class TracingConfigError(ValueError):
@@ -53,8 +55,28 @@ def tracing_requested(env: Mapping[str, str]) -> bool:
     )
 
 
-def check_environment(env: Mapping[str, str]) -> int:
-    """Validate the variables authlens reads itself; the span queue's bound."""
+@dataclass(frozen=True, slots=True)
+class BatchSettings:
+    """The batch span processor's `OTEL_BSP_*` settings, read and checked here."""
+
+    queue: int
+    batch: int
+    delay_ms: int
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise TracingConfigError(f"{name}={raw!r} is not a number") from None
+    if value < 1:
+        raise TracingConfigError(f"{name}={raw!r} must be at least 1")
+    return value
+
+
+def check_environment(env: Mapping[str, str]) -> BatchSettings:
+    """Validate the variables authlens reads itself; the batch processor's settings."""
     for name in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"):
         value = env.get(name, "").strip()
         if value:
@@ -68,14 +90,11 @@ def check_environment(env: Mapping[str, str]) -> int:
         raise TracingConfigError(
             f"OTEL_TRACES_EXPORTER={env['OTEL_TRACES_EXPORTER']!r}: authlens supports otlp or none"
         )
-    raw = env.get("OTEL_BSP_MAX_QUEUE_SIZE", "").strip()
-    try:
-        queue = int(raw) if raw else _DEFAULT_QUEUE
-    except ValueError:
-        raise TracingConfigError(f"OTEL_BSP_MAX_QUEUE_SIZE={raw!r} is not a number") from None
-    if queue < 1:
-        raise TracingConfigError(f"OTEL_BSP_MAX_QUEUE_SIZE={raw!r} must be at least 1")
-    return queue
+    queue = _positive(env, "OTEL_BSP_MAX_QUEUE_SIZE", _DEFAULT_QUEUE)
+    # The SDK refuses a batch larger than the queue; a small queue takes smaller batches.
+    batch = min(_positive(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", _DEFAULT_BATCH), queue)
+    delay = _positive(env, "OTEL_BSP_SCHEDULE_DELAY", _DEFAULT_DELAY_MS)
+    return BatchSettings(queue, batch, delay)
 
 
 class _Inflight:
@@ -167,10 +186,15 @@ class Tracing:
         exporter: SpanExporter | None = None,
     ) -> None:
         env = os.environ if env is None else env
-        queue = check_environment(env)
-        self.inflight = _Inflight(queue, on_drop)
+        bsp = check_environment(env)
+        self.inflight = _Inflight(bsp.queue, on_drop)
         counting = _CountingExporter(exporter or OTLPSpanExporter(), self.inflight)
-        batch = BatchSpanProcessor(counting, max_queue_size=queue)
+        batch = BatchSpanProcessor(
+            counting,
+            max_queue_size=bsp.queue,
+            max_export_batch_size=bsp.batch,
+            schedule_delay_millis=bsp.delay_ms,
+        )
         self.provider = TracerProvider(resource=_resource())
         self.provider.add_span_processor(_BoundedProcessor(batch, self.inflight))
         self.tracer = self.provider.get_tracer("authlens")
