@@ -15,7 +15,9 @@ AUTHLENS = str(Path(sys.executable).parent / "authlens")
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
     """PATH and HOME only (this machine exports CA variables globally), plus `extra`."""
-    return {"PATH": os.environ["PATH"], "HOME": str(home), "NO_COLOR": "1", **extra}
+    # PYTHONPATH stays: with a shared venv it is what makes the subprocess run this tree.
+    kept = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+    return {"PATH": os.environ["PATH"], "HOME": str(home), "NO_COLOR": "1", **kept, **extra}
 
 
 def authlens(

@@ -95,7 +95,7 @@ def finding_of(**kwargs: Any) -> tuple[str | None, str]:
             },
             "wrong_base_url",
         ),
-        ({"status": 404, "body": openai_error("Some other 404")}, None),
+        ({"status": 404, "body": openai_error("Some other 404")}, "upstream_error"),
         (
             {
                 "status": 429,
@@ -135,7 +135,7 @@ def finding_of(**kwargs: Any) -> tuple[str | None, str]:
             },
             "rate_limited",
         ),
-        ({"status": 400, "body": openai_error(QUOTA, "insufficient_quota")}, None),
+        ({"status": 400, "body": openai_error(QUOTA, "insufficient_quota")}, "upstream_error"),
     ],
 )
 def test_access_causes(kwargs: dict[str, Any], cause: str | None) -> None:
@@ -241,3 +241,24 @@ def test_quota_hint_points_at_billing() -> None:
     _, hint = finding_of(status=429, body=openai_error(QUOTA, "insufficient_quota"))
     assert "settings/organization/billing" in hint
     assert "not a key problem" in hint
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (402, {"message": "Insufficient credits. Add more using https://openrouter.ai/settings/credits", "code": 402}),
+        (402, {"message": "Insufficient Balance", "type": "unknown_error", "param": None, "code": "invalid_request_error"}),
+        (429, {"message": "Your credit balance is too low to access the API.", "type": "invalid_request_error", "param": None, "code": None}),
+    ],
+)  # fmt: skip
+def test_no_credit_at_other_providers(status: int, error: dict[str, Any]) -> None:
+    """Credit-based providers' 402 (or 429) 'no credit' is insufficient_quota, naming them."""
+    headers = {"content-type": "application/json"}
+    finding = first_finding(
+        RESPONSE_RULES,
+        evidence(key=KEY, status=status, body={"error": error}, host="openrouter.ai",
+                 path="/api/v1/chat/completions", response_headers=headers),
+    )  # fmt: skip
+    assert finding is not None
+    assert finding.cause == "insufficient_quota"
+    assert "platform.openai.com" not in finding.hint

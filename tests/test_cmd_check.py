@@ -56,6 +56,7 @@ def test_default_dotenv_read_as_bytes(tmp_path: Path) -> None:
     assert code == 1
     assert {(f["cause"], f["source"]) for f in findings} == {
         ("shadowed_by_environment", ".env:1"), ("whitespace_in_key", ".env:1"),
+        ("env_file_unreadable", ".env"),
     }  # fmt: skip
     assert not leaks(output, GOOD, "sk-proj-")
     assert not leaks(output, OTHER, "sk-proj-")
@@ -67,8 +68,25 @@ def test_powershell_utf16_env_file(tmp_path: Path) -> None:
     path.write_bytes(f"OPENAI_API_KEY={GOOD}\r\n".encode("utf-16"))
     code, findings, _ = check(tmp_path, "--env-file", str(path))
     assert code == 1
-    assert [f["cause"] for f in findings] == ["env_file_unreadable"]
+    # The key in it is lost to every loader, so none is set at all.
+    assert [f["cause"] for f in findings] == ["env_file_unreadable", "missing_credentials"]
     assert "UTF-16" in findings[0]["hint"]
+
+
+def test_no_key_at_all_exits_1(tmp_path: Path) -> None:
+    """OPENAI_API_KEY set nowhere: missing_credentials, exit 1 (a CI step must fail)."""
+    code, findings, _ = check(tmp_path)
+    assert code == 1
+    assert [(f["variable"], f["cause"]) for f in findings] == [
+        ("OPENAI_API_KEY", "missing_credentials")
+    ]
+
+
+def test_dotenv_reference_expanded_as_load_dotenv_does(tmp_path: Path) -> None:
+    """`OPENAI_API_KEY=${MY_OPENAI_KEY}` with MY_OPENAI_KEY exported is the key, not a finding."""
+    (tmp_path / ".env").write_text("OPENAI_API_KEY=${MY_OPENAI_KEY}\n")
+    code, findings, _ = check(tmp_path, MY_OPENAI_KEY=GOOD)
+    assert (code, findings) == (0, [])
 
 
 def test_missing_env_file_is_a_usage_error(tmp_path: Path) -> None:

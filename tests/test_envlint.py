@@ -25,13 +25,17 @@ def deepseek_key() -> str:
     return "sk-" + body(32, 9, "0123456789abcdef")
 
 
+NO_KEY = ("OPENAI_API_KEY", "environment", "missing_credentials")
+
+
 def causes(environ: dict[str, str], dotenv: bytes | None = None, project: Path | None = None,
-           ca_pem: bytes | None = CA) -> set[tuple[str, str, str]]:  # fmt: skip
-    """(variable, source, cause) of every finding."""
+           ca_pem: bytes | None = CA, *, no_key: bool = False) -> set[tuple[str, str, str]]:  # fmt: skip
+    """(variable, source, cause) of every finding; the missing key only when `no_key` (the
+    other tests are about other variables and leave OPENAI_API_KEY out)."""
     files = [parse_dotenv(dotenv, Path(".env"))] if dotenv is not None else []
     ctx = ProxyContext(project or Path("/nonexistent"), ca_pem, Path("/ca.pem"))
     _, found = lint(environ, files, ctx)
-    return {(f.variable, f.source, f.cause) for f in found}
+    return {(f.variable, f.source, f.cause) for f in found} - (set() if no_key else {NO_KEY})
 
 
 @pytest.mark.parametrize(
@@ -70,6 +74,7 @@ def test_crlf_dotenv_is_reported_for_key_and_url() -> None:
         {}, f"OPENAI_API_KEY={KEY}\r\nOPENAI_BASE_URL=https://api.openai.com/v1\r\n".encode()
     )
     assert found == {
+        (".env", ".env", "env_file_unreadable"),  # every line: shells keep every CR
         ("OPENAI_API_KEY", ".env:1", "whitespace_in_key"),
         ("OPENAI_BASE_URL", ".env:2", "wrong_base_url"),
     }
@@ -156,3 +161,67 @@ def test_no_hint_leaks_a_key() -> None:
     for finding in found:
         assert not leaks(finding.hint, KEY, "sk-proj-"), finding
         assert finding.hint.isascii()
+
+
+def test_no_key_anywhere_is_missing_credentials() -> None:
+    """Nothing set: the key is missing; a key in .env or for Azure is not."""
+    assert causes({}, no_key=True) == {NO_KEY}
+    assert causes({}, f"OPENAI_API_KEY={KEY}\n".encode(), no_key=True) == set()
+    assert causes({"AZURE_OPENAI_API_KEY": body(32, 1, "0123456789abcdef")}, no_key=True) == set()
+
+
+@pytest.mark.parametrize(
+    ("environ", "missing"),
+    [
+        ({"OPENAI_BASE_URL": "https://api.openai.com/v1"}, True),
+        ({"OPENAI_BASE_URL": "https://api.groq.com/openai/v1", "GROQ_API_KEY": "gsk_x"}, False),
+        ({"OPENAI_BASE_URL": "https://api.groq.com/openai/v1"}, True),
+        ({"OPENAI_BASE_URL": "http://localhost:11434/v1"}, False),
+        ({"AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com/"}, False),
+    ],
+)
+def test_missing_key_follows_the_base_url(environ: dict[str, str], missing: bool) -> None:
+    """Another provider's own key variable, a local server or Azure Entra count as a credential."""
+    assert (NO_KEY in causes(environ, no_key=True)) is missing
+
+
+def test_reference_to_a_set_variable_is_expanded() -> None:
+    """python-dotenv expands `${VAR}` from the environment and earlier lines: no false alarm."""
+    assert causes({"MY_OPENAI_KEY": KEY}, b"OPENAI_API_KEY=${MY_OPENAI_KEY}\n") == set()
+    dotenv = f"MY_OPENAI_KEY={KEY}\nOPENAI_API_KEY=${{MY_OPENAI_KEY}}\n".encode()
+    assert causes({}, dotenv) == set()
+
+
+def test_reference_to_an_unset_variable_is_named() -> None:
+    """`${MY_OPENAI_KEY}` set nowhere: unexpanded_variable naming MY_OPENAI_KEY."""
+    files = [parse_dotenv(b"OPENAI_API_KEY=${MY_OPENAI_KEY}\n", Path(".env"))]
+    _, found = lint({}, files, ProxyContext(Path("/nonexistent"), CA, Path("/ca.pem")))
+    named = [f for f in found if f.cause == "unexpanded_variable"]
+    assert [(f.variable, f.source) for f in named] == [("OPENAI_API_KEY", ".env:1")]
+    assert "MY_OPENAI_KEY" in named[0].hint
+    assert {f.cause for f in found} == {"unexpanded_variable"}  # not also empty_key
+
+
+def test_empty_key_is_not_also_missing() -> None:
+    """OPENAI_API_KEY set but empty: empty_key says it; missing_credentials would repeat it."""
+    assert causes({"OPENAI_API_KEY": ""}, no_key=True) == {
+        ("OPENAI_API_KEY", "environment", "empty_key")
+    }
+
+
+def test_crlf_on_every_line_is_reported_once_for_the_file() -> None:
+    """CRs on every line: one finding for the file, whatever variables it holds."""
+    found = causes({"OPENAI_API_KEY": KEY}, b"DEBUG=1\r\nLOG_LEVEL=info\r\n")
+    assert found == {(".env", ".env", "env_file_unreadable")}
+    assert causes({"OPENAI_API_KEY": KEY}, b"DEBUG=1\r\nLOG_LEVEL=info\n") == set()
+
+
+def test_shadowed_message_shows_the_invisible_difference() -> None:
+    """The .env value differs from the exported one by a CR: the hint shows '\\r', no key."""
+    files = [parse_dotenv(f'OPENAI_API_KEY="{KEY}\\r"\n'.encode(), Path(".env"))]
+    ctx = ProxyContext(Path("/nonexistent"), CA, Path("/ca.pem"))
+    _, found = lint({"OPENAI_API_KEY": KEY}, files, ctx)
+    shadowed = [f for f in found if f.cause == "shadowed_by_environment"]
+    assert len(shadowed) == 1
+    assert "'\\r' at the end" in shadowed[0].hint
+    assert not leaks(shadowed[0].hint, KEY, "sk-proj-")

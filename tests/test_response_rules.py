@@ -270,8 +270,12 @@ ACCOUNT_CASES: list[tuple[str, dict[str, Any], str | None]] = [
         "unknown_401",
     ),
     ("empty 401", {"key": KEY, "body": b""}, "unknown_401"),
-    ("other 403", {"key": KEY, "status": 403, "body": openai_error("Forbidden")}, None),
-    ("500", {"key": KEY, "status": 500, "body": openai_error("The server had an error")}, None),
+    ("other 403", {"key": KEY, "status": 403, "body": openai_error("Forbidden")}, "upstream_error"),
+    (
+        "500",
+        {"key": KEY, "status": 500, "body": openai_error("The server had an error")},
+        "upstream_error",
+    ),
 ]
 
 

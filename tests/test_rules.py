@@ -80,6 +80,7 @@ def test_generic_causes_are_the_upstream_no_without_why() -> None:
         "unknown_401",
         "azure_invalid_key",
         "azure_token_invalid",
+        "upstream_error",
     } == GENERIC_CAUSES
 
 

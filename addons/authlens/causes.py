@@ -51,6 +51,12 @@ RESPONSE: Final = {
     "model_access_denied": "403/404: the model does not exist or this project/key has no access",
     "wrong_base_url": "404: unknown URL (missing or doubled `/v1`, wrong path) on OpenAI or Azure",
     "unknown_401": "any other 401",
+    "billing_not_active": "the account's billing is not active (`billing_not_active`, \"Your account is not active, please check your billing details\")",
+    "wrong_regional_host": "the project is bound to a data-residency region and the request went to another host (\"incorrect regional hostname\"); the hint names the host to use",
+    "organization_unverified": "the model or feature needs a verified organization (\"Your organization must be verified to ...\")",
+    "forbidden_by_policy": "an organization policy refuses the operation (e.g. `zdr_forbidden`: trace ingestion under zero data retention)",
+    "token_exchange_failed": "workload identity federation: the token exchange at `auth.openai.com` was refused (`invalid_grant`, `invalid_subject_token`, wrong audience or subject)",
+    "upstream_error": "any other error status (400 and up) from the upstream: the hint quotes its error type/code (redacted) and the request ids to give its support",
 }  # fmt: skip
 
 CONNECTION: Final = {

@@ -44,7 +44,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
     hosts: Annotated[tuple[str, ...], NoDecode] = Field(
-        default=("api.openai.com", "*.openai.azure.com", "*.cognitiveservices.azure.com"),
+        # *.api.openai.com: data-residency hosts (us., eu., ...); auth.openai.com: the
+        # workload identity token exchange.
+        default=(
+            "api.openai.com",
+            "*.api.openai.com",
+            "auth.openai.com",
+            "*.openai.azure.com",
+            "*.cognitiveservices.azure.com",
+        ),
         min_length=1,
     )
     log_stdout: bool = True

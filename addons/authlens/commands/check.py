@@ -89,7 +89,12 @@ def probe_findings(result: ProbeResult) -> list[EnvFinding]:
         variable = "OPENAI_ORG_ID"
     elif cause.startswith("project"):
         variable = "OPENAI_PROJECT_ID"
-    elif cause in ("wrong_base_url", "rejected_by_intermediary", "upstream_unreachable"):
+    elif cause in (
+        "wrong_base_url",
+        "wrong_regional_host",
+        "rejected_by_intermediary",
+        "upstream_unreachable",
+    ):
         variable = "OPENAI_BASE_URL"
     elif cause in ("ca_not_trusted", "upstream_tls_failed"):
         variable = "SSL_CERT_FILE"

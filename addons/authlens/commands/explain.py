@@ -19,11 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from authlens.diagnosis.connection_rules import FLOW, classify_failure
-from authlens.exchange import Exchange, Failure
-from authlens.output.events import model_from_body
-from authlens.providers import provider_for_host
-from authlens.tools.offline import explain, har_exchanges, without_annotation
+from authlens.tools.offline import Entry, explain, flow_entry, har_exchanges
 
 EXIT_UNREADABLE = 2
 PIPED_WIDTH = 160
@@ -68,7 +64,7 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_exchanges(path: Path) -> list[tuple[int, Exchange]]:
+def read_exchanges(path: Path) -> list[Entry]:
     """The exchanges of a HAR file (JSON) or, failing that, of a mitmproxy flow file."""
     data = path.read_bytes()
     if data.lstrip()[:1] == b"{":
@@ -80,7 +76,7 @@ def read_exchanges(path: Path) -> list[tuple[int, Exchange]]:
     return list(flow_exchanges(path))
 
 
-def flow_exchanges(path: Path) -> Iterator[tuple[int, Exchange]]:
+def flow_exchanges(path: Path) -> Iterator[Entry]:
     """HTTP flows of a mitmproxy flow file, with their position in the file."""
     # mitmproxy loads slowly; only flow files need it.
     from mitmproxy import exceptions, http, io
@@ -89,50 +85,9 @@ def flow_exchanges(path: Path) -> Iterator[tuple[int, Exchange]]:
         try:
             for index, flow in enumerate(io.FlowReader(f).stream()):
                 if isinstance(flow, http.HTTPFlow):
-                    yield index, flow_exchange(flow)
+                    yield flow_entry(index, flow)
         except exceptions.FlowReadException as e:
             raise ValueError(f"not a HAR or mitmproxy flow file ({e})") from e
-
-
-def flow_exchange(flow: Any) -> Exchange:
-    """One stored flow (an `http.HTTPFlow`) as an Exchange, whether authlens saw it or not."""
-    request, response = flow.request, flow.response
-    meta = flow.metadata.get("authlens") or {}
-    response_type = response.headers.get("content-type", "") if response else ""
-    stream = bool(meta.get("stream", response_type.startswith("text/event-stream")))
-    common: dict[str, Any] = {
-        "id": str(meta.get("id") or flow.id),
-        "provider": provider_for_host(request.pretty_host),
-        "method": request.method,
-        "scheme": request.scheme,
-        "host": request.pretty_host,
-        "path": request.path,
-        "request_headers": _headers(request.headers),
-        "started": request.timestamp_start,
-        "model": meta.get("model")
-        or model_from_body(request.raw_content, request.headers.get("content-type", "")),
-        "stream": stream,
-        "client_request_id_added": bool(meta.get("client_request_id_added", False)),
-    }
-    if response is None:
-        message = flow.error.msg if flow.error else "no response"
-        ended = request.timestamp_end or request.timestamp_start
-        failure = Failure(classify_failure(FLOW, message), message)
-        return Exchange(**common, ended=ended, failure=failure)
-    body = None
-    if response.status_code >= 400 and not stream:
-        body = without_annotation(response.get_content(strict=False))
-    return Exchange(
-        **common,
-        ended=response.timestamp_end or response.timestamp_start or request.timestamp_start,
-        status=response.status_code,
-        response_headers=_headers(response.headers),
-        response_body=body,
-    )
-
-
-def _headers(headers: Any) -> dict[str, str]:
-    return {str(name).lower(): str(value) for name, value in headers.items()}
 
 
 def print_table(rows: list[dict[str, Any]], path: Path) -> None:

@@ -10,7 +10,7 @@ import re
 
 from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.hints import header_value, quote_snippet
-from authlens.diagnosis.response_rules import finding, said
+from authlens.diagnosis.response_rules import finding, said, who_answered
 from authlens.exchange import Finding
 from authlens.output.redact import redact_path
 
@@ -23,6 +23,13 @@ _RETRY_HEADERS = (
     "x-ratelimit-reset-tokens",
     "x-ratelimit-remaining-requests",
     "x-ratelimit-remaining-tokens",
+)
+# "Insufficient credits" (OpenRouter 402), "Insufficient Balance" (DeepSeek 402), "credit
+# balance is too low": credit words next to a shortage word.
+_NO_CREDIT = re.compile(
+    r"\b(?:insufficient|not enough|too low|exhausted|no)\b.{0,20}\b(?:credits?|balance)\b"
+    r"|\b(?:credits?|balance)\b.{0,20}\b(?:insufficient|too low|exhausted)\b",
+    re.I | re.S,
 )
 _TRY_AGAIN = re.compile(r"try again in ([0-9.]{1,10}m?s)")
 _PROJECT = re.compile(r"Project `?(proj_[A-Za-z0-9]{1,64})`?")
@@ -106,12 +113,23 @@ def wrong_base_url(ev: Evidence) -> Finding | None:
 
 
 def insufficient_quota(ev: Evidence) -> Finding | None:
-    """429: no credit, no billing, or the spend limit is reached."""
-    if ev.status != 429:
+    """429 (402 at credit-based providers): no credit, no billing, or the spend limit reached."""
+    reply = ev.reply
+    if reply is None or ev.status not in (402, 429):
         return None
     codes = ("insufficient_quota", "billing_hard_limit_reached", "credit_balance_exhausted")
-    if not said(ev.reply, "exceeded your current quota", codes=codes):
+    if not said(reply, "exceeded your current quota", codes=codes) and not _NO_CREDIT.search(
+        reply.message
+    ):
         return None
+    if reply.answered_by not in ("openai", "intermediary", "azure"):
+        who = who_answered(reply)
+        return finding(
+            ev,
+            "insufficient_quota",
+            f"{who} says the account has no credit left (not a key problem): add credit or "
+            f"raise the limit in {who}'s console for the key's account.",
+        )
     return finding(
         ev,
         "insufficient_quota",

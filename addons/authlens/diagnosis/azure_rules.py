@@ -9,35 +9,80 @@ from __future__ import annotations
 
 import re
 
+from authlens.diagnosis.entra import entra_problem, is_bearer_jwt
 from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.hints import quote_snippet
 from authlens.diagnosis.response_rules import finding, said
 from authlens.exchange import Finding
+from authlens.providers import AZURE
 
 KEYS_PAGE = "Azure portal > your resource > Keys and Endpoint"
+APIM_HEADER = "Ocp-Apim-Subscription-Key"
 _DEPLOYMENT = re.compile(r"/openai/deployments/([^/?]{1,80})")
+# API Management: "Access denied due to missing subscription key. Make sure to include ..."
+_APIM_MISSING = re.compile(r"\b(?:missing|no|include|without)\b.{0,30}\bsubscription key\b", re.I)
+_PLACES = {"authorization": "'Authorization: Bearer'", "websocket-protocol": "a subprotocol"}
 
 
 def _from_azure(ev: Evidence) -> bool:
-    return ev.reply is not None and ev.reply.answered_by == "azure"
+    """Azure answered; an empty 401 from an Azure host is Azure's own (Entra token refused)."""
+    reply = ev.reply
+    if reply is None:
+        return False
+    if reply.answered_by == "azure":
+        return True
+    return ev.exchange.provider == AZURE and ev.status == 401 and reply.envelope == "none"
 
 
 def azure_token_invalid(ev: Evidence) -> Finding | None:
-    """Entra ID token missing, invalid, for the wrong audience or expired."""
-    if not _from_azure(ev) or not said(
+    """Entra ID token missing, invalid, for the wrong audience or expired: which claim."""
+    if not _from_azure(ev):
+        return None
+    assert ev.reply is not None
+    empty_401 = ev.reply.envelope == "none" and is_bearer_jwt(ev)
+    if not empty_401 and not said(
         ev.reply,
         "access token is missing",
         "token is expired",
         "audience",
+        "token is invalid",
         codes=("InvalidAuthenticationToken",),
     ):
         return None
+    problem = entra_problem(ev)
+    if problem is not None:
+        return finding(ev, "azure_token_invalid", f"Azure rejected the Entra ID token: {problem}.")
     return finding(
         ev,
         "azure_token_invalid",
         "Azure rejected the Bearer token: send a current Entra ID token for "
-        "https://cognitiveservices.azure.com/.default (AZURE_OPENAI_AD_TOKEN or a token "
+        "https://cognitiveservices.azure.com/.default (AZURE_OPENAI_AD_TOKEN or a credential "
         "provider), or send the resource key as 'api-key: <key>' instead.",
+    )
+
+
+def azure_apim_missing_key(ev: Evidence) -> Finding | None:
+    """API Management in front of Azure OpenAI found no subscription key where it looks."""
+    reply = ev.reply
+    if not _from_azure(ev) or reply is None or not _APIM_MISSING.search(reply.message):
+        return None
+    if any(c.location == APIM_HEADER.lower() for c in ev.credentials):
+        return finding(
+            ev,
+            "key_in_wrong_header",
+            f"The gateway found no subscription key although {APIM_HEADER} was sent: its API "
+            "names another header or query parameter in its settings (API Management > APIs > "
+            "Settings > Subscription): send the key under that name.",
+        )
+    places = sorted({_PLACES.get(c.location, f"'{c.location}'") for c in ev.credentials})
+    sent = f"the request sent its key in {', '.join(places)}" if places else "no key was sent"
+    return finding(
+        ev,
+        "key_in_wrong_header",
+        f"The Azure API Management gateway expects its subscription key in the {APIM_HEADER} "
+        f"header (or the header its API settings name), but {sent}: add "
+        f"default_headers={{'{APIM_HEADER}': <key>}} to the client (JS: defaultHeaders), or "
+        "set the API's subscription header name to the one your client sends (api-key).",
     )
 
 
@@ -57,7 +102,13 @@ def azure_permission_denied(ev: Evidence) -> Finding | None:
 
 def azure_invalid_key(ev: Evidence) -> Finding | None:
     """Invalid subscription key, or a key for another resource or region."""
-    if not _from_azure(ev) or not said(ev.reply, "invalid subscription key"):
+    if not _from_azure(ev):
+        return None
+    assert ev.reply is not None
+    keyed = ev.credential is not None and ev.credential.location != "authorization"
+    if not said(ev.reply, "invalid subscription key") and not (
+        keyed and ev.reply.envelope == "none"
+    ):
         return None
     return finding(
         ev,

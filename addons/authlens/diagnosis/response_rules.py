@@ -14,6 +14,7 @@ import functools
 from authlens.credentials.keys import key_kind
 from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.hints import one_line, quote_snippet, safe_label, utc_clock
+from authlens.diagnosis.jwt_claims import jwt_claims
 from authlens.diagnosis.transit import echo_mismatch, fingerprint_in_token, forwarded_key
 from authlens.diagnosis.upstream import UpstreamReply, echoed_key
 from authlens.exchange import Finding, Side
@@ -112,6 +113,8 @@ def rejected_by_intermediary(ev: Evidence) -> Finding | None:
     reply, ex = ev.reply, ev.exchange
     if reply is None or _expected(ex.provider, reply.answered_by):
         return None
+    if ex.provider == "azure" and ex.status == 401 and reply.envelope == "none":
+        return None  # Azure refuses a token or key with an empty 401 (`azure_rules`)
     if ex.provider == "compatible" and ex.status == 404:
         return None  # a web page at a wrong base URL: `wrong_base_url` names it better
     quoted = quote_snippet(reply.message, 80, ev.secrets) if reply.message else ""
@@ -182,6 +185,12 @@ def key_revoked(ev: Evidence) -> Finding | None:
     )
 
 
+def _entra_token(ev: Evidence) -> bool:
+    """The credential is a JWT that Entra ID issued (an Azure token sent elsewhere)."""
+    claims = jwt_claims(ev.credential.token) if ev.credential else None
+    return claims is not None and claims.from_entra
+
+
 def invalid_api_key(ev: Evidence) -> Finding | None:
     """A key the upstream rejects as incorrect."""
     reply = ev.reply
@@ -192,6 +201,12 @@ def invalid_api_key(ev: Evidence) -> Finding | None:
         hint = (
             "The LiteLLM proxy does not know this key: use a virtual key from its /key/generate "
             "(or its master key), not a provider's key."
+        )
+    elif reply.answered_by in ("openai", "intermediary") and _entra_token(ev):
+        hint = (
+            "The Bearer token is a Microsoft Entra ID token, which only Azure accepts: send it "
+            "to your Azure OpenAI endpoint (AzureOpenAI client, AZURE_OPENAI_ENDPOINT), or "
+            f"send an OpenAI key from {API_KEYS_PAGE} to api.openai.com."
         )
     elif reply.answered_by in ("openai", "intermediary"):
         hint = (

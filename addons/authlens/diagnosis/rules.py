@@ -12,8 +12,11 @@ from authlens.diagnosis import access_rules as ac
 from authlens.diagnosis import account_rules as acc
 from authlens.diagnosis import azure_rules as az
 from authlens.diagnosis import connection_rules as cn
+from authlens.diagnosis import fallback_rules as fb
+from authlens.diagnosis import policy_rules as po
 from authlens.diagnosis import request_rules as rq
 from authlens.diagnosis import response_rules as rs
+from authlens.diagnosis import token_rules as tk
 from authlens.diagnosis.evidence import Evidence
 from authlens.exchange import Finding, Side
 
@@ -31,8 +34,10 @@ REQUEST_RULES: tuple[Rule, ...] = (
 
 # Who answered decides what the rest means, so it comes first; the generic answers last.
 RESPONSE_RULES: tuple[Rule, ...] = (
+    tk.token_exchange_failed,  # an OAuth answer, whatever profile the token host has
     rs.rejected_by_intermediary,
     rs.key_changed_in_transit,
+    az.azure_apim_missing_key,
     az.azure_token_invalid,
     az.azure_permission_denied,
     az.azure_invalid_key,
@@ -47,14 +52,19 @@ RESPONSE_RULES: tuple[Rule, ...] = (
     acc.ip_not_allowed,
     acc.session_key_required,
     acc.insufficient_permissions,
+    po.wrong_regional_host,
+    po.organization_unverified,
     ac.region_unsupported,
+    po.billing_not_active,
     ac.insufficient_quota,
     ac.rate_limited,
     ac.model_access_denied,
     ac.wrong_base_url,
+    po.forbidden_by_policy,
     rs.key_revoked,
     rs.invalid_api_key,
     rs.unknown_401,
+    fb.upstream_error,  # last: no error response is left without a cause
 )
 
 CONNECTION_RULES: tuple[Rule, ...] = (
@@ -68,8 +78,10 @@ CONNECTION_RULES: tuple[Rule, ...] = (
 # Upstream answers that only say "no" without naming why: a request-side finding outranks them.
 # Azure's "invalid subscription key" and "access token is missing, invalid, ..." are Azure's
 # generic answers: an OpenAI key in api-key, or an Azure key sent as Bearer, explains them.
+# `upstream_error` too: a key defect can surface as a non-auth error (a line break in the key
+# splits the request, "you must provide a model parameter").
 GENERIC_CAUSES = frozenset(
-    {"invalid_api_key", "unknown_401", "azure_invalid_key", "azure_token_invalid"}
+    {"invalid_api_key", "unknown_401", "azure_invalid_key", "azure_token_invalid", "upstream_error"}
 )
 
 
@@ -100,7 +112,10 @@ def diagnose(ev: Evidence) -> Finding | None:
     connection = first_finding(CONNECTION_RULES, ev)
     if connection is not None:
         return connection
-    return choose(first_finding(REQUEST_RULES, ev), first_finding(RESPONSE_RULES, ev), None)
+    # A token endpoint authenticates by its form: no key header is missing there.
+    request = None if tk.is_token_request(ev.exchange) else first_finding(REQUEST_RULES, ev)
+    chosen = choose(request, first_finding(RESPONSE_RULES, ev), None)
+    return fb.name_background_caller(ev, chosen)
 
 
 __all__ = ["CONNECTION_RULES", "REQUEST_RULES", "RESPONSE_RULES", "Rule", "Side", "diagnose"]

@@ -5,8 +5,11 @@ or a chat completion (streamed as server-sent events on request); a missing, unk
 mismatched credential gets OpenAI's real 401 bodies (`replies.py`, copied from
 `tests/data/openai_auth_corpus.json`); an unknown path gets the 404 `unknown_url` body. A
 request header `X-Fake-Reply: <name>` (or `add_reply`) makes it answer any canned reply
-instead, and `X-Fake-Encoding` compresses it. The server (`server.py`) records every request
-so callers can assert what went upstream.
+instead (`canned.py` names the 0.2 answers: billing, regional host, unverified organization,
+zero data retention, Azure API Management, ...), and `X-Fake-Encoding` compresses it.
+`POST /oauth/token` plays the workload identity token exchange (`oauth.py`) and
+`POST /v1/traces/ingest` the Agents SDK's trace upload. The server (`server.py`) records every
+request so callers can assert what went upstream.
 
 Only the standard library and orjson; brotli and zstd (mitmproxy dependencies) are imported
 when a reply asks for them.

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 import orjson
 
+from authlens.fake_openai.canned import CANNED
+from authlens.fake_openai.oauth import token_exchange
 from authlens.fake_openai.replies import (
     CHUNKS_HEADER,
     DELAY_HEADER,
@@ -53,9 +55,16 @@ class FakeAPI:
     def answer(self, request: ReceivedRequest) -> Reply | EventStream:
         """The reply to `request`: an override by name, an auth failure, or the route's answer."""
         if name := request.header(REPLY_HEADER):
-            reply = self.replies.get(name) or Reply(
-                400, openai_error(f"fake_openai has no reply named {name!r}", "fake_unknown_reply")
+            reply = (
+                self.replies.get(name)
+                or CANNED.get(name)
+                or Reply(
+                    400,
+                    openai_error(f"fake_openai has no reply named {name!r}", "fake_unknown_reply"),
+                )
             )
+        elif request.path.partition("?")[0] == "/oauth/token":
+            reply = token_exchange(request)  # authenticated by its form, not a key
         else:
             answer = self.auth_failure(request) or self.route(request)
             if isinstance(answer, EventStream):
@@ -93,6 +102,8 @@ class FakeAPI:
             return self.success(orjson.dumps({"object": "list", "data": data}))
         if request.method == "POST" and path == "/v1/chat/completions":
             return self.chat_completion(request)
+        if request.method == "POST" and path == "/v1/traces/ingest":
+            return Reply(204, b"", self.success_headers("application/json"))
         message = UNKNOWN_URL_MESSAGE.format(method=request.method, path=path)
         body = {
             "error": {

@@ -41,6 +41,7 @@ from authlens.proxy.flowdata import (
 )
 from authlens.proxy.flowscrub import request_secrets, scrub_flow
 from authlens.proxy.hookguard import failure_location, guarded
+from authlens.proxy.recorded import record_diagnosis
 from authlens.settings import Settings, SettingsError, load_settings
 from authlens.telemetry import ReplyFacts, Telemetry, TelemetryError, open_telemetry
 
@@ -185,6 +186,7 @@ class AuthLens(FailureHooks):
             secrets = request_secrets(flow.request, exchange.request_headers, ev.credentials)
             every_secret = ev.secrets + secrets
             finding = diagnose(ev)
+            record_diagnosis(state, finding, ev.key, every_secret)  # for `explain` (recorded.py)
             event = build_event(ev, finding)
             # Everything is computed before the flow changes: if our code fails, it is untouched.
             self.annotate(flow, ev, finding, every_secret)

@@ -141,6 +141,7 @@ def flow_to_exchange(
         stream=state["stream"],
         failure=failure,
         client_request_id_added=state["client_request_id_added"],
+        request_body=request.raw_content if body is not None else None,
         peer=peer_address(flow.client_conn),
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote_plus
 
 import orjson
 from mitmproxy import http
@@ -64,6 +65,23 @@ def json_secrets(body: bytes | None) -> tuple[str, ...]:
     return tuple(found)
 
 
+# Form fields that carry credentials (OAuth token requests: RFC 6749, RFC 8693).
+_FORM_SECRET = re.compile(r"(?i)^(?:\w*_token|assertion|client_secret|password|api_?key)$")
+
+
+def form_secrets(body: bytes | None) -> tuple[str, ...]:
+    """Values of credential fields in a form body, as written and decoded (never raises)."""
+    if not body or len(body) > _MAX_JSON_SCAN or b"=" not in body or body.lstrip()[:1] in b"{[":
+        return ()
+    text = body.decode("utf-8", "replace")
+    found = []
+    for raw_pair in text.split("&"):
+        name, _, raw_value = raw_pair.partition("=")
+        if _FORM_SECRET.match(unquote_plus(name)) and len(raw_value) >= _SHORTEST_SECRET:
+            found += [raw_value, unquote_plus(raw_value)]
+    return tuple(found)
+
+
 def request_secrets(
     request: http.Request,
     headers: Mapping[str, str] | None = None,
@@ -88,6 +106,7 @@ def request_secrets(
         elif lname == b"cookie":
             found.extend(pair.partition("=")[2].strip() for pair in _native(raw_value).split(";"))
     found.extend(json_secrets(request.raw_content))
+    found.extend(form_secrets(request.raw_content))
     # A value JSON-escaped in a body ("a\"b") is found in its escaped form as well.
     found.extend(orjson.dumps(s).decode()[1:-1] for s in list(found))
     return tuple(dict.fromkeys(s for s in found if len(s) >= _SHORTEST_SECRET))

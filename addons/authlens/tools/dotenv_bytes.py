@@ -1,21 +1,26 @@
-"""Read a `.env` file as bytes, the way loaders disagree about it.
+"""Read a `.env` file as python-dotenv does, and as bytes for what loaders disagree about.
 
-python-dotenv and docker compose strip a line's CR, the trailing blanks of an unquoted value
-and the quotes around a value; `source .env` in a shell keeps the CR, and `docker run
---env-file` keeps blanks and quotes. Each entry therefore carries both the value most loaders
-see (`value`) and the text as written after `=` (`raw`). Files no loader can read (UTF-16
-from PowerShell, binary, bad syntax) get a `problem` instead of silently losing variables.
+python-dotenv (its own parser and `${VAR}` expansion, so `check` sees what `load_dotenv()`
+sees) and docker compose strip a line's CR, the trailing blanks of an unquoted value and the
+quotes around a value; `source .env` in a shell keeps the CR, and `docker run --env-file`
+keeps blanks and quotes. Each entry therefore carries both the value the loader sees
+(`value`) and the text as written after `=` (`raw`). Only what loaders lose is read from the
+bytes: files no loader can read (UTF-16 from PowerShell, binary, not UTF-8), a BOM, a CR on
+every line.
 """
 
 from __future__ import annotations
 
 import codecs
-import re
+import dataclasses
+import io
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-_ASSIGNMENT = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
-_DOUBLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "'": "'"}
+from dotenv.parser import Binding, parse_stream
+from dotenv.variables import Variable, parse_variables
+
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -37,7 +42,7 @@ class DotenvFile:
     path: Path
     entries: tuple[DotenvEntry, ...]
     problems: tuple[str, ...]
-    crlf: bool
+    crlf: bool  # every line ends with a CR: a shell or `docker run --env-file` keeps them all
 
 
 def _looks_utf16(data: bytes) -> bool:
@@ -73,63 +78,65 @@ def decode(data: bytes, name: str) -> tuple[str | None, list[str]]:
         return None, [f"{name} is not UTF-8 (line {line}): save it as UTF-8"]
 
 
-def _quoted(rest: str, lines: list[str], index: int) -> tuple[str, str, int] | None:
-    """(value, raw, last line index) of a quoted value that may span lines; None if unclosed."""
-    quote, text, end_line = rest[0], rest, index
-    while True:
-        position, value = 1, list[str]()
-        while position < len(text):
-            char = text[position]
-            if char == quote:
-                return "".join(value), text, end_line
-            if quote == '"' and char == "\\" and position + 1 < len(text):
-                nxt = text[position + 1]
-                value.append(_DOUBLE_ESCAPES.get(nxt, "\\" + nxt))
-                position += 2
-                continue
-            value.append(char)
-            position += 1
-        if end_line + 1 >= len(lines):
-            return None
-        end_line += 1
-        text = f"{text}\n{lines[end_line]}"
-
-
-def _unquoted(rest: str) -> str:
-    """An unquoted value: up to an inline ` #` comment, without CR or trailing blanks."""
-    comment = re.search(r"[ \t]#", rest)
-    value = rest[: comment.start()] if comment else rest
-    return value.rstrip(" \t\r")
+def _entry(binding: Binding) -> DotenvEntry | None:
+    """A python-dotenv binding with its raw text after `=` (CR and trailing blanks kept)."""
+    if binding.key is None or binding.value is None:
+        return None
+    text = binding.original.string
+    body = text.lstrip()
+    line = binding.original.line + text[: len(text) - len(body)].count("\n")
+    raw = body.partition("=")[2].lstrip(" \t")
+    raw = raw[:-1] if raw.endswith("\n") else raw  # the line's end; a CR before it stays
+    return DotenvEntry(binding.key, binding.value, raw, line, quoted=raw[:1] in ("'", '"'))
 
 
 def parse_dotenv(data: bytes, path: Path) -> DotenvFile:
-    """Entries and problems of a `.env` file's bytes; never raises."""
+    """Entries and problems of a `.env` file's bytes, parsed by python-dotenv; never raises.
+
+    python-dotenv decides what a loader sees; the bytes decide what it cannot say (an
+    encoding no loader reads, a BOM, a CR on every line).
+    """
     text, problems = decode(data, str(path))
     if text is None:
         return DotenvFile(path, (), tuple(problems), crlf=False)
-    lines = text.split("\n")
     entries: list[DotenvEntry] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        stripped = line.strip(" \t\r")
-        match = _ASSIGNMENT.match(line)
-        if not stripped or stripped.startswith("#"):
-            pass
-        elif match is None:
-            problems.append(f"{path} line {index + 1} is not NAME=value; loaders stop or skip it")
-        else:
-            rest = line[match.end() :]
-            quoted = _quoted(rest, lines, index) if rest[:1] in ("'", '"') else None
-            if quoted is not None:
-                value, raw, last = quoted
-                entries.append(DotenvEntry(match.group(1), value, raw, index + 1, quoted=True))
-                index = last
-            else:
-                entries.append(DotenvEntry(match.group(1), _unquoted(rest), rest, index + 1, False))
-        index += 1
-    crlf = "\r\n" in text
+    for binding in parse_stream(io.StringIO(text)):
+        entry = _entry(binding)
+        if entry is not None:
+            entries.append(entry)
+        elif binding.error or (binding.key is not None and binding.value is None):
+            body = binding.original.string.lstrip()
+            lead = binding.original.string[: len(binding.original.string) - len(body)]
+            line = binding.original.line + lead.count("\n")
+            problems.append(f"{path} line {line} is not NAME=value; loaders stop or skip it")
+    lines = [line for line in text.split("\n")[:-1] if line.strip(" \t\r")]
+    crlf = bool(lines) and all(line.endswith("\r") for line in lines)
     return DotenvFile(path, tuple(entries), tuple(problems), crlf)
+
+
+def expand(entries: tuple[DotenvEntry, ...], environ: Mapping[str, str]) -> list[DotenvEntry]:
+    """Entries with `${VAR}` expanded as `load_dotenv()` does: the environment wins over
+    earlier lines of the file, an unset variable becomes empty (python-dotenv's `resolve`)."""
+    seen: dict[str, str | None] = {}
+    expanded = []
+    for entry in entries:
+        env: dict[str, str | None] = {**seen, **environ}
+        value = "".join(atom.resolve(env) for atom in parse_variables(entry.value))
+        seen[entry.name] = value
+        expanded.append(dataclasses.replace(entry, value=value))
+    return expanded
+
+
+def undefined_references(
+    value: str, environ: Mapping[str, str], earlier: Iterable[str]
+) -> list[str]:
+    """Names `${NAME}` in `value` refers to that neither the environment nor the file sets."""
+    known = set(environ) | set(earlier)
+    return [
+        atom.name
+        for atom in parse_variables(value)
+        if isinstance(atom, Variable) and atom.name not in known and atom.default is None
+    ]
 
 
 def read_dotenv(path: Path) -> DotenvFile:

@@ -17,7 +17,7 @@ from authlens.credentials.keys import fingerprint_key
 from authlens.diagnosis.hints import one_line
 from authlens.exchange import Finding, Side
 from authlens.tools import envvalues as ev
-from authlens.tools.dotenv_bytes import DotenvFile
+from authlens.tools.dotenv_bytes import DotenvFile, expand, undefined_references
 from authlens.tools.proxylint import ProxyContext, proxy_findings
 
 ORG_VARIABLES = ("OPENAI_ORG_ID", "OPENAI_ORGANIZATION")
@@ -71,14 +71,74 @@ def shown(variable: str, value: str) -> str:
 
 
 def collect(environ: Mapping[str, str], files: Iterable[DotenvFile]) -> list[Value]:
-    """Every setting of a watched variable: the environment's first, then each file's."""
+    """Every setting of a watched variable: the environment's first, then each file's.
+
+    A file's values are `${VAR}`-expanded as `load_dotenv()` expands them.
+    """
     values = [Value(n, environ[n], environ[n], ENVIRONMENT) for n in WATCHED if n in environ]
     for dotenv in files:
-        for entry in dotenv.entries:
+        for entry in expand(dotenv.entries, environ):
             if entry.name in WATCHED:
                 source = f"{dotenv.path}:{entry.line}"
                 values.append(Value(entry.name, entry.value, entry.raw, source))
     return values
+
+
+def undefined_variables(
+    environ: Mapping[str, str], files: Iterable[DotenvFile]
+) -> list[EnvFinding]:
+    """`OPENAI_API_KEY=${MY_KEY}` where MY_KEY is set nowhere: loaders load an empty key."""
+    found = []
+    for dotenv in files:
+        earlier: list[str] = []
+        for entry in dotenv.entries:
+            missing = undefined_references(entry.value, environ, earlier)
+            earlier.append(entry.name)
+            if entry.name not in WATCHED or not missing:
+                continue
+            names = ", ".join(missing)
+            hint = (
+                f"{entry.name} refers to {names}, which neither the environment nor the file "
+                "sets: load_dotenv() makes it empty and 'docker run --env-file' sends the "
+                f"reference literally; set {names} or write the value itself."
+            )
+            source = f"{dotenv.path}:{entry.line}"
+            found.append(EnvFinding(entry.name, "unexpanded_variable", hint, source))
+    return found
+
+
+def crlf_files(files: Iterable[DotenvFile]) -> list[EnvFinding]:
+    """A CR at the end of every line: shells and `docker run --env-file` keep it in every value."""
+    hint = (
+        "{path} has Windows line endings (CRLF) on every line: python-dotenv and docker compose "
+        "strip the CR, but 'source {path}' and 'docker run --env-file' keep a '\\r' at the end "
+        "of every value (keys, URLs, proxies); convert it to LF (dos2unix {path})."
+    )
+    return [
+        EnvFinding(str(f.path), "env_file_unreadable", hint.format(path=f.path), str(f.path))
+        for f in files
+        if f.crlf
+    ]
+
+
+def invisible_difference(first: str, second: str) -> str | None:
+    """The characters two values differ by, shown escaped, when they are invisible ones only.
+
+    "'\\r' at the end" for a CRLF copy of the same key; None when the values differ in
+    visible characters (two different keys: nothing about them may be shown).
+    """
+    start = 0
+    while start < min(len(first), len(second)) and first[start] == second[start]:
+        start += 1
+    end = 0
+    while end < min(len(first), len(second)) - start and first[-1 - end] == second[-1 - end]:
+        end += 1
+    extra = first[start : len(first) - end] + second[start : len(second) - end]
+    if not extra or len(extra) > 8 or any(c.isalnum() for c in extra):
+        return None
+    shown = ascii(extra)[1:-1]
+    where = "at the end" if end == 0 else "at the start" if start == 0 else "inside"
+    return f"they differ only by '{shown}' {where}"
 
 
 def effective(values: Iterable[Value]) -> dict[str, str]:
@@ -96,9 +156,11 @@ def shadowing(values: list[Value]) -> list[EnvFinding]:
         current = exported.get(value.variable)
         if value.source == ENVIRONMENT or current is None or current == value.value:
             continue
+        invisible = invisible_difference(value.value, current)
+        how = f" ({invisible})" if invisible else ""
         hint = (
             f"{value.variable} in {value.source} ({shown(value.variable, value.value)}) is "
-            f"ignored: the environment already has {shown(value.variable, current)}, and "
+            f"ignored: the environment already has {shown(value.variable, current)}{how}, and "
             f"load_dotenv() does not override by default; unset {value.variable} in the shell "
             "(check ~/.bashrc, ~/.zshrc) or use load_dotenv(override=True)."
         )
@@ -161,9 +223,13 @@ def lint(
         for f in files
         for problem in f.problems
     ]
+    found += crlf_files(files)
     values = collect(environ, files)
     found += shadowing(values)
+    found += undefined_variables(environ, files)
     env = effective(values)
+    every = {**{e.name: e.value for f in files for e in f.entries}, **environ}
+    found += missing_credentials(env, every)
     for value in values:
         found += [EnvFinding(value.variable, f.cause, f.hint, value.source)
                   for f in value_findings(value, env)]  # fmt: skip
@@ -176,7 +242,31 @@ def lint(
             source.setdefault(value.variable, value.source)
         found += [EnvFinding(name, f.cause, f.hint, source.get(name, ENVIRONMENT))
                   for name, f in proxy_findings(env, api_host, ctx)]  # fmt: skip
+    # `${UNSET}` loads as an empty value: the reference is the root, not the emptiness.
+    referenced = {(f.variable, f.source) for f in found if f.cause == "unexpanded_variable"}
+    found = [f for f in found if f.cause != "empty_key" or (f.variable, f.source) not in referenced]
     return values, unique(found)
+
+
+def missing_credentials(env: Mapping[str, str], every: Mapping[str, str]) -> list[EnvFinding]:
+    """No key for the API the client will call: the SDK stops, or sends no Authorization.
+
+    `env` holds the watched variables as loaded, `every` all variables (any provider's key).
+    """
+    base = (env.get("OPENAI_BASE_URL") or "").strip()
+    host = (urlsplit(base).hostname or "") if base else ev.OPENAI_HOST
+    if any(name in env for name in ev.KEY_VARIABLES):
+        return []  # set, even if empty: the value's own finding (empty_key, ...) says more
+    if env.get("AZURE_OPENAI_ENDPOINT", "").strip():
+        return []  # Azure clients may authenticate with Entra ID, no variable at all
+    if host != ev.OPENAI_HOST and (ev.is_private_host(host) or ev.provider_key_set(host, every)):
+        return []  # a local server takes any key; another provider's key has its own name
+    hint = (
+        "OPENAI_API_KEY is not set in the environment or a .env file: the OpenAI SDKs refuse "
+        "to start ('Missing credentials') or send no key; export it, or put it in .env and "
+        "call load_dotenv() before creating the client."
+    )
+    return [EnvFinding("OPENAI_API_KEY", "missing_credentials", hint, ENVIRONMENT)]
 
 
 def unique(found: Iterable[EnvFinding]) -> list[EnvFinding]:

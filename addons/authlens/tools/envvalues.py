@@ -10,6 +10,7 @@ not a false alarm. Base URLs are checked here: only the environment shows them.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from authlens.credentials.classify import (
@@ -55,6 +56,27 @@ def is_private_host(host: str) -> bool:
     except ValueError:
         return False
     return address.is_private or address.is_loopback
+
+
+# Host labels that name no provider: what is left of `api.groq.com` is GROQ.
+_GENERIC_LABELS = frozenset({"api", "www", "com", "net", "org", "io", "ai", "app", "dev", "co",
+                             "cloud", "services", "inference", "openai", "v1"})  # fmt: skip
+
+
+def provider_key_set(host: str, env: Mapping[str, str]) -> bool:
+    """Whether a `*KEY`/`*TOKEN` variable named after the host's provider is set (GROQ_API_KEY
+    for api.groq.com, AZURE_OPENAI_AD_TOKEN for *.openai.azure.com)."""
+    labels = [
+        label.upper().replace("-", "_")
+        for label in host.split(".")
+        if label and label.lower() not in _GENERIC_LABELS and not label.isdigit()
+    ]
+    return any(
+        name.upper().endswith(("KEY", "TOKEN"))
+        and value.strip()
+        and any(label in name.upper() for label in labels)
+        for name, value in env.items()
+    )
 
 
 def base_url_problem(variable: str, value: str) -> str | None:
