@@ -24,11 +24,11 @@ import openai
 import pytest
 
 from authlens.fake_openai import FakeOpenAI
+from tests import harness
 from tests.harness import (
     ConnectRelay,
     Proxy,
     ProxyFactory,
-    TestAuthority,
     clean_env,
     synthetic_key,
     upstream_args,
@@ -113,7 +113,7 @@ class Prometheus:
 
 
 @pytest.fixture
-def own_fake(authority: TestAuthority) -> Iterator[tuple[FakeOpenAI, ConnectRelay]]:
+def own_fake(authority: harness.TestAuthority) -> Iterator[tuple[FakeOpenAI, ConnectRelay]]:
     """A fake of this test's own: its keys change during the test."""
     server = FakeOpenAI([], ssl_context=authority.server_context()).start()
     tunnel = ConnectRelay(server.port)
