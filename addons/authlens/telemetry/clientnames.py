@@ -3,20 +3,20 @@
 On a Docker network the embedded DNS answers a container's address with
 `<container>.<network>` (`shop-billing-worker-1.shop_default`); on Kubernetes, a pod behind
 a headless service resolves to `<pod>.<service>.<namespace>.svc...`. The first label is the
-name shown. Lookups run on a small thread pool, never on mitmproxy's event loop: the first
+name shown. Lookups run on two daemon threads, never on mitmproxy's event loop: the first
 exchange from a new peer carries the address alone, later ones the name once it resolved.
 Answers (names and failures alike) are kept for a bounded time in a bounded cache.
 """
 
 from __future__ import annotations
 
+import queue
 import re
 import socket
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 
 _MAX_ENTRIES = 4096  # distinct peers remembered; the least recently used go first
 _TTL_SECONDS = 300.0  # a pod's address is reused by another pod after it goes
@@ -62,8 +62,11 @@ class ClientNames:
         self.capacity = capacity
         self._names: OrderedDict[str, tuple[str | None, float]] = OrderedDict()
         self._pending: set[str] = set()
-        self._lock = threading.Lock()  # the pool's threads store, the event loop reads
-        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()  # the lookup threads store, the event loop reads
+        # Daemon threads, not an executor: a lookup stuck in a DNS timeout must not hold up
+        # the proxy's exit (an executor's threads are joined at interpreter exit).
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
         self._workers = workers
 
     def __len__(self) -> int:
@@ -92,16 +95,22 @@ class ClientNames:
             if address in self._pending or len(self._pending) >= _MAX_PENDING:
                 return
             self._pending.add(address)
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="authlens-rdns")
-        future = self._pool.submit(self._resolve, address)
-        future.add_done_callback(lambda done: self._store(address, done))
+        if not self._threads:
+            for n in range(self._workers):
+                worker = threading.Thread(target=self._work, name=f"authlens-rdns-{n}", daemon=True)
+                worker.start()
+                self._threads.append(worker)
+        self._queue.put(address)
 
-    def _store(self, address: str, done: Future[str]) -> None:
-        try:
-            name = short_name(done.result(), address)
-        except Exception:  # no PTR record, a timeout: remembered, shorter
-            name = None
+    def _work(self) -> None:
+        while (address := self._queue.get()) is not None:
+            try:
+                name = short_name(self._resolve(address), address)
+            except Exception:  # no PTR record, a timeout: remembered, shorter
+                name = None
+            self._store(address, name)
+
+    def _store(self, address: str, name: str | None) -> None:
         ttl = _TTL_SECONDS if name else _FAILED_TTL_SECONDS
         with self._lock:
             self._names[address] = (name, self._clock() + ttl)
@@ -117,5 +126,7 @@ class ClientNames:
             time.sleep(0.01)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the lookup threads once their current lookup ends (never waits for them)."""
+        for _ in self._threads:
+            self._queue.put(None)
+        self._threads = []
