@@ -254,3 +254,26 @@ def test_without_tracing_the_line_carries_the_apps_trace(
 
     assert wait_for(named, 10, "the peer's name never appeared") == f"127.0.0.1 {LOOPBACK_NAME}"
     assert proxy.log_line(raw.headers["x-authlens-id"])["span_id"] == parent_id
+
+
+def test_a_stalled_collector_never_holds_up_forwarding(
+    make_proxy: ProxyFactory, relay: ConnectRelay, fake: FakeOpenAI, good_key: str
+) -> None:
+    """The collector accepts connections and never answers: requests still pass at once
+    (the client's 5 s timeout is half the exporter's), and the proxy still stops by itself."""
+    with socket.socket() as blackhole:
+        blackhole.bind(("127.0.0.1", 0))
+        blackhole.listen(64)
+        env = clean_env(
+            OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{blackhole.getsockname()[1]}",
+            OTEL_BSP_SCHEDULE_DELAY="50",
+            OTEL_BSP_MAX_EXPORT_BATCH_SIZE="1",
+        )
+        proxy = make_proxy("mitmdump", *upstream_args(relay), env=env)
+        trust = ssl.create_default_context(cafile=str(proxy.ca_path))
+        http = httpx.Client(proxy=proxy.url, verify=trust, timeout=5)
+        app = openai.OpenAI(api_key=good_key, max_retries=0, http_client=http)
+        ids = [app.models.with_raw_response.list().headers["x-authlens-id"] for _ in range(20)]
+        assert all(proxy.log_line(i)["status"] == 200 for i in ids)
+        proxy.stop()  # SIGTERM; SIGKILL after 15 s
+        assert proxy.process is not None and proxy.process.returncode == 0
