@@ -23,7 +23,8 @@ RUN groupadd --system --gid 10001 authlens \
 # Only what the wheel is built from (see [tool.hatch.build.targets.wheel] in pyproject.toml).
 COPY pyproject.toml README.md /tmp/authlens-src/
 COPY addons /tmp/authlens-src/addons
-RUN pip install /tmp/authlens-src && rm -rf /tmp/authlens-src
+# With the `otel` extra: OTEL_EXPORTER_OTLP_ENDPOINT turns trace export on (README).
+RUN pip install /tmp/authlens-src[otel] && rm -rf /tmp/authlens-src
 
 # A new named volume copies the ownership of its mount point from the image, so these two stay
 # writable for the non-root user when mounted. mitmproxy writes the CA private key with mode

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from mitmproxy import http
 from mitmproxy.test import taddons, tflow
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from authlens.diagnosis.evidence import gather_evidence
 from authlens.diagnosis.history import KeyHistory
@@ -23,6 +26,10 @@ from authlens.output.redact import redact_text
 from authlens.proxy.addon import AuthLens
 from authlens.proxy.flowdata import META, flow_to_exchange, header_dict, new_state
 from authlens.proxy.flowscrub import scrub_flow
+from authlens.telemetry import ReplyFacts, Telemetry
+from authlens.telemetry.clientnames import ClientNames
+from authlens.telemetry.metrics import Metrics
+from authlens.telemetry.tracing import Tracing
 from benchmarks.core_bench import us_per_call
 from benchmarks.load import mixed_requests
 from benchmarks.upstream import DENIED, OK
@@ -68,7 +75,34 @@ def main() -> int:
     for status in (200, 401):
         label = f"all hooks, one {status} exchange"
         print(f"{label:<32}{hooks_us(status, 2000):>8.1f} us")
+    facts = ReplyFacts(first_chunk=exchange.started + 0.01)
+    for label, hub in telemetry_hubs().items():
+
+        def observe(hub: Telemetry = hub) -> None:
+            hub.observe(dict(event), exchange, (), lambda _body: facts)
+
+        print(f"{'observe, ' + label:<32}{us_per_call(observe, seconds):>8.1f} us")
     return 0
+
+
+class _NoExport(SpanExporter):
+    """Spans are made and batched as in the proxy, then discarded (no encoding, no HTTP)."""
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        pass
+
+
+def telemetry_hubs() -> dict[str, Telemetry]:
+    """The hub as each configuration builds it: client names only, + metrics, + tracing."""
+    names = ClientNames(lambda _address: "bench-client")
+    return {
+        "names only": Telemetry(names=names),
+        "metrics": Telemetry(metrics=Metrics(), names=names),
+        "tracing (no export)": Telemetry(tracing=Tracing({}, exporter=_NoExport()), names=names),
+    }
 
 
 def hooks_us(status: int, count: int) -> float:

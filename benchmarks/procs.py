@@ -27,6 +27,7 @@ class Arm:
 
     name: str
     extra_args: tuple[str, ...]
+    env: dict[str, str] | None = None  # added to this process's environment
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
@@ -92,9 +93,19 @@ def _start_arm_once(arm: Arm, mode: str, stderr_path: Path) -> None:
     ]  # fmt: skip
     with stderr_path.open("wb") as stderr:
         arm.process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL, cwd=REPO
-        )
+            args, stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL, cwd=REPO,
+            env={**os.environ, **(arm.env or {})},
+        )  # fmt: skip
     wait_for_port(arm.port, arm.process)
+
+
+def start_otlp_sink() -> tuple[subprocess.Popen[bytes], int]:
+    """The tracing arm's OTLP/HTTP endpoint (`benchmarks.otlp_sink`), in its own process."""
+    port = free_port()
+    args = [sys.executable, "-m", "benchmarks.otlp_sink", str(port)]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, cwd=REPO)
+    wait_for_port(port, process)
+    return process, port
 
 
 def stop(process: subprocess.Popen[bytes] | None) -> None:

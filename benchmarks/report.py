@@ -21,6 +21,7 @@ SSE_FIRST_CHUNK_SLACK_MS = 20.0
 SSE_GAP_SLACK_MS = 5.0  # "chunk spacing kept": median gap within this of the direct one
 RSS_GROWTH_TARGET_MB = 10.0
 CORE_TARGET_US = 50.0
+METRICS_TARGET = 1.05  # issue 16: metrics on within 5% of metrics off
 
 
 def verdict(ok: bool, stretch: bool | None = None) -> str:
@@ -57,6 +58,25 @@ def print_ratios(figures: dict[str, dict[str, list[RunFigures]]]) -> None:
                   f"{verdict(cpu <= CPU_TARGET, cpu <= CPU_STRETCH)}")  # fmt: skip
             print(f"{label + ': throughput':<44}{rps:>7.3f}x  {'>= 0.87 (0.90)':<18}"
                   f"{verdict(rps >= RPS_TARGET, rps >= RPS_STRETCH)}")  # fmt: skip
+
+
+TELEMETRY_ARMS = {"+metrics": METRICS_TARGET, "+tracing": None}
+
+
+def print_telemetry_ratios(figures: dict[str, dict[str, list[RunFigures]]]) -> None:
+    """Metrics and tracing on against authlens without them (same run, paired per round)."""
+    print(f"\n{'ratio vs authlens (median of per-round ratios)':<44}{'value':>8}  "
+          f"{'target':<18}verdict")  # fmt: skip
+    for load, arms in figures.items():
+        for arm, target in TELEMETRY_ARMS.items():
+            if arm not in arms:
+                continue
+            cpu = paired_ratio(arms[arm], arms["authlens"], "proxy_cpu_ms")
+            rps = paired_ratio(arms[arm], arms["authlens"], "rps")
+            wanted = f"<= {target:.2f}" if target else "(reported)"
+            shown = verdict(cpu <= target) if target else ""
+            print(f"{f'{load}, {arm}: cpu/request':<44}{cpu:>7.3f}x  {wanted:<18}{shown}")
+            print(f"{f'{load}, {arm}: throughput':<44}{rps:>7.3f}x")
 
 
 def print_sse(plan: Plan, sse: dict[str, list[StreamTiming]]) -> None:
@@ -128,6 +148,7 @@ def print_report(
           "half 401 invalid_api_key")  # fmt: skip
     print_loads("reverse mode to plain-HTTP upstream (medians over rounds)", figures)
     print_ratios(figures)
+    print_telemetry_ratios(figures)
     if https is not None:
         https_figures = {f"https {plan.connections} conn": https}
         print_loads("regular mode, HTTPS both legs (CONNECT + TLS)", https_figures)

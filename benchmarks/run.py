@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import tempfile
 import time
@@ -24,7 +25,17 @@ from typing import Any
 from benchmarks import report
 from benchmarks.core_bench import bench_core
 from benchmarks.load import LoadResult, StreamTiming, mixed_requests, run_load, time_stream
-from benchmarks.procs import ADDON, Arm, cpu_seconds, rss_mb, start_arm, start_upstream, stop
+from benchmarks.procs import (
+    ADDON,
+    Arm,
+    cpu_seconds,
+    free_port,
+    rss_mb,
+    start_arm,
+    start_otlp_sink,
+    start_upstream,
+    stop,
+)
 from benchmarks.stats import RunFigures, run_figures
 from benchmarks.tls import HttpsSetup
 
@@ -58,12 +69,16 @@ def measured(arm: Arm, load: Callable[[], Coroutine[Any, Any, LoadResult]]) -> R
     )
 
 
-def make_arms(tmp: Path) -> list[Arm]:
+def make_arms(tmp: Path, otlp_port: int) -> list[Arm]:
     log_file = tmp / "authlens.jsonl"
+    # Tracing: the SDK's defaults (batches of 512, every 5 s) to a local OTLP/HTTP sink.
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp_port}"}
     return [
         Arm("bare", ()),
         Arm("authlens", ("-s", str(ADDON))),
         Arm("authlens+file", ("-s", str(ADDON), "--set", f"authlens_log_file={log_file}")),
+        Arm("+metrics", ("-s", str(ADDON), "--set", f"authlens_metrics=127.0.0.1:{free_port()}")),
+        Arm("+tracing", ("-s", str(ADDON)), env=otel),
     ]
 
 
@@ -107,14 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="a few seconds; figures mean nothing")
     parser.add_argument("--no-https", action="store_true", help="skip the regular-mode HTTPS arms")
+    parser.add_argument("--rounds", type=int, help="rounds of alternating arms (default 5)")
     args = parser.parse_args(argv)
     plan = SMOKE if args.smoke else FULL
+    if args.rounds:
+        plan = dataclasses.replace(plan, rounds=args.rounds)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="authlens-bench-") as tmp_name:
         tmp = Path(tmp_name)
         upstream, upstream_port = start_upstream(plan.chunks, plan.gap_ms)
+        otlp_sink, otlp_port = start_otlp_sink()
         host = f"127.0.0.1:{upstream_port}"
-        arms = make_arms(tmp)
+        arms = make_arms(tmp, otlp_port)
         https = None if args.no_https or not plan.https else HttpsSetup(tmp, plan.chunks)
         try:
             for arm in arms:
@@ -142,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             if https is not None:
                 https.stop()
             stop(upstream)
+            stop(otlp_sink)
     report.print_report(
         plan=plan,
         figures=figures,

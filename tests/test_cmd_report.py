@@ -22,7 +22,7 @@ def test_json_report(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     report = orjson.loads(result.stdout)
     assert list(report) == ["exchanges", "other_lines", "first", "last", "by_status", "by_cause",
-                            "keys", "accounts", "slowest"]  # fmt: skip
+                            "keys", "accounts", "clients", "slowest"]  # fmt: skip
     assert report["by_status"] == {"200": 1, "401": 1, "429": 1, "none": 1}
 
 

@@ -113,7 +113,7 @@ def replay_copies(build_dir: str, dest_root: Path) -> None:
 def test_install_step_builds_a_complete_package(tmp_path: Path) -> None:
     """What the Dockerfile copies builds a wheel with the defaults, entry script and CLI."""
     (run_pip,) = [i.args for i in AUTHLENS_IMAGE if i.keyword == "RUN" and "pip install" in i.args]
-    build_dir = run_pip.split("pip install ", 1)[1].split()[0]
+    build_dir = run_pip.split("pip install ", 1)[1].split()[0].partition("[")[0]
     replay_copies(build_dir, tmp_path / "src")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
     offline = ["--no-deps", "--no-index", "--no-build-isolation"]  # hatchling from .venv

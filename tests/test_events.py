@@ -14,7 +14,7 @@ from tests.keyfactory import leaks, project_key
 CONTRACT_FIELDS = [
     "timestamp", "level", "event", "id", "client_request_id", "upstream_request_id", "method",
     "host", "path", "status", "duration_ms", "cause", "hint", "answered_by", "key",
-    "organization", "project", "model", "stream", "sdk",
+    "organization", "project", "model", "stream", "sdk", "client", "trace_id", "span_id",
 ]  # fmt: skip
 KEY = project_key(7)
 
@@ -71,6 +71,9 @@ def test_whole_event_for_a_rejected_key() -> None:
         "model": "gpt-4o",
         "stream": False,
         "sdk": "openai-python 1.109.1",
+        "client": None,
+        "trace_id": None,
+        "span_id": None,
     }
     assert event["cause"] is not None and event["hint"]
     assert not leaks(repr(event), KEY, "sk-proj-")

@@ -72,6 +72,8 @@ class Exchange:
     # Body of the request of a failed exchange (status >= 400), for rules that read what was
     # posted (a token exchange's form); None otherwise. It may hold a secret: never output.
     request_body: bytes | None = field(default=None, repr=False)
+    # The client's address as the proxy saw it (the `client` log field starts from it).
+    peer: str | None = None
 
     @property
     def duration_ms(self) -> float:

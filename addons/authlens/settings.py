@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     history_size: int = Field(default=4096, ge=1, le=1_000_000)
     # Extra host glob -> provider profile ("openai", "azure", "compatible"), tried first.
     profiles: Annotated[dict[str, Literal["openai", "azure", "compatible"]], NoDecode] = {}
+    # `host:port` of the Prometheus `/metrics` endpoint; off when unset.
+    metrics: str | None = None
 
     @field_validator("hosts", mode="before")
     @classmethod
@@ -90,6 +92,17 @@ class Settings(BaseSettings):
                 raise ValueError("profiles must be written glob=provider")
             return {glob.strip(): provider.strip() for glob, _, provider in pairs}
         return value
+
+    @field_validator("metrics")
+    @classmethod
+    def _metrics_address(cls, value: str | None) -> str | None:
+        """`host:port`, `[v6]:port` or `:port`; an empty value turns metrics off."""
+        if value is None or not value.strip():
+            return None
+        host, sep, port = value.strip().rpartition(":")
+        if not sep or not port.isdigit() or not 0 < int(port) < 65536 or " " in host:
+            raise ValueError("metrics must be host:port (e.g. 127.0.0.1:9464 or :9464)")
+        return value.strip()
 
     @field_validator("hosts")
     @classmethod

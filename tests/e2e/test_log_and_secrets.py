@@ -33,7 +33,8 @@ CONTRACT_FIELDS = frozenset(
     {
         "timestamp", "level", "event", "id", "client_request_id", "upstream_request_id",
         "method", "host", "path", "status", "duration_ms", "cause", "hint", "answered_by",
-        "key", "organization", "project", "model", "stream", "sdk",
+        "key", "organization", "project", "model", "stream", "sdk", "client", "trace_id",
+        "span_id",
     }
 )  # fmt: skip
 API = "https://api.openai.com"

@@ -105,7 +105,23 @@ def print_report(console: Console, report: Report) -> None:
         pair = f"{org or '-'}{chr(10) if terminal else ' / '}{project or '-'}"
         accounts.add_row(*row(pair, usage.exchanges, counts(usage.statuses), counts(usage.causes)))
     print_table(console, accounts)
+    print_clients(console, report)
     print_slowest(console, report)
+
+
+def print_clients(console: Console, report: Report) -> None:
+    """Which service sends which key, and how its exchanges fail."""
+    clients = make_table(
+        console, "client", "exchanges", "keys", "first seen", "last seen", "causes",
+        title="By client",
+    )  # fmt: skip
+    for address, entry in report.clients.items():
+        clients.add_row(
+            f"{address} {entry.name}" if entry.name else address, str(entry.usage.exchanges),
+            counts(entry.keys), entry.usage.first_seen, entry.usage.last_seen,
+            counts(entry.usage.causes),
+        )  # fmt: skip
+    print_table(console, clients)
 
 
 def print_slowest(console: Console, report: Report) -> None:

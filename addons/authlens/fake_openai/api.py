@@ -142,7 +142,11 @@ class FakeAPI:
         model = str(params.get("model") or "gpt-4o-mini")
         completion_id = f"chatcmpl-{secrets.token_hex(12)}"
         if params.get("stream") is True:
-            return self.event_stream(request, completion_id, model)
+            stream = self.event_stream(request, completion_id, model)
+            options = params.get("stream_options")
+            if isinstance(options, dict) and options.get("include_usage") is True:
+                stream = with_usage_chunk(stream, completion_id, model)
+            return stream
         message = {"role": "assistant", "content": "Hello from the fake OpenAI.", "refusal": None}
         body = {
             "id": completion_id,
@@ -177,3 +181,12 @@ class FakeAPI:
             chunks.append(b"data: " + orjson.dumps(chunk) + b"\n\n")
         headers = self.success_headers("text/event-stream; charset=utf-8")
         return EventStream(headers, tuple(chunks), delay)
+
+
+def with_usage_chunk(stream: EventStream, completion_id: str, model: str) -> EventStream:
+    """`stream` ending with OpenAI's usage chunk (`stream_options.include_usage`)."""
+    usage = {"prompt_tokens": 5, "completion_tokens": 6, "total_tokens": 11}
+    chunk = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()),
+             "model": model, "choices": [], "usage": usage}  # fmt: skip
+    last = b"data: " + orjson.dumps(chunk) + b"\n\n"
+    return EventStream(stream.headers, (*stream.chunks, last), stream.delay)

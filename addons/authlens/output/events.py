@@ -89,6 +89,10 @@ def build_event(ev: Evidence, finding: Finding | None) -> dict[str, Any]:
         "model": ex.model,
         "stream": ex.stream,
         "sdk": sdk_of(headers),
+        # `authlens.telemetry` adds the peer's name and the trace context where it is emitted.
+        "client": ex.peer,
+        "trace_id": None,
+        "span_id": None,
     }
 
 

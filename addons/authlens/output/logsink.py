@@ -17,6 +17,7 @@ import contextlib
 import functools
 import os
 import queue
+import re
 import stat
 import sys
 import threading
@@ -34,6 +35,29 @@ from authlens.output.redact import REDACTED, SHORTEST_SECRET, redact_text
 # Event key under which the emitter hands the exchange's credentials to `scrub_secrets`;
 # popped there, never rendered.
 SECRETS_FIELD = "_authlens_secrets"
+
+
+# Fields whose format authlens generates or a standard fixes, and the exact format: a value
+# that matches passes the key-shape patterns unredacted (a W3C trace id is 32 hex digits,
+# the shape of an Azure key). Any other value of these fields, a 32-hex value in any other
+# field, and an exchange's own credential in any field are redacted as before.
+KNOWN_FORMAT_FIELDS: dict[str, re.Pattern[str]] = {
+    "trace_id": re.compile(r"(?!0{32})[0-9a-f]{32}"),  # W3C Trace Context trace-id
+    "span_id": re.compile(r"(?!0{16})[0-9a-f]{16}"),  # W3C Trace Context parent-id
+    "id": re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"),
+    # A client's own id: a UUID (any version, either case); 32 bare hex digits stay redacted.
+    "client_request_id": re.compile(r"(?i)[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}"),
+    # The upstream's: OpenAI `req_` + 32 hex, Azure's UUID, an intermediary's 32 hex (nginx).
+    "upstream_request_id": re.compile(
+        r"req_[0-9a-f]{32}|(?i:[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12})|[0-9a-f]{32}"
+    ),
+}
+
+
+def known_format(name: str, value: str) -> bool:
+    """Whether `value` is field `name`'s own format (so it holds no secret of ours)."""
+    pattern = KNOWN_FORMAT_FIELDS.get(name)
+    return pattern is not None and pattern.fullmatch(value) is not None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -56,6 +80,10 @@ def scrub_secrets(
                 continue  # neither a secret nor any key shape fits (redact_text returns it)
             if secrets and any(secret in value for secret in secrets):
                 event_dict[name] = redact_text(value, secrets)
+            elif known_format(name, value):
+                # A piece of a credential (a key pasted into traceparent) is not an id.
+                if any(value in secret for secret in secrets):
+                    event_dict[name] = REDACTED
             else:
                 event_dict[name] = _scrubbed(value)
         elif value is not None and not isinstance(value, (bool, int, float)):

@@ -12,7 +12,7 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -22,7 +22,7 @@ from mitmproxy.proxy.mode_specs import ProxyMode
 from authlens.diagnosis.evidence import Evidence, gather_evidence
 from authlens.diagnosis.history import KeyHistory, record_exchange
 from authlens.diagnosis.rules import diagnose
-from authlens.exchange import Finding
+from authlens.exchange import Exchange, Finding
 from authlens.output.annotate import annotate_error_body
 from authlens.output.events import build_event, rfc3339
 from authlens.output.human import HumanView, human_view
@@ -38,12 +38,14 @@ from authlens.proxy.flowdata import (
     flow_to_exchange,
     has_header,
     header_text,
+    reply_facts,
     set_headers,
 )
 from authlens.proxy.flowscrub import request_secrets, scrub_flow
 from authlens.proxy.hookguard import failure_location, guarded
 from authlens.proxy.recorded import record_diagnosis
 from authlens.settings import Settings, SettingsError, load_settings
+from authlens.telemetry import ReplyFacts, Telemetry, TelemetryError, open_telemetry
 
 _log = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ OPTIONS: tuple[tuple[str, Any, str], ...] = (
         Optional[str],  # noqa: UP045
         "stdout: auto (a readable line per exchange on a terminal, else JSON), json or pretty.",
     ),
+    ("metrics", Optional[str], "host:port to serve Prometheus /metrics on (off by default)."),  # noqa: UP045
 )
 
 
@@ -94,6 +97,7 @@ class AuthLens(FailureHooks):
         self.log: JsonLog | None = None  # the structlog logger and the fanout it writes to
         self.human: HumanView | None = None  # stdout's human view, when it has one
         self.writer_started = False  # mitmproxy runs: log writes leave the event loop
+        self.telemetry = Telemetry()  # client names; metrics and spans once configured
 
     def load(self, loader: Any) -> None:
         for name, typespec, help_text in OPTIONS:
@@ -116,7 +120,8 @@ class AuthLens(FailureHooks):
             full = getattr(ctx.options, "termlog_verbosity", "") == "debug"
             human = human_view(settings.log_format, stdout_fd(), full=full)
             log = open_log(stdout=settings.log_stdout, log_file=settings.log_file, human=human)
-        except SettingsError as e:
+            self.telemetry = open_telemetry(settings.metrics, self.telemetry)
+        except (SettingsError, TelemetryError) as e:
             raise exceptions.OptionsError(str(e)) from e
         except OSError as e:
             raise exceptions.OptionsError(f"authlens log file cannot be opened: {e}") from e
@@ -171,7 +176,7 @@ class AuthLens(FailureHooks):
         set_headers(flow.response.headers, {"X-Authlens-Id": state["id"]})
         if header_text(flow.response.headers, b"content-type").startswith("text/event-stream"):
             # Pass events on as they arrive; mitmproxy buffers whole bodies by default.
-            flow.response.stream = True
+            flow.response.stream = self.telemetry.stream_tap() or True
             state["stream"] = True
 
     @guarded
@@ -183,7 +188,9 @@ class AuthLens(FailureHooks):
         state["logged"] = True
         if not state["inspected"]:  # `log_all`: a line, and nothing else touched
             ev = gather_evidence(flow_to_exchange(flow, state))
-            self.emit(build_event(ev, None), request_secrets(flow.request))
+            event = build_event(ev, None)
+            self.telemetry.describe(event, ev.exchange)  # no metrics or span: not inspected
+            self.emit(event, request_secrets(flow.request))
             return
         secrets = None
         try:
@@ -198,7 +205,7 @@ class AuthLens(FailureHooks):
             # Everything is computed before the flow changes: if our code fails, it is untouched.
             self.annotate(flow, ev, finding, every_secret)
             record_exchange(self.history, ev.key, ev.exchange)
-            self.emit(event, every_secret)
+            self.emit(event, every_secret, exchange, lambda body: reply_facts(flow, body))
         finally:
             # Even when our diagnosis failed, the stored flow must not keep the key.
             scrub_flow(flow, secrets)
@@ -247,13 +254,23 @@ class AuthLens(FailureHooks):
         """mitmproxy shuts down: the queued log lines are written before it exits."""
         if self.log is not None:
             self.log.fanout.close()
+        self.telemetry.close()
 
-    def emit(self, event: dict[str, Any], secrets: tuple[str, ...] = ()) -> None:
+    def emit(
+        self,
+        event: dict[str, Any],
+        secrets: tuple[str, ...] = (),
+        exchange: Exchange | None = None,
+        reply: Callable[[bool], ReplyFacts] | None = None,
+    ) -> None:
         """Log `event`; every credential the exchange sent is redacted from every field.
 
         The log's last processor (`logsink.scrub_secrets`) redacts them, with the key shapes,
         in one pass per value; e.g. the key pasted into OpenAI-Organization as well.
+        Telemetry completes the event first (client, trace context), then counts and traces it.
         """
+        if exchange is not None:
+            self.telemetry.observe(event, exchange, secrets, reply)
         if self.log is not None:
             getattr(self.log.logger, event["level"])(**event, **{SECRETS_FIELD: secrets})
 

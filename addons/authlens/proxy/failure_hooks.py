@@ -45,7 +45,9 @@ class FailureHooks:
     history: KeyHistory
     connections: ConnectionWatch
 
-    def emit(self, event: dict[str, Any], secrets: tuple[str, ...] = ()) -> None:
+    def emit(
+        self, event: dict[str, Any], secrets: tuple[str, ...] = (), exchange: Exchange | None = None
+    ) -> None:
         raise NotImplementedError
 
     def internal_error(self, hook: str, error: Exception) -> None:
@@ -161,4 +163,4 @@ class FailureHooks:
         event["level"] = "error"
         event["method"] = event["method"] or None
         event["path"] = event["path"] or None
-        self.emit(event, ev.secrets + secrets)
+        self.emit(event, ev.secrets + secrets, exchange)

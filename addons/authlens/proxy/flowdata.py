@@ -14,6 +14,8 @@ from mitmproxy import connection, http
 from authlens.exchange import Exchange, Failure
 from authlens.output.events import model_from_body
 from authlens.proxy.connwatch import ClientSeen
+from authlens.telemetry import ReplyFacts, StreamTap
+from authlens.telemetry.replyfacts import body_facts
 
 META = "authlens"  # key of authlens's per-flow state in `flow.metadata`
 
@@ -89,6 +91,27 @@ def address_host(conn: connection.Server) -> str:
     return str(conn.address[0]) if conn.address else ""
 
 
+def peer_address(client: connection.Client) -> str | None:
+    """The client's IP address (its port changes per connection and says nothing)."""
+    return str(client.peername[0]) if client.peername else None
+
+
+def reply_facts(flow: http.HTTPFlow, with_body: bool) -> ReplyFacts:
+    """The response's first chunk time, and its id and usage when `with_body` (spans)."""
+    response = flow.response
+    if response is None or flow.request.method == "CONNECT":
+        return ReplyFacts()
+    if isinstance(response.stream, StreamTap):
+        return response.stream.facts()
+    if not with_body:
+        return ReplyFacts(first_chunk=response.timestamp_start)
+    try:
+        body = response.content
+    except ValueError:  # undecodable Content-Encoding
+        body = None
+    return body_facts(body, response.timestamp_start)
+
+
 def flow_to_exchange(
     flow: http.HTTPFlow, state: dict[str, Any], failure: Failure | None = None
 ) -> Exchange:
@@ -119,6 +142,7 @@ def flow_to_exchange(
         failure=failure,
         client_request_id_added=state["client_request_id_added"],
         request_body=request.raw_content if body is not None else None,
+        peer=peer_address(flow.client_conn),
     )
 
 
@@ -138,4 +162,5 @@ def flowless_exchange(
         started=client.timestamp_start,
         ended=time.time(),
         failure=failure,
+        peer=peer_address(client),
     )

@@ -61,6 +61,39 @@ class Usage:
 
 
 @dataclass(slots=True)
+class ClientUsage:
+    """What one client (peer address) sent: under which name, with which keys, and how it went.
+
+    The first line from a new peer may carry the address alone (its name resolves in the
+    background), so clients are told apart by address and the name is kept once seen.
+    """
+
+    name: str | None
+    usage: Usage
+    keys: Counter[str] = field(default_factory=Counter)
+
+    def to_json(self, address: str) -> dict[str, Any]:
+        return {
+            "client": address,
+            "name": self.name,
+            "keys": dict(self.keys.most_common()),
+            **self.usage.to_json(),
+        }
+
+
+def add_client(clients: dict[str, ClientUsage], event: Mapping[str, Any]) -> None:
+    """Count `event` for its client (`"172.18.0.5 billing-worker"` or the address alone)."""
+    address, _, name = str(event.get("client") or "(unknown)").partition(" ")
+    stamp = str(event.get("timestamp") or "")
+    entry = clients.get(address)
+    if entry is None:
+        entry = clients[address] = ClientUsage(name or None, Usage(stamp, stamp))
+    entry.name = name or entry.name
+    entry.usage.add(event)
+    entry.keys[str(event.get("key") or "(none)")] += 1
+
+
+@dataclass(slots=True)
 class Report:
     """Everything `authlens report` prints; `to_json()` is its `--json` shape."""
 
@@ -74,6 +107,7 @@ class Report:
     last_hint: dict[str, str] = field(default_factory=dict)
     keys: dict[str, Usage] = field(default_factory=dict)
     accounts: dict[tuple[str | None, str | None], Usage] = field(default_factory=dict)
+    clients: dict[str, ClientUsage] = field(default_factory=dict)
     _slowest: list[tuple[float, int, dict[str, Any]]] = field(default_factory=list)
 
     def add(self, event: Mapping[str, Any]) -> None:
@@ -91,6 +125,7 @@ class Report:
         self.keys.setdefault(key, Usage(stamp or "", stamp or "")).add(event)
         account = (_text(event.get("organization")), _text(event.get("project")))
         self.accounts.setdefault(account, Usage(stamp or "", stamp or "")).add(event)
+        add_client(self.clients, event)
         self._keep_if_slow(event)
 
     def _keep_if_slow(self, event: Mapping[str, Any]) -> None:
@@ -126,6 +161,7 @@ class Report:
                 {"organization": org, "project": project, **usage.to_json()}
                 for (org, project), usage in self.accounts.items()
             ],
+            "clients": [usage.to_json(address) for address, usage in self.clients.items()],
             "slowest": [{name: e.get(name) for name in slow_fields} for e in self.slowest],
         }
 

@@ -1,0 +1,32 @@
+"""An OTLP/HTTP endpoint that accepts every export and discards it: the tracing arm's collector.
+
+Its own process (like the upstream), so decoding nothing costs the client and the proxies
+nothing. Usage: python -m benchmarks.otlp_sink PORT
+"""
+
+from __future__ import annotations
+
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class _Sink(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def main() -> None:
+    ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), _Sink).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
