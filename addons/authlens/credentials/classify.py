@@ -3,14 +3,15 @@
 
 `classify_key_value(value, provider=..., location=...)` runs `KEY_CHECKS` in order, most
 specific first (contract section 7): a key in smart quotes is `quoted_key`, not
-`non_ascii_key`; a `${VAR}` in quotes is `unexpanded_variable`, not `quoted_key`. A value of
-any known OpenAI format is never flagged by the value families; only where it was sent can be
-wrong. Values that are authlens fingerprints (scrubbed flow files) are never classified.
+`non_ascii_key`; a `${VAR}` in quotes is `unexpanded_variable`, not `quoted_key`. A value is
+judged on its shape (`keys.openai_shape`, `shape.human_text`, the registry's kinds) before
+any word. A value of any known OpenAI format is never flagged by the value families; only
+where it was sent can be wrong. Values that are authlens fingerprints (scrubbed flow files)
+are never classified. Nothing is cached: a cache keyed by values would hold secrets.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from authlens.credentials import key_families as fam
 from authlens.credentials import key_hints as hint
 from authlens.credentials.admin_keys import classify_admin_use, classify_admin_variable
-from authlens.credentials.credential import SentCredential
+from authlens.credentials.credential import SCHEME_WORDS, SentCredential
 from authlens.credentials.id_headers import classify_organization, classify_project
 from authlens.credentials.key_context import (
     AUTHORIZATION,
@@ -26,22 +27,34 @@ from authlens.credentials.key_context import (
     KeyContext,
     make_context,
 )
-from authlens.credentials.keys import OPENAI_SCOPED_PREFIXES as SCOPED
-from authlens.credentials.keys import Shape, is_fingerprint, key_kind, openai_shape
+from authlens.credentials.keys import (
+    OPENAI_SK_PREFIXES,
+    Shape,
+    is_fingerprint,
+    key_kind,
+    openai_shape,
+)
 from authlens.credentials.provider_keys import key_owner
+from authlens.credentials.unwrap import doubled
 from authlens.exchange import Finding, Side
 from authlens.providers import AZURE, COMPATIBLE, OPENAI
+from authlens.registry import kind_by_name, kind_prefix
 
 # Longer values are not keys of any provider; only their start is examined (bounded work).
 MAX_EXAMINED = 1024
-_COMPATIBLE_MIN_BODY = 16  # relays and local servers mint short `sk-` keys too
 _AZURE_UPSTREAM_CODES = frozenset({"azure_invalid_key", "azure_token_invalid"})
-_SCHEME_WORDS = frozenset({"bearer", "basic", "token"})
 _BEARER_WORD = re.compile(r"(?i)bearer(?:\s{1,8}|$)")
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,4096}\.[A-Za-z0-9_-]{4,4096}\.[A-Za-z0-9_-]{0,4096}")
 # Where OpenAI takes a key: the header, or a browser websocket's subprotocol (Realtime API).
 _BEARER_PLACES = frozenset({AUTHORIZATION, "websocket-protocol"})
 _EMBEDDED_SK = re.compile(r"sk-[A-Za-z0-9_-]{20,1000}")
+_JWT_KIND = "jwt"
+_COMPATIBLE_MIN_BODY = 16  # relays and local servers mint short `sk-` keys too
+_LEGACY_PREFIX = OPENAI_SK_PREFIXES[-1]  # the bare `sk-`
+_SCOPED = OPENAI_SK_PREFIXES[:-1]
+_WORKLOAD_PLACEHOLDER = "openai_workload_placeholder"
+_SESSION = kind_by_name("chatgpt_session")
+# Shapes that fit no OpenAI layout although they start like one: the rules below say why.
+_NOT_OPENAI = frozenset({Shape.FOREIGN, Shape.RELAY})
 _REDACTED = re.compile(r"\[REDACTED[^\]]{0,40}\]")
 
 
@@ -79,7 +92,7 @@ def _label_as_scheme(p: Probe) -> Finding | None:
     scheme = p.ctx.scheme or ""
     if p.ctx.location != AUTHORIZATION or scheme[-1:] not in (":", "="):
         return None
-    if scheme[:-1].lower() in _SCHEME_WORDS:
+    if scheme[:-1].lower() in SCHEME_WORDS:
         return None  # `Bearer:` is a misspelt scheme (wrong_auth_scheme), not a label
     return _finding(p, "label_in_key", hint.label_in_key(p.ctx))
 
@@ -101,6 +114,8 @@ def _label(p: Probe) -> Finding | None:
 
 
 def _unexpanded(p: Probe) -> Finding | None:
+    if manager := fam.secret_manager(p.value):
+        return _finding(p, "unexpanded_variable", hint.unresolved_secret(p.ctx, manager))
     reference = fam.unexpanded_reference(p.value)
     if reference is None:
         return None
@@ -109,13 +124,22 @@ def _unexpanded(p: Probe) -> Finding | None:
 
 
 def _placeholder(p: Probe) -> Finding | None:
+    kind = key_kind(p.value)
+    if kind is not None and kind.name == _WORKLOAD_PLACEHOLDER:
+        return _finding(p, "placeholder_key", hint.workload_placeholder(p.ctx))
     if p.shape is Shape.DEGENERATE:
         return _finding(p, "placeholder_key", hint.placeholder_key(p.ctx))
-    if _holds_valid_key(p.value):
-        return None  # a real key inside quotes or spaces, whose random body hit "xxxx"
+    if p.shape is not None or kind is not None or _holds_valid_key(p.value):
+        return None  # key material: a cut, a relay's, or a real key inside quotes or spaces
     if fam.is_placeholder(p.value):
         return _finding(p, "placeholder_key", hint.placeholder_key(p.ctx))
     return None
+
+
+def _pasted_twice(p: Probe) -> Finding | None:
+    if p.shape is not Shape.DOUBLED and not doubled(p.value):
+        return None
+    return _finding(p, "malformed_key", hint.pasted_twice(p.ctx))
 
 
 def _holds_valid_key(value: str) -> bool:
@@ -143,7 +167,8 @@ def _non_ascii(p: Probe) -> Finding | None:
 
 
 def _session(p: Probe) -> Finding | None:
-    if not p.value.startswith("sess-"):
+    kind = key_kind(p.value)
+    if kind_prefix(p.value) != _SESSION.prefix and (kind is None or kind is not _SESSION):
         return None
     return _finding(p, "session_key", hint.session_key(p.ctx))
 
@@ -154,13 +179,16 @@ def _other_provider(p: Probe) -> Finding | None:
     owner = key_owner(p.value)
     if owner is None or p.ctx.expected is None or owner == p.ctx.expected:
         return None
+    kind = key_kind(p.value)
+    if kind is not None and p.ctx.expected in kind.providers:
+        return None  # a shape two providers share (DeepSeek's and DashScope's `sk-` + hex)
     return _finding(p, "other_provider_key", hint.other_provider_key(p.ctx, owner))
 
 
 def _wrong_header(p: Probe) -> Finding | None:
     ctx = p.ctx
     if ctx.is_azure:
-        jwt = not p.fingerprint and _JWT.fullmatch(p.value) is not None
+        jwt = not p.fingerprint and _is_jwt(p.value)
         if ctx.azure_key_slot and jwt:
             return _finding(
                 p, "key_in_wrong_header", hint.key_in_wrong_header(ctx, token_in_key_slot=True)
@@ -179,8 +207,13 @@ def _wrong_header(p: Probe) -> Finding | None:
 
 def _wrong_scheme(p: Probe) -> Finding | None:
     ctx = p.ctx
-    if ctx.location != AUTHORIZATION or (ctx.scheme or "").lower() == "bearer":
+    if ctx.location != AUTHORIZATION:
         return None
+    if (ctx.scheme or "").lower() == "bearer":
+        # RFC 9110: one or more SP after the scheme; a tab or a non-ASCII space is refused.
+        if ctx.separator.strip(" ") == "":
+            return None
+        return _finding(p, "wrong_auth_scheme", hint.odd_separator(ctx))
     return _finding(p, "wrong_auth_scheme", hint.wrong_auth_scheme(ctx))
 
 
@@ -189,11 +222,16 @@ def _admin_variable(p: Probe) -> Finding | None:
     return classify_admin_variable(p.value, name) if name and not p.fingerprint else None
 
 
+def _is_jwt(value: str) -> bool:
+    kind = key_kind(value)
+    return kind is not None and kind.name == _JWT_KIND
+
+
 def _truncated(p: Probe) -> Finding | None:
     if p.shape is not Shape.TRUNCATED or p.ctx.is_azure:
         return None
-    relay_length = len(p.value) - len("sk-") >= _COMPATIBLE_MIN_BODY
-    if p.ctx.provider == COMPATIBLE and relay_length and not p.value.startswith(SCOPED):
+    relay_length = len(p.value) - len(_LEGACY_PREFIX) >= _COMPATIBLE_MIN_BODY
+    if p.ctx.provider == COMPATIBLE and relay_length and not p.value.startswith(_SCOPED):
         return None  # a relay's or local server's own shorter `sk-` key
     return _finding(p, "truncated_key", hint.truncated_key(p.ctx))
 
@@ -201,12 +239,12 @@ def _truncated(p: Probe) -> Finding | None:
 def _malformed(p: Probe) -> Finding | None:
     ctx, value = p.ctx, p.value
     if ctx.is_azure:
-        fits = key_owner(value) == AZURE if ctx.azure_key_slot else _JWT.fullmatch(value)
+        fits = key_owner(value) == AZURE if ctx.azure_key_slot else _is_jwt(value)
         return None if fits else _finding(p, "malformed_key", hint.malformed_key(ctx))
-    if ctx.provider != OPENAI or p.shape in (Shape.PLAUSIBLE, Shape.TRUNCATED):
+    if ctx.provider != OPENAI or p.shape in (Shape.TRUNCATED, *_NOT_OPENAI):
         return None  # other hosts take keys of any shape
     kind = key_kind(value)
-    if kind is not None and kind.provider in (OPENAI, "jwt"):
+    if kind is not None and kind.provider in (OPENAI, _JWT_KIND):
         return None  # ephemeral Realtime secrets; JWTs from workload identity
     text = hint.malformed_key(ctx, prose=fam.looks_like_prose(value))
     return _finding(p, "malformed_key", text)
@@ -221,6 +259,7 @@ KEY_CHECKS: tuple[tuple[Check, bool], ...] = (
     (_label, False),
     (_unexpanded, False),
     (_placeholder, False),
+    (_pasted_twice, False),
     (_masked, False),
     (_quoted, False),
     (_whitespace, False),
@@ -242,6 +281,7 @@ def classify_key_value(
     location: str = AUTHORIZATION,
     scheme: str | None = "Bearer",
     host: str = "",
+    separator: str = " ",
 ) -> Finding | None:
     """The request-side finding for one credential value, or None when it looks right.
 
@@ -250,21 +290,11 @@ def classify_key_value(
     "azure", "compatible") defaults from `host`, else from the variable's name. `host` also
     names the provider for other-provider hints (api.groq.com expects a Groq key).
     """
-    return _classify(
-        value[:MAX_EXAMINED],
-        provider,
-        location,
-        scheme if location == AUTHORIZATION else None,
-        host,
+    value = value[:MAX_EXAMINED]
+    scheme = scheme if location == AUTHORIZATION else None
+    ctx = make_context(
+        provider=provider, location=location, scheme=scheme, host=host, separator=separator
     )
-
-
-@functools.lru_cache(maxsize=256)
-def _classify(
-    value: str, provider: str | None, location: str, scheme: str | None, host: str
-) -> Finding | None:
-    """Cached: the same key is sent the same way on every request (findings are frozen)."""
-    ctx = make_context(provider=provider, location=location, scheme=scheme, host=host)
     fingerprint = is_fingerprint(value) or _REDACTED.fullmatch(value.strip()) is not None
     probe = Probe(value, ctx, None if fingerprint else openai_shape(value), fingerprint)
     for check, for_valid in KEY_CHECKS:
@@ -285,6 +315,7 @@ def classify_credential(
         location=credential.location,
         scheme=credential.scheme,
         host=host,
+        separator=credential.separator or " ",
     )
 
 
