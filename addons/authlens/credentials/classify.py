@@ -46,11 +46,11 @@ _AZURE_UPSTREAM_CODES = frozenset({"azure_invalid_key", "azure_token_invalid"})
 _BEARER_WORD = re.compile(r"(?i)bearer(?:\s{1,8}|$)")
 # Where OpenAI takes a key: the header, or a browser websocket's subprotocol (Realtime API).
 _BEARER_PLACES = frozenset({AUTHORIZATION, "websocket-protocol"})
-_EMBEDDED_SK = re.compile(r"sk-[A-Za-z0-9_-]{20,1000}")
 _JWT_KIND = "jwt"
 _COMPATIBLE_MIN_BODY = 16  # relays and local servers mint short `sk-` keys too
 _LEGACY_PREFIX = OPENAI_SK_PREFIXES[-1]  # the bare `sk-`
 _SCOPED = OPENAI_SK_PREFIXES[:-1]
+_EMBEDDED_SK = re.compile(re.escape(_LEGACY_PREFIX) + r"[A-Za-z0-9_-]{20,1000}")
 _WORKLOAD_PLACEHOLDER = "openai_workload_placeholder"
 _SESSION = kind_by_name("chatgpt_session")
 # Shapes that fit no OpenAI layout although they start like one: the rules below say why.
@@ -113,9 +113,14 @@ def _label(p: Probe) -> Finding | None:
     return _finding(p, "label_in_key", hint.label_in_key(p.ctx)) if fam.has_label(p.value) else None
 
 
-def _unexpanded(p: Probe) -> Finding | None:
+def _secret_reference(p: Probe) -> Finding | None:
+    """`@Microsoft.KeyVault(...)`, `op://...`: before URLs, which some of them hold."""
     if manager := fam.secret_manager(p.value):
         return _finding(p, "unexpanded_variable", hint.unresolved_secret(p.ctx, manager))
+    return None
+
+
+def _unexpanded(p: Probe) -> Finding | None:
     reference = fam.unexpanded_reference(p.value)
     if reference is None:
         return None
@@ -182,7 +187,8 @@ def _other_provider(p: Probe) -> Finding | None:
     kind = key_kind(p.value)
     if kind is not None and p.ctx.expected in kind.providers:
         return None  # a shape two providers share (DeepSeek's and DashScope's `sk-` + hex)
-    return _finding(p, "other_provider_key", hint.other_provider_key(p.ctx, owner))
+    text = hint.other_provider_key(p.ctx, owner, token=_is_jwt(p.value))
+    return _finding(p, "other_provider_key", text)
 
 
 def _wrong_header(p: Probe) -> Finding | None:
@@ -255,6 +261,7 @@ KEY_CHECKS: tuple[tuple[Check, bool], ...] = (
     (_empty, False),
     (_label_as_scheme, True),
     (_duplicated_bearer, False),
+    (_secret_reference, False),
     (_url, False),
     (_label, False),
     (_unexpanded, False),

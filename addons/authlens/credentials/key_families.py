@@ -107,6 +107,8 @@ _PLACEHOLDER_PHRASE = re.compile(
 )
 _PHRASE_STARTS = ("your", "my", "insert", "enter", "replace", "paste", "actual")
 _OBJECT = "[object object]"
+# How runtimes spell "no value" when one is stringified into a header (JS, Python, Ruby...).
+_NULLS = frozenset({"undefined", "null", "none", "nil", "nan", _OBJECT})
 # <your key>, [API_KEY], and `sk-...` with nothing after the dots.
 _PLACEHOLDER_WHOLE = re.compile(r"<[^<>%]{1,80}>|\[[^\[\]]{1,80}\]|(?:\.{2,}|\u2026)")
 
@@ -194,6 +196,15 @@ def _looks_random(run: str) -> bool:
     return len(run) >= 12 and any(c.isdigit() for c in run) and any(c.isalpha() for c in run)
 
 
+def is_sample_text(value: str) -> bool:
+    """Sample or null-like text that no name or id is: brackets, `your ... key`, `null`."""
+    text = value.strip().strip(QUOTES).strip()
+    lowered = text.lower()
+    if _PLACEHOLDER_WHOLE.fullmatch(text) or lowered in _NULLS:
+        return True
+    return _has_phrase(lowered) or (len(text) > 2 and len(set(lowered)) <= 2)
+
+
 def is_placeholder(value: str) -> bool:
     """A documentation placeholder or a null-like value, judged by shape first.
 
@@ -208,7 +219,11 @@ def is_placeholder(value: str) -> bool:
         return True
     if _has_phrase(text.lower()):
         return True
-    if is_masked(text) or looks_like_prose(text) or not text.isascii():
+    if is_masked(text):
+        # A filler behind the mask (`sk-proj-xxxx****`) is sample text; real tails vary.
+        visible = "".join(c for c in rest if c.isalnum())
+        return bool(visible) and len(set(visible)) == 1
+    if looks_like_prose(text) or not text.isascii():
         return False
     return human_text(rest)
 

@@ -9,7 +9,7 @@ identifier (see `key_families.variable_in`). All text is ASCII.
 from __future__ import annotations
 
 from authlens.credentials.key_context import KeyContext
-from authlens.registry import PROVIDERS
+from authlens.registry import PROVIDERS, kind_by_name
 
 OPENAI_KEYS_PAGE = PROVIDERS["openai"].console
 _AZURE_PORTAL = PROVIDERS["azure"].console
@@ -18,6 +18,12 @@ _AZURE_HOST = PROVIDERS["azure"].hosts[0].replace("*", "<resource>")
 _AZURE_KEY_HEADER = PROVIDERS["azure"].key_headers[0]
 _AZURE_KEY_VAR, _AZURE_TOKEN_VAR = PROVIDERS["azure"].variables
 _RELAY = "relay"
+_PROJECT = kind_by_name("openai_project")
+_PROJECT_KEY = (
+    f"{_PROJECT.prefix}... of {len(_PROJECT.prefix) + _PROJECT.layouts[0].length} characters"
+)
+_LEGACY = kind_by_name("relay")  # the bare-prefix shape
+_SESSION_SHAPE = PROVIDERS["chatgpt"].key_shape
 _SEPARATORS = {"\t": "a tab", "\u00a0": "a non-breaking space (U+00A0)"}
 # Schemes people write instead of Bearer; only these words are ever echoed in a hint.
 _KNOWN_SCHEMES = frozenset({"basic", "token", "bearer:", "bearer=", "key", "apikey", "api-key"})
@@ -150,19 +156,19 @@ def non_ascii_key(ctx: KeyContext) -> str:
 def truncated_key(ctx: KeyContext) -> str:
     return (
         f"{ctx.subject} starts like an OpenAI key but is too short, so it was cut when "
-        f"copied: copy the whole key (sk-proj- keys are 164 characters) into {ctx.variable}, "
+        f"copied: copy the whole key ({_PROJECT_KEY}) into {ctx.variable}, "
         f"or create one at {OPENAI_KEYS_PAGE}."
     )
 
 
 def session_key(ctx: KeyContext) -> str:
     return (
-        f"{ctx.subject} is a ChatGPT browser session key (sess-...), which the API does not "
-        f"accept: create an API key at {OPENAI_KEYS_PAGE} and put it in {ctx.variable}."
+        f"{ctx.subject} is a ChatGPT browser session key ({_SESSION_SHAPE}), which the API "
+        f"does not accept: create an API key at {OPENAI_KEYS_PAGE} and put it in {ctx.variable}."
     )
 
 
-def other_provider_key(ctx: KeyContext, owner: str) -> str:
+def other_provider_key(ctx: KeyContext, owner: str, *, token: bool = False) -> str:
     """Name whose key it is, where it works, and where to get the right one."""
     theirs = PROVIDERS[owner]
     ours = PROVIDERS.get(ctx.expected or "openai", PROVIDERS["openai"])
@@ -179,11 +185,11 @@ def other_provider_key(ctx: KeyContext, owner: str) -> str:
             f"relays and gateways issue, not {_a(ours.name)} key: set the base URL "
             f"(OPENAI_BASE_URL) to that service, or use a key from {ours.console}."
         )
-    if owner == "azure" and ctx.bearer_slot and not ctx.azure_key_slot:
+    if owner == "azure" and token:
         return (
-            f"{ctx.subject} is an Azure token or key, not {_a(ours.name)} key: use the "
-            f"AzureOpenAI client with AZURE_OPENAI_ENDPOINT=https://{_AZURE_HOST} and "
-            f"{azure_key} (or an Entra ID token in {azure_token}), or a key from {ours.console}."
+            f"{ctx.subject} is an Azure Entra ID token (eyJ..., issued by Microsoft), not "
+            f"{_a(ours.name)} key: use the AzureOpenAI client with AZURE_OPENAI_ENDPOINT="
+            f"https://{_AZURE_HOST} and the token in {azure_token}, or a key from {ours.console}."
         )
     if owner == "azure":
         return (
@@ -193,8 +199,8 @@ def other_provider_key(ctx: KeyContext, owner: str) -> str:
         )
     return (
         f"{ctx.subject} is {_a(theirs.name)} key ({theirs.key_shape}), not {_a(ours.name)} key: "
-        f"point the client at {theirs.base_url} (OPENAI_BASE_URL, key in {theirs.variable}), "
-        f"or use a key from {ours.console}."
+        f"set the base URL (OPENAI_BASE_URL) to {theirs.base_url} with the key in "
+        f"{theirs.variable}, or use a key from {ours.console}."
     )
 
 
@@ -248,7 +254,7 @@ def malformed_key(ctx: KeyContext, *, prose: bool = False) -> str:
         )
     what = "looks like text, not a key" if prose else "does not have the shape of an OpenAI key"
     return (
-        f"{ctx.subject} {what} (sk-proj-... of 164 characters, or sk- with 48 after it): "
+        f"{ctx.subject} {what} ({_PROJECT_KEY}, or {_LEGACY.prefix} with 48 after it): "
         f"copy it again from {OPENAI_KEYS_PAGE}, or if it belongs to another provider set "
         "OPENAI_BASE_URL to that provider."
     )

@@ -47,7 +47,7 @@ def inner_key(value: str) -> str | None:
     if text == value or not text:
         return None
     kind = kind_of(text)
-    return text if kind is not None and kind.claims and kind.prefix else None
+    return text if kind is not None else None
 
 
 def doubled(value: str) -> bool:
