@@ -9,6 +9,7 @@ provider swaps, double pastes), human text is built from syllables, numbers and 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import string
 
@@ -302,7 +303,7 @@ def test_words_numbers_and_fillers_are_placeholders(
 ) -> None:
     """Words, numbers, repeats and sequences, bare or after an OpenAI prefix: placeholders."""
     sep, pieces = text
-    glued = zip(pieces, pieces[1:], strict=False)
+    glued = itertools.pairwise(pieces)
     assume(sep or not any(a[-1:].isdigit() and b[:1].isdigit() for a, b in glued))
     text = sep.join(pieces)
     assume(not text.isdigit() or len(text) <= 12)

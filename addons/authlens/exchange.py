@@ -69,6 +69,9 @@ class Exchange:
     failure: Failure | None = None
     # Set when authlens added X-Client-Request-Id itself (the client sent none).
     client_request_id_added: bool = False
+    # In reverse mode, the proxy's own URL as the client reached it (`http://127.0.0.1:8080`):
+    # the base URL hints must name, since the upstream's own would bypass authlens.
+    proxy_url: str | None = None
 
     @property
     def duration_ms(self) -> float:

@@ -38,7 +38,7 @@ from authlens.credentials.provider_keys import key_owner
 from authlens.credentials.unwrap import doubled
 from authlens.exchange import Finding, Side
 from authlens.providers import AZURE, COMPATIBLE, OPENAI
-from authlens.registry import kind_by_name, kind_prefix
+from authlens.registry import KEY_HEADERS, kind_by_name, kind_prefix
 
 # Longer values are not keys of any provider; only their start is examined (bounded work).
 MAX_EXAMINED = 1024
@@ -201,7 +201,7 @@ def _wrong_header(p: Probe) -> Finding | None:
             )
         if ctx.bearer_slot and not p.fingerprint and key_owner(p.value) == AZURE:
             return _finding(p, "key_in_wrong_header", hint.key_in_wrong_header(ctx))
-        elsewhere = ctx.location == "x-api-key" or ctx.location.startswith("query:")
+        elsewhere = ctx.location in KEY_HEADERS or ctx.location.startswith("query:")
         if elsewhere and ctx.location not in AZURE_KEY_PLACES:
             return _finding(p, "key_in_wrong_header", hint.key_in_wrong_header(ctx))
         return None

@@ -18,6 +18,7 @@ _AZURE_HOST = PROVIDERS["azure"].hosts[0].replace("*", "<resource>")
 _AZURE_KEY_HEADER = PROVIDERS["azure"].key_headers[0]
 _AZURE_KEY_VAR, _AZURE_TOKEN_VAR = PROVIDERS["azure"].variables
 _RELAY = "relay"
+_JWT_SHAPE = kind_by_name("jwt").prefix + "..."
 _PROJECT = kind_by_name("openai_project")
 _PROJECT_KEY = (
     f"{_PROJECT.prefix}... of {len(_PROJECT.prefix) + _PROJECT.layouts[0].length} characters"
@@ -26,7 +27,9 @@ _LEGACY = kind_by_name("relay")  # the bare-prefix shape
 _SESSION_SHAPE = PROVIDERS["chatgpt"].key_shape
 _SEPARATORS = {"\t": "a tab", "\u00a0": "a non-breaking space (U+00A0)"}
 # Schemes people write instead of Bearer; only these words are ever echoed in a hint.
-_KNOWN_SCHEMES = frozenset({"basic", "token", "bearer:", "bearer=", "key", "apikey", "api-key"})
+_KNOWN_SCHEMES = frozenset(
+    {"basic", "token", "bearer:", "bearer=", "key", "apikey", PROVIDERS["azure"].key_headers[0]}
+)
 
 
 def _a(name: str) -> str:
@@ -187,7 +190,7 @@ def other_provider_key(ctx: KeyContext, owner: str, *, token: bool = False) -> s
         )
     if owner == "azure" and token:
         return (
-            f"{ctx.subject} is an Azure Entra ID token (eyJ..., issued by Microsoft), not "
+            f"{ctx.subject} is an Azure Entra ID token ({_JWT_SHAPE}, issued by Microsoft), not "
             f"{_a(ours.name)} key: use the AzureOpenAI client with AZURE_OPENAI_ENDPOINT="
             f"https://{_AZURE_HOST} and the token in {azure_token}, or a key from {ours.console}."
         )
@@ -207,8 +210,8 @@ def other_provider_key(ctx: KeyContext, owner: str, *, token: bool = False) -> s
 def key_in_wrong_header(ctx: KeyContext, *, token_in_key_slot: bool = False) -> str:
     if ctx.is_azure and token_in_key_slot:
         return (
-            f"{ctx.subject} is an Entra ID token (eyJ...), but that place takes a resource key: "
-            f"send tokens as 'Authorization: Bearer' (azure_ad_token, {_AZURE_TOKEN_VAR}) and "
+            f"{ctx.subject} is an Entra ID token ({_JWT_SHAPE}), but that place takes a resource "
+            f"key: send tokens as 'Authorization: Bearer' (azure_ad_token, {_AZURE_TOKEN_VAR}) and "
             f"keys from {_AZURE_PORTAL} in '{_AZURE_KEY_HEADER}' ({_AZURE_KEY_VAR})."
         )
     if ctx.is_azure and ctx.bearer_slot:
@@ -248,7 +251,7 @@ def malformed_key(ctx: KeyContext, *, prose: bool = False) -> str:
         )
     if ctx.is_azure:
         return (
-            f"{ctx.subject} is not an Entra ID token (eyJ...): get one for "
+            f"{ctx.subject} is not an Entra ID token ({_JWT_SHAPE}): get one for "
             f"{PROVIDERS['azure'].entra_scope} ({_AZURE_TOKEN_VAR}), or send a "
             f"resource key in the '{_AZURE_KEY_HEADER}' header."
         )

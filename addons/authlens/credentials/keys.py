@@ -16,7 +16,7 @@ import re
 from enum import StrEnum
 
 from authlens.credentials.shape import degenerate, human_text
-from authlens.registry import KINDS, OPENAI_MARKER, KeyKind, kind_of
+from authlens.registry import KINDS, OPENAI_MARKER, KeyKind, kind_by_name, kind_of
 from authlens.registry import kind_prefix as _registry_prefix
 
 __all__ = ["KINDS", "OPENAI_MARKER", "KeyKind", "Shape", "key_kind", "kind_prefix", "openai_shape"]
@@ -25,21 +25,23 @@ _SHOW_LAST4_FROM = 20
 _OPENAI = "openai"
 _MIN_HALF = 20  # the legacy key's halves; a marker nearer the ends is not a layout
 _BODY = re.compile(r"[A-Za-z0-9_-]{0,1000}")
+# The bare prefix of OpenAI's legacy keys, which its scoped prefixes extend.
+_SK = kind_by_name("openai_legacy").prefix
 # OpenAI's `sk-` kinds by prefix, longest prefix first.
 _OPENAI_SK: dict[str, tuple[KeyKind, ...]] = {}
 for _kind in KINDS:
-    if _kind.provider == _OPENAI and _kind.prefix.startswith("sk-"):
+    if _kind.provider == _OPENAI and _kind.prefix.startswith(_SK):
         _OPENAI_SK.setdefault(_kind.prefix, ())
         _OPENAI_SK[_kind.prefix] += (_kind,)
 OPENAI_SK_PREFIXES = tuple(sorted(_OPENAI_SK, key=len, reverse=True))
 # Other providers' `sk-` families (`sk-ant-`, `sk-or-`): their stems, cut keys included.
 _FOREIGN_SK_STEMS = tuple(
     {
-        k.prefix[: k.prefix.index("-", 3) + 1]
+        k.prefix[: k.prefix.index("-", len(_SK)) + 1]
         for k in KINDS
-        if k.prefix.startswith("sk-") and len(k.prefix) > 3
+        if k.prefix.startswith(_SK) and len(k.prefix) > len(_SK)
     }
-    - {"sk-", *OPENAI_SK_PREFIXES}
+    - {_SK, *OPENAI_SK_PREFIXES}
 )
 
 
@@ -112,13 +114,13 @@ def openai_shape(token: str) -> Shape | None:
         return Shape.DEGENERATE if degenerate(body.replace(OPENAI_MARKER, "")) else Shape.VALID
     if OPENAI_MARKER in body:
         return _marked(prefix, body)
+    if _consistent_cut(prefix, body):
+        return Shape.DEGENERATE if human_text(body) else Shape.TRUNCATED
     if human_text(body):
         return Shape.DEGENERATE
-    if _consistent_cut(prefix, body):
-        return Shape.TRUNCATED
     if kind is not None:
-        return Shape.FOREIGN
-    return Shape.RELAY if prefix == "sk-" else Shape.MALFORMED
+        return Shape.FOREIGN  # exactly another provider's `sk-` shape (DeepSeek, a relay's)
+    return Shape.RELAY if prefix == _SK else Shape.MALFORMED
 
 
 def is_valid_openai_key(token: str) -> bool:

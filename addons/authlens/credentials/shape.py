@@ -75,25 +75,33 @@ def _wordlike(segment: str) -> bool:
 def human_text(text: str) -> bool:
     """True when `text` reads as written by a person (or a filler), not as random material.
 
-    `text` is a key body or a whole value; separators (`-`, `_`, `.`, spaces) split words.
+    `text` is a key body or a whole value; separators (`-`, `_`, `.`, spaces) split it into
+    pieces, each judged alone (`BBBBB-test-2024`); one- and two-letter pieces say nothing.
     """
+    pieces = [p for p in _SEPARATORS.split(text) if len(p) > 2]
+    if len(pieces) > 1:
+        return all(map(_human_piece, pieces))
+    return _human_piece(text)
+
+
+def _human_piece(text: str) -> bool:
     core = "".join(c for c in text if c.isalnum())
     if len(core) <= 2:
         return True
     if len(set(core)) <= 2 or _longest_run(core) >= _RUN + (len(core) > _WALKED):
         return True
+    if _HEX.fullmatch(core):
+        return False  # machine-made: hex ids and keys are not words, walks happen by chance
     if _has_walk(core):
         return True
     if _classes(core) == 1 and not (core.isdigit() and len(core) > _WALKED):
         return True  # one class: a word, a name, a number; long digit strings are ids
-    if _HEX.fullmatch(core):
-        return False  # machine-made: hex ids and keys are not words
     segments = _SEGMENT.findall(text)
     if not segments or not all(map(_wordlike, segments)):
         return False
     # Words are long or set apart by separators; random text splits into many short bits.
     pieces = [p for p in _SEPARATORS.split(text) if p]
-    return len(segments) * 3 <= len(core) or len(segments) <= len(pieces)
+    return len(segments) * 3 <= len(core) or len(segments) <= max(len(pieces), 2)
 
 
 def degenerate(body: str) -> bool:

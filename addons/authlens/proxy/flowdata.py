@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from mitmproxy import connection, http
+from mitmproxy.proxy import mode_specs
 
 from authlens.exchange import Exchange, Failure
 from authlens.output.events import model_from_body
@@ -89,6 +90,15 @@ def address_host(conn: connection.Server) -> str:
     return str(conn.address[0]) if conn.address else ""
 
 
+def reverse_proxy_url(client: connection.Client) -> str | None:
+    """`http://host:port` the client used to reach us in reverse mode; None in other modes."""
+    if not isinstance(client.proxy_mode, mode_specs.ReverseMode) or not client.sockname:
+        return None
+    host, port = str(client.sockname[0]), client.sockname[1]
+    host = f"[{host}]" if ":" in host else host
+    return f"{'https' if client.tls_established else 'http'}://{host}:{port}"
+
+
 def flow_to_exchange(
     flow: http.HTTPFlow, state: dict[str, Any], failure: Failure | None = None
 ) -> Exchange:
@@ -118,6 +128,7 @@ def flow_to_exchange(
         stream=state["stream"],
         failure=failure,
         client_request_id_added=state["client_request_id_added"],
+        proxy_url=reverse_proxy_url(flow.client_conn),
     )
 
 
