@@ -7,11 +7,12 @@ specific first (contract section 7): a key in smart quotes is `quoted_key`, not
 judged on its shape (`keys.openai_shape`, `shape.human_text`, the registry's kinds) before
 any word. A value of any known OpenAI format is never flagged by the value families; only
 where it was sent can be wrong. Values that are authlens fingerprints (scrubbed flow files)
-are never classified. Nothing is cached: a cache keyed by values would hold secrets.
+are never classified. Recent findings are kept by the value's SHA-256, never the value.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from authlens.credentials.provider_keys import key_owner
 from authlens.credentials.unwrap import doubled
 from authlens.exchange import Finding, Side
 from authlens.providers import AZURE, COMPATIBLE, OPENAI
-from authlens.registry import KEY_HEADERS, kind_by_name, kind_prefix
+from authlens.registry import KEY_HEADERS, KeyKind, kind_by_name, kind_prefix
 
 # Longer values are not keys of any provider; only their start is examined (bounded work).
 MAX_EXAMINED = 1024
@@ -47,6 +48,8 @@ _BEARER_WORD = re.compile(r"(?i)bearer(?:\s{1,8}|$)")
 # Where OpenAI takes a key: the header, or a browser websocket's subprotocol (Realtime API).
 _BEARER_PLACES = frozenset({AUTHORIZATION, "websocket-protocol"})
 _JWT_KIND = "jwt"
+_RECENT: dict[tuple[bytes, str | None, str, str | None, str, str], Finding | None] = {}
+_RECENT_SIZE = 256
 _COMPATIBLE_MIN_BODY = 16  # relays and local servers mint short `sk-` keys too
 _LEGACY_PREFIX = OPENAI_SK_PREFIXES[-1]  # the bare `sk-`
 _SCOPED = OPENAI_SK_PREFIXES[:-1]
@@ -66,6 +69,11 @@ class Probe:
     ctx: KeyContext
     shape: Shape | None
     fingerprint: bool  # our own redaction wrote it: read only the place, not the value
+    kind: KeyKind | None  # the registry kind the value matches exactly
+
+    @property
+    def owner(self) -> str | None:
+        return key_owner(self.value, self.shape, self.kind)
 
     @property
     def valid(self) -> bool:
@@ -129,7 +137,7 @@ def _unexpanded(p: Probe) -> Finding | None:
 
 
 def _placeholder(p: Probe) -> Finding | None:
-    kind = key_kind(p.value)
+    kind = p.kind
     if kind is not None and kind.name == _WORKLOAD_PLACEHOLDER:
         return _finding(p, "placeholder_key", hint.workload_placeholder(p.ctx))
     if p.shape is Shape.DEGENERATE:
@@ -172,8 +180,7 @@ def _non_ascii(p: Probe) -> Finding | None:
 
 
 def _session(p: Probe) -> Finding | None:
-    kind = key_kind(p.value)
-    if kind_prefix(p.value) != _SESSION.prefix and (kind is None or kind is not _SESSION):
+    if kind_prefix(p.value) != _SESSION.prefix and p.kind is not _SESSION:
         return None
     return _finding(p, "session_key", hint.session_key(p.ctx))
 
@@ -181,10 +188,12 @@ def _session(p: Probe) -> Finding | None:
 def _other_provider(p: Probe) -> Finding | None:
     if p.fingerprint:
         return None
-    owner = key_owner(p.value)
-    if owner is None or p.ctx.expected is None or owner == p.ctx.expected:
+    if p.ctx.expected is None:
         return None
-    kind = key_kind(p.value)
+    owner = p.owner
+    if owner is None or owner == p.ctx.expected:
+        return None
+    kind = p.kind
     if kind is not None and p.ctx.expected in kind.providers:
         return None  # a shape two providers share (DeepSeek's and DashScope's `sk-` + hex)
     text = hint.other_provider_key(p.ctx, owner, token=_is_jwt(p.value))
@@ -199,7 +208,7 @@ def _wrong_header(p: Probe) -> Finding | None:
             return _finding(
                 p, "key_in_wrong_header", hint.key_in_wrong_header(ctx, token_in_key_slot=True)
             )
-        if ctx.bearer_slot and not p.fingerprint and key_owner(p.value) == AZURE:
+        if ctx.bearer_slot and not p.fingerprint and p.owner == AZURE:
             return _finding(p, "key_in_wrong_header", hint.key_in_wrong_header(ctx))
         elsewhere = ctx.location in KEY_HEADERS or ctx.location.startswith("query:")
         if elsewhere and ctx.location not in AZURE_KEY_PLACES:
@@ -245,11 +254,11 @@ def _truncated(p: Probe) -> Finding | None:
 def _malformed(p: Probe) -> Finding | None:
     ctx, value = p.ctx, p.value
     if ctx.is_azure:
-        fits = key_owner(value) == AZURE if ctx.azure_key_slot else _is_jwt(value)
+        fits = p.owner == AZURE if ctx.azure_key_slot else _is_jwt(value)
         return None if fits else _finding(p, "malformed_key", hint.malformed_key(ctx))
     if ctx.provider != OPENAI or p.shape in (Shape.TRUNCATED, *_NOT_OPENAI):
         return None  # other hosts take keys of any shape
-    kind = key_kind(value)
+    kind = p.kind
     if kind is not None and kind.provider in (OPENAI, _JWT_KIND):
         return None  # ephemeral Realtime secrets; JWTs from workload identity
     text = hint.malformed_key(ctx, prose=fam.looks_like_prose(value))
@@ -299,11 +308,26 @@ def classify_key_value(
     """
     value = value[:MAX_EXAMINED]
     scheme = scheme if location == AUTHORIZATION else None
+    # Keyed by the value's SHA-256, never the value: the same key is sent the same way on
+    # every request, and a cache must not hold secrets (findings never carry the value).
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+    key = (digest, provider, location, scheme, host, separator)
+    if key in _RECENT:
+        return _RECENT[key]
     ctx = make_context(
         provider=provider, location=location, scheme=scheme, host=host, separator=separator
     )
+    found = _classify(value, ctx)
+    if len(_RECENT) >= _RECENT_SIZE:
+        _RECENT.pop(next(iter(_RECENT)), None)
+    _RECENT[key] = found
+    return found
+
+
+def _classify(value: str, ctx: KeyContext) -> Finding | None:
     fingerprint = is_fingerprint(value) or _REDACTED.fullmatch(value.strip()) is not None
-    probe = Probe(value, ctx, None if fingerprint else openai_shape(value), fingerprint)
+    shape = None if fingerprint else openai_shape(value)
+    probe = Probe(value, ctx, shape, fingerprint, None if fingerprint else key_kind(value))
     for check, for_valid in KEY_CHECKS:
         if probe.valid and not for_valid:
             continue

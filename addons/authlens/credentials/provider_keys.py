@@ -8,8 +8,17 @@ Azure's); an `sk-` key with random body but no OpenAI layout is a relay's or gat
 
 from __future__ import annotations
 
+from typing import Any
+
 from authlens.credentials.keys import Shape, openai_shape
-from authlens.registry import PROVIDERS, Provider, host_provider, jwt_issuer_provider, kind_of
+from authlens.registry import (
+    PROVIDERS,
+    KeyKind,
+    Provider,
+    host_provider,
+    jwt_issuer_provider,
+    kind_of,
+)
 from authlens.registry import prefixed_kinds as _prefixed
 
 __all__ = ["PROVIDERS", "Provider", "host_owner", "key_owner"]
@@ -21,14 +30,22 @@ _OPENAI_SHAPES = frozenset({Shape.VALID, Shape.TRUNCATED, Shape.DOUBLED, Shape.M
 _DISTINCTIVE = 4
 
 
-def key_owner(token: str) -> str | None:
-    """The provider that issues keys shaped like `token`, or None when it cannot tell."""
-    shape = openai_shape(token)
+_UNSET: Any = object()
+
+
+def key_owner(
+    token: str, shape: Shape | None = _UNSET, kind: KeyKind | None = _UNSET
+) -> str | None:
+    """The provider that issues keys shaped like `token`, or None when it cannot tell.
+
+    `shape` and `kind`, when the caller has them already, save measuring `token` again.
+    """
+    shape = openai_shape(token) if shape is _UNSET else shape
     if shape in _OPENAI_SHAPES:
         return _OPENAI
     if shape is Shape.RELAY:
         return "relay"
-    kind = kind_of(token)
+    kind = kind_of(token) if kind is _UNSET else kind
     if kind is not None and kind.claims:
         return kind.provider
     if kind is not None and kind.name == "jwt":

@@ -19,6 +19,7 @@ _SEGMENT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 _VOWELS = frozenset("aeiouyAEIOUY")
 _CONSONANTS = re.compile(r"[^aeiouyAEIOUY0-9]{4}")
 _SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
+_SEPARATOR_CHARS = frozenset("-_")
 _HEX = re.compile(r"[0-9a-f]{16,}")
 # Keyboard rows: `qwerty`, `asdf` are walks along them, not random picks.
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
@@ -110,5 +111,5 @@ def degenerate(body: str) -> bool:
     Used for values that fit a kind exactly, where `human_text`'s finer tests would now and
     then refuse a real key; few distinct characters never happen in a random body.
     """
-    core = "".join(c for c in body if c.isalnum())
-    return len(set(core)) <= max(2, len(core) // 8)
+    distinct = set(body) - _SEPARATOR_CHARS
+    return len(distinct) <= max(2, len(body) // 8)

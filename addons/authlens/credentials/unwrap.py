@@ -38,6 +38,8 @@ def _peel(value: str) -> str:
 
 def inner_key(value: str) -> str | None:
     """The registry-shaped key a wrapped `value` holds, or None (also when not wrapped)."""
+    if value.isascii() and value.replace("-", "").replace("_", "").isalnum():
+        return None  # only key characters: nothing wraps it (the common case, kept cheap)
     text = value
     for _ in range(_ROUNDS):
         peeled = _peel(text)

@@ -97,7 +97,8 @@ class KeyKind:
 
 def expand(alphabet: str) -> str:
     """`A-Za-z0-9_-` as its characters."""
-    out, i = [], 0
+    out: list[str] = []
+    i = 0
     while i < len(alphabet):
         if i + 2 < len(alphabet) and alphabet[i + 1] == "-":
             out.extend(chr(c) for c in range(ord(alphabet[i]), ord(alphabet[i + 2]) + 1))
