@@ -273,11 +273,15 @@ def test_values_are_examined_only_up_to_a_bound() -> None:
     assert cause_of(sk.body(1_000_000, 1) + '"') == "malformed_key"
 
 
-def test_repeated_classification_is_the_cached_finding() -> None:
-    """The same value sent the same way gets an equal finding from the cache."""
-    value = "sk-proj-" + "x" * 60
+def test_recent_findings_are_kept_by_hash_never_by_value() -> None:
+    """Repeats get an equal finding, and nothing the classifier keeps holds the value."""
+    from authlens.credentials import classify as module
+
+    value = '"' + sk.project_key(41) + '"'
     first = classify_key_value(value, provider="openai", location="x-api-key", scheme=None)
     again = classify_key_value(value, provider="openai", location="x-api-key", scheme=None)
     assert first is not None and first == again
     other_place = classify_key_value(value, provider="openai", location="authorization")
-    assert other_place != first  # the cache keys on every argument
+    assert other_place != first  # every argument counts
+    kept = repr(list(module._RECENT.items()))
+    assert not sk.leaked_windows(kept, value)

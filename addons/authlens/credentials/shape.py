@@ -112,4 +112,4 @@ def degenerate(body: str) -> bool:
     then refuse a real key; few distinct characters never happen in a random body.
     """
     distinct = set(body) - _SEPARATOR_CHARS
-    return len(distinct) <= max(2, len(body) // 8)
+    return len(distinct) <= max(2, min(len(body) // 8, 4))
