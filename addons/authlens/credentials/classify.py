@@ -36,7 +36,7 @@ from authlens.credentials.keys import (
     openai_shape,
 )
 from authlens.credentials.provider_keys import key_owner
-from authlens.credentials.unwrap import doubled
+from authlens.credentials.unwrap import doubled, inner_key
 from authlens.exchange import Finding, Side
 from authlens.providers import AZURE, COMPATIBLE, OPENAI
 from authlens.registry import KEY_HEADERS, KeyKind, kind_by_name, kind_prefix
@@ -164,7 +164,11 @@ def _masked(p: Probe) -> Finding | None:
 
 
 def _quoted(p: Probe) -> Finding | None:
-    return _finding(p, "quoted_key", hint.quoted_key(p.ctx)) if fam.is_quoted(p.value) else None
+    # `<sk-...>`: a real key left inside the angle brackets of a `<your key>` template.
+    bracketed = p.value.startswith("<") and p.value.endswith(">") and inner_key(p.value)
+    if not fam.is_quoted(p.value) and not bracketed:
+        return None
+    return _finding(p, "quoted_key", hint.quoted_key(p.ctx))
 
 
 def _whitespace(p: Probe) -> Finding | None:

@@ -157,9 +157,9 @@ def unexpanded_reference(value: str) -> str | None:
         # `process.env` / `os.environ[...]` name the variable just after the match.
         return value[match.start() : match.end() + _NAME_LOOKAHEAD]
     name = value.strip().strip(QUOTES)
-    if _NAME_AS_VALUE.fullmatch(name) and not _SAMPLE_WORDS.match(name):
-        return name
-    return None
+    # `ADD_YOUR_KEY_HERE` and `YOUR_API_KEY` are sample text, not a variable's name.
+    sample = _SAMPLE_WORDS.match(name) or _has_phrase(name.lower())
+    return name if _NAME_AS_VALUE.fullmatch(name) and not sample else None
 
 
 def secret_manager(value: str) -> str | None:

@@ -135,7 +135,8 @@ def masked_key(ctx: KeyContext) -> str:
 
 def quoted_key(ctx: KeyContext) -> str:
     return (
-        f"{ctx.subject} is wrapped in quotes (straight, typographic or backticks): store it "
+        f"{ctx.subject} is wrapped in quotes (straight, typographic, backticks) or brackets: "
+        "store it "
         f"without them in {ctx.variable}; Windows 'set', docker --env-file and some secret "
         "stores keep quotes literally."
     )

@@ -16,7 +16,7 @@ from authlens.credentials.keys import OPENAI_MARKER
 from authlens.registry import kind_of
 
 # Invisible or space characters copied around keys: zero-width, BOM, NBSP, word joiner.
-_AROUND = " \t\r\n\v\f\u00a0\u200b\u200c\u200d\u2060\ufeff" + QUOTES + ",;"
+_AROUND = " \t\r\n\v\f\u00a0\u200b\u200c\u200d\u2060\ufeff<>" + QUOTES + ",;"
 _ESCAPED = ("\\n", "\\r", "\\t", '\\"', "\\'")
 # A label before the key (`NAME=`, `apiKey: `, `export X=`, `Bearer `), or braces around it.
 _LABEL = re.compile(
