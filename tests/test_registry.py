@@ -151,3 +151,19 @@ def test_jwt_issuers_name_their_provider(issuer: str, owner: str | None) -> None
     from tests.keygen import jwt
 
     assert registry.jwt_issuer_provider(jwt(random.Random(1), issuer)) == owner
+
+
+def test_the_registry_imports_nothing_else_of_ours_and_no_mitmproxy() -> None:
+    """Data plus lookups: every layer may read it, so it depends on none of them."""
+    for path in (PACKAGE / "registry").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                assert not name.startswith("mitmproxy"), (path.name, name)
+                if name.startswith("authlens"):
+                    assert name.startswith("authlens.registry"), (path.name, name)
