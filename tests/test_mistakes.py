@@ -264,8 +264,9 @@ def test_relay_keys_sent_to_openai_say_set_the_base_url(rng: random.Random, leng
 @given(rng=st.randoms(use_true_random=True))
 def test_an_entra_token_sent_to_openai_is_named(rng: random.Random) -> None:
     """An Azure Entra ID token (issuer Microsoft) to api.openai.com: `other_provider_key`."""
-    text = hint(entra_token(rng), host=OPENAI_HOST)
-    assert "Entra ID token" in text
+    token = entra_token(rng)
+    assert "Entra ID token" in hint(token, host=OPENAI_HOST)
+    assert cause(token, host=own_host(kind_by_name("azure_hex"))) is None  # where it belongs
 
 
 # --- values a person wrote -------------------------------------------------------------------

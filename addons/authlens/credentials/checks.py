@@ -191,7 +191,7 @@ def wrong_header(p: Probe) -> Finding | None:
             return finding_for(
                 p, "key_in_wrong_header", hint.key_in_wrong_header(ctx, token_in_key_slot=True)
             )
-        if ctx.bearer_slot and not p.fingerprint and p.owner == AZURE:
+        if ctx.bearer_slot and not p.fingerprint and p.owner == AZURE and not jwt:
             return finding_for(p, "key_in_wrong_header", hint.key_in_wrong_header(ctx))
         elsewhere = ctx.location in KEY_HEADERS or ctx.location.startswith("query:")
         if elsewhere and ctx.location not in AZURE_KEY_PLACES:

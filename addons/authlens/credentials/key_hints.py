@@ -79,9 +79,8 @@ def unexpanded_variable(ctx: KeyContext, name: str | None) -> str:
 
 
 def unresolved_secret(ctx: KeyContext, manager: str) -> str:
-    who = manager if manager.startswith("a ") else f"the {manager}"
     return (
-        f"{ctx.subject} is an unresolved reference to {who}, not the key: the platform or "
+        f"{ctx.subject} is an unresolved reference to {manager}, not the key: the platform or "
         "loader that should resolve it did not (missing identity, permission or syntax); "
         f"check that it resolves where the client runs, or set {ctx.variable} to the key."
     )
