@@ -19,9 +19,10 @@ import sys
 
 import orjson
 
+
 def _synthetic_key(seed: str) -> str:
     """A 164-character sk-proj- layout (74 + marker + 74) with a seeded random body."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic benchmark data, not a secret
     chars = string.ascii_letters + string.digits + "_-"
     half = lambda: "".join(rng.choice(chars) for _ in range(74))  # noqa: E731
     return "sk-proj-" + half() + "T3Blbk" + "FJ" + half()

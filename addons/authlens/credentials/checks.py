@@ -18,6 +18,7 @@ from authlens.credentials.credential import SCHEME_WORDS
 from authlens.credentials.key_context import AUTHORIZATION, AZURE_KEY_PLACES, KeyContext
 from authlens.credentials.keys import OPENAI_SK_PREFIXES, Shape, key_kind, openai_shape
 from authlens.credentials.provider_keys import key_owner
+from authlens.credentials.shape import human_text
 from authlens.credentials.unwrap import doubled, inner_key
 from authlens.exchange import Finding, Side
 from authlens.providers import AZURE, COMPATIBLE, OPENAI
@@ -121,7 +122,15 @@ def placeholder(p: Probe) -> Finding | None:
         return finding_for(p, "placeholder_key", hint.workload_placeholder(p.ctx))
     if p.shape is Shape.DEGENERATE:
         return finding_for(p, "placeholder_key", hint.placeholder_key(p.ctx))
-    if p.shape is not None or kind is not None or _holds_valid_key(p.value):
+    if kind is not None and p.shape is None:
+        # An exact shape with a filler body (`baba` + 28 `a`s fits Azure's 32 hex).
+        body = p.value[len(kind.prefix) :]
+        return (
+            finding_for(p, "placeholder_key", hint.placeholder_key(p.ctx))
+            if human_text(body)
+            else None
+        )
+    if p.shape is not None or _holds_valid_key(p.value):
         return None  # key material: a cut, a relay's, or a real key inside quotes or spaces
     if fam.is_placeholder(p.value):
         return finding_for(p, "placeholder_key", hint.placeholder_key(p.ctx))

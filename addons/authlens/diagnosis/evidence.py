@@ -64,8 +64,11 @@ def gather_evidence(exchange: Exchange, history: KeyHistory | None = None) -> Ev
     credentials = tuple(find_credentials(exchange.request_headers, exchange.path))
     credential = primary_credential(list(credentials), exchange.provider)
     key = key_of(credential.token) if credential and credential.token else None
+    # A wrapped key (quotes, a label) is fingerprinted as the key inside, but only the value
+    # as sent can have "worked before": the wrapping is what broke it, not a revocation.
+    wrapped = credential is not None and inner_key(credential.token) is not None
     reply = None
     if exchange.status is not None:
         reply = read_reply(exchange.provider, exchange.response_headers, exchange.response_body)
-    seen = history.get(key) if history is not None and key else None
+    seen = history.get(key) if history is not None and key and not wrapped else None
     return Evidence(exchange, credentials, credential, key, reply, seen)
