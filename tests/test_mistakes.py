@@ -22,6 +22,7 @@ from authlens.credentials.credential import find_credentials
 from authlens.credentials.key_families import QUOTES
 from authlens.credentials.keys import fingerprint_key
 from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.history import KeyHistory, KeySeen
 from authlens.diagnosis.rules import diagnose
 from authlens.registry import KeyKind, kind_by_name, kind_of, provider
 from tests import replies
@@ -417,3 +418,23 @@ def test_fingerprint_of_a_quoted_key_matches_sha256sum_of_the_key() -> None:
     assert ev.key is not None
     assert ev.key.endswith(hashlib.sha256(key.encode()).hexdigest()[:12])
     assert ev.key.split("...")[1].startswith(key[-4:])
+
+
+@EXAMPLES
+@given(pair=keys(OPENAI_KINDS), quote=st.sampled_from(QUOTES))
+def test_a_key_that_worked_then_sent_quoted_is_quoted_not_revoked(
+    pair: tuple[KeyKind, str], quote: str
+) -> None:
+    """Same fingerprint as the key that worked, but the quotes broke it: `quoted_key`."""
+    kind, key = pair
+    assume(kind.name != "openai_admin")
+    history = KeyHistory()
+    history.record_success(fingerprint_key(key), KeySeen(replies.NOW - 60, None, None))
+    value = quote + key + quote
+    exchange = replies.exchange(
+        request_headers={"authorization": f"Bearer {value}"},
+        body=replies.incorrect(replies.echo(value)),
+        path="/v1/models",
+    )
+    finding = diagnose(gather_evidence(exchange, history))
+    assert finding is not None and finding.cause == "quoted_key"
