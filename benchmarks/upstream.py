@@ -12,14 +12,26 @@ last two).
 from __future__ import annotations
 
 import asyncio
+import random
 import ssl
+import string
 import sys
 
 import orjson
 
-# Synthetic, key-shaped, never real: built in code (see the common brief).
-GOOD_KEY = "sk-proj-" + "A" * 40 + "bench" + "B" * 30 + "T3Blbk" + "FJ" + "C" * 20 + "good"
-BAD_KEY = "sk-proj-" + "D" * 40 + "bench" + "E" * 30 + "T3Blbk" + "FJ" + "F" * 20 + "wjh3"
+
+def _synthetic_key(seed: str) -> str:
+    """A 164-character sk-proj- layout (74 + marker + 74) with a seeded random body."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic benchmark data, not a secret
+    chars = string.ascii_letters + string.digits + "_-"
+    half = lambda: "".join(rng.choice(chars) for _ in range(74))  # noqa: E731
+    return "sk-proj-" + half() + "T3Blbk" + "FJ" + half()
+
+
+# Synthetic, key-shaped, never real: built in code (see the common brief). Random bodies:
+# authlens judges keys by shape, and a body of repeated letters is a placeholder.
+GOOD_KEY = _synthetic_key("bench-good")
+BAD_KEY = _synthetic_key("bench-bad")
 # OpenAI's mask (facts corpus): the first 8 characters, a star for each hidden one, the last 4.
 MASKED_BAD_KEY = BAD_KEY[:8] + "*" * (len(BAD_KEY) - 12) + BAD_KEY[-4:]
 OK_BODY = orjson.dumps(

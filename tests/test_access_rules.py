@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -163,6 +164,34 @@ def test_wrong_base_url_reads_the_request_path(path: str, needle: str) -> None:
     assert cause == "wrong_base_url"
     assert needle in hint
     assert KEY[10:30] not in hint
+
+
+@pytest.mark.parametrize("path", ["/chat/completions", "/v1/v1/models"])
+def test_in_reverse_mode_wrong_base_url_names_the_proxy_not_the_upstream(path: str) -> None:
+    """Following the hint must keep traffic on authlens: name the proxy's own URL."""
+    ev = evidence(status=404, path=path, body=openai_error(UNKNOWN_URL.format(path), "unknown_url"))
+    ev = dataclasses.replace(
+        ev, exchange=dataclasses.replace(ev.exchange, proxy_url="http://127.0.0.1:8080")
+    )
+    found = first_finding(RESPONSE_RULES, ev)
+    assert found is not None and found.cause == "wrong_base_url"
+    assert "http://127.0.0.1:8080/v1" in found.hint
+    assert "api.openai.com" not in found.hint
+
+
+def test_reverse_proxy_url_from_the_client_connection() -> None:
+    """Reverse mode: the address the client reached; other modes: none."""
+    from mitmproxy.proxy import mode_specs
+    from mitmproxy.test import tflow
+
+    from authlens.proxy.flowdata import reverse_proxy_url
+
+    client = tflow.tflow().client_conn
+    assert reverse_proxy_url(client) is None
+    client.proxy_mode = mode_specs.ProxyMode.parse("reverse:https://api.openai.com")
+    client.sockname = ("127.0.0.1", 8081)
+    client.timestamp_tls_setup = None  # plain HTTP from the app to the proxy
+    assert reverse_proxy_url(client) == "http://127.0.0.1:8081"
 
 
 def test_rate_limit_hint_has_retry_and_reset_values() -> None:

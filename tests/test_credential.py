@@ -105,3 +105,27 @@ def test_primary_credential(
 ) -> None:
     """Azure reads its key header first; everyone else the Authorization header."""
     assert primary_credential(credentials, provider) == primary
+
+
+@pytest.mark.parametrize(
+    ("value", "scheme", "separator", "token", "upstream"),
+    [
+        ("Bearer sk-a", "Bearer", " ", "sk-a", "sk-a"),
+        ("bearer  sk-a", "bearer", "  ", "sk-a", "sk-a"),
+        ("Bearer\tsk-a", "Bearer", "\t", "sk-a", "sk-a"),
+        ("Bearer\u00a0sk-a", "Bearer", "\u00a0", "sk-a", "sk-a"),
+        ("Bearer\u3000sk-a", "Bearer", "\u3000", "sk-a", "sk-a"),
+        ("Bearer:sk-a", "Bearer:", ":", "sk-a", "Bearer:sk-a"),
+        ("Bearer=sk-a", "Bearer=", "=", "sk-a", "Bearer=sk-a"),
+        ("sk-a", "", "", "sk-a", "sk-a"),
+        ("Bearer Bearer sk-a", "Bearer", " ", "Bearer sk-a", "Bearer sk-a"),
+    ],
+)
+def test_authorization_is_split_at_the_first_whitespace_run(
+    value: str, scheme: str, separator: str, token: str, upstream: str
+) -> None:
+    """Scheme, separator and token as a server splits them; what the upstream reads as the
+    credential is the whole value when no whitespace separated a scheme."""
+    (credential,) = find_credentials({"authorization": value}, "/")
+    assert (credential.scheme, credential.separator, credential.token) == (scheme, separator, token)
+    assert credential.upstream_value == upstream

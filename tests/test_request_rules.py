@@ -78,7 +78,7 @@ def request_cause(
         ({"api-key": sk.jwt()}, "res.openai.azure.com", "key_in_wrong_header"),
         ({"Authorization": "Bearer " + sk.session_key()}, "api.openai.com", "session_key"),
         ({"Authorization": "Bearer sk-proj-" + sk.body(20)}, "api.openai.com", "truncated_key"),
-        ({"Authorization": "Bearer DEADBEEF"}, "api.openai.com", "malformed_key"),
+        ({"Authorization": "Bearer DEADBEEF"}, "api.openai.com", "placeholder_key"),
         ({"Authorization": "Bearer " + sk.xai_key()}, "api.groq.com", "other_provider_key"),
     ],
 )

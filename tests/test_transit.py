@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from authlens.credentials.credential import find_credentials
 from authlens.credentials.keys import fingerprint_key
 from authlens.diagnosis.transit import echo_mismatch, fingerprint_in_token, forwarded_key
 from tests.keyfactory import legacy_key, project_key
@@ -78,3 +79,15 @@ def test_keys_the_upstream_may_parse_differently_are_not_compared(token: str) ->
 def test_fingerprint_in_token(token: str, is_fingerprint: bool) -> None:
     """Only a complete authlens fingerprint is recognised as one."""
     assert (fingerprint_in_token(token) is not None) is is_fingerprint
+
+
+def test_the_echo_is_compared_with_what_the_upstream_parsed() -> None:
+    """`Bearer:sk-...` reaches OpenAI as one token starting `Bearer:s`; its echo is not a
+    change in transit, while an echo of the key alone would be."""
+    key = "sk-proj-" + "Ab3d" * 20
+    (credential,) = find_credentials({"authorization": f"Bearer:{key}"}, "/")
+    parsed = forwarded_key(credential.upstream_value)
+    assert parsed is not None
+    whole = f"Bearer:{key}"
+    assert echo_mismatch(whole[:8] + "*" * (len(whole) - 12) + whole[-4:], parsed) is None
+    assert echo_mismatch(key[:8] + "*" * (len(key) - 12) + key[-4:], parsed) is not None

@@ -74,6 +74,9 @@ class Exchange:
     request_body: bytes | None = field(default=None, repr=False)
     # The client's address as the proxy saw it (the `client` log field starts from it).
     peer: str | None = None
+    # In reverse mode, the proxy's own URL as the client reached it (`http://127.0.0.1:8080`):
+    # the base URL hints must name, since the upstream's own would bypass authlens.
+    proxy_url: str | None = None
 
     @property
     def duration_ms(self) -> float:

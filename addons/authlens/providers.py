@@ -1,7 +1,8 @@
 """Which hosts authlens inspects, and the provider profile of each.
 
 A profile says how a provider expects credentials and how its answers look; a host with no
-known profile is treated as OpenAI-compatible (contract section 2).
+known profile is treated as OpenAI-compatible (contract section 2). The built-in profiles
+and the default hosts come from `authlens.registry`.
 """
 
 from __future__ import annotations
@@ -10,17 +11,20 @@ import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 
+from authlens.registry import DEFAULT_HOSTS
+from authlens.registry import PROVIDERS as _REGISTRY
+
 OPENAI = "openai"
 AZURE = "azure"
 COMPATIBLE = "compatible"
 
 PROVIDERS = (OPENAI, AZURE, COMPATIBLE)
 
-_BUILT_IN: tuple[tuple[str, str], ...] = (
-    ("api.openai.com", OPENAI),
-    ("*.openai.azure.com", AZURE),
-    ("*.cognitiveservices.azure.com", AZURE),
-    ("*.services.ai.azure.com", AZURE),
+__all__ = ["AZURE", "COMPATIBLE", "DEFAULT_HOSTS", "OPENAI", "HostMatcher", "Profiles"]
+
+# Hosts judged as OpenAI or Azure; every other host is "compatible".
+_BUILT_IN: tuple[tuple[str, str], ...] = tuple(
+    (glob, p.profile) for p in _REGISTRY.values() if p.profile != COMPATIBLE for glob in p.hosts
 )
 
 

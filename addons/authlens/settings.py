@@ -26,6 +26,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from authlens.registry import DEFAULT_HOSTS
+
 ENV_PREFIX = "AUTHLENS_"
 
 
@@ -44,15 +46,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
     hosts: Annotated[tuple[str, ...], NoDecode] = Field(
-        # *.api.openai.com: data-residency hosts (us., eu., ...); auth.openai.com: the
-        # workload identity token exchange.
-        default=(
-            "api.openai.com",
-            "*.api.openai.com",
-            "auth.openai.com",
-            "*.openai.azure.com",
-            "*.cognitiveservices.azure.com",
-        ),
+        default=DEFAULT_HOSTS,
         min_length=1,
     )
     log_stdout: bool = True

@@ -11,20 +11,22 @@ import re
 
 from authlens.credentials.keys import key_kind
 from authlens.exchange import Finding, Side
+from authlens.registry import PROVIDERS, kind_by_name
 
 ADMIN_KEYS_PAGE = "https://platform.openai.com/settings/organization/admin-keys"
 _ADMIN_PATH = re.compile(r"(?:^|/)v1/organization(?:/|$)")
 _EXPLAINS = frozenset({"insufficient_permissions"})
 _ADMIN_KIND = "openai_admin"
+_ADMIN = kind_by_name(_ADMIN_KIND).prefix + "..."
+_KEYS_PAGE = PROVIDERS["openai"].console
 _NOT_FOR_ADMIN_API = frozenset({"openai_ephemeral"})
 _ADMIN_KEY_ON_API = (
-    "An admin key (sk-admin-...) was sent to a non-admin endpoint; admin keys work only on "
-    "/v1/organization/... (Admin API): use a project key from "
-    "https://platform.openai.com/api-keys in OPENAI_API_KEY and keep the admin key in "
-    "OPENAI_ADMIN_KEY."
+    f"An admin key ({_ADMIN}) was sent to a non-admin endpoint; admin keys work only on "
+    f"/v1/organization/... (Admin API): use a project key from {_KEYS_PAGE} in OPENAI_API_KEY "
+    "and keep the admin key in OPENAI_ADMIN_KEY."
 )
 _API_KEY_ON_ADMIN = (
-    "Endpoints under /v1/organization/ take only an admin key (sk-admin-...), not a project "
+    f"Endpoints under /v1/organization/ take only an admin key ({_ADMIN}), not a project "
     f"or user key: create one at {ADMIN_KEYS_PAGE} and send it as Bearer (OPENAI_ADMIN_KEY)."
 )
 
@@ -58,8 +60,8 @@ def classify_admin_variable(token: str, variable: str) -> Finding | None:
         return Finding("admin_key_misuse", text, Side.REQUEST, _EXPLAINS)
     if variable == "OPENAI_API_KEY" and admin_key:
         text = (
-            "OPENAI_API_KEY holds an admin key (sk-admin-...), which works only on "
-            "/v1/organization/...: put a project key from https://platform.openai.com/api-keys "
+            f"OPENAI_API_KEY holds an admin key ({_ADMIN}), which works only on "
+            f"/v1/organization/...: put a project key from {_KEYS_PAGE} "
             "in OPENAI_API_KEY and the admin key in OPENAI_ADMIN_KEY."
         )
         return Finding("admin_key_misuse", text, Side.REQUEST, _EXPLAINS)

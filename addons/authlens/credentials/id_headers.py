@@ -17,6 +17,7 @@ import re
 from authlens.credentials import key_families as fam
 from authlens.credentials.keys import is_fingerprint, key_kind
 from authlens.exchange import Finding, Side
+from authlens.registry import kind_prefix
 
 ORGANIZATION_PAGE = "https://platform.openai.com/settings/organization/general"
 PROJECTS_PAGE = "https://platform.openai.com/settings/organization/projects"
@@ -41,9 +42,9 @@ def _what_is_wrong(value: str, own_id: re.Pattern[str]) -> str | None:
         return "is sent empty"
     if fam.unexpanded_reference(value):
         return "is the literal text of a variable reference, never expanded"
-    if fam.is_placeholder(value):
+    if fam.is_sample_text(value):
         return "is a placeholder or null-like value"
-    if value.startswith(("sk-", "sess-", "eyJ")) or key_kind(value) is not None:
+    if kind_prefix(value) or key_kind(value) is not None:
         return "holds an API key or token, not an id (move it to OPENAI_API_KEY)"
     if own_id.fullmatch(core):
         return "has quotes, spaces or invisible characters around the id"

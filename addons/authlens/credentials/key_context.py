@@ -12,14 +12,17 @@ from dataclasses import dataclass
 
 from authlens.credentials.provider_keys import host_owner
 from authlens.providers import AZURE, COMPATIBLE, OPENAI, provider_for_host
+from authlens.registry import AUTHORIZATION, PROVIDERS
 
-AUTHORIZATION = "authorization"
-# Variables whose value the SDKs send after `Authorization: Bearer `.
-_BEARER_VARIABLES = frozenset({"OPENAI_API_KEY", "OPENAI_ADMIN_KEY", "AZURE_OPENAI_AD_TOKEN"})
+_AZURE = PROVIDERS[AZURE]
+# Variables whose value the SDKs send after `Authorization: Bearer `: OpenAI's, and Azure's
+# Entra token variable (the last of Azure's variables).
+_BEARER_VARIABLES = frozenset({*PROVIDERS[OPENAI].variables, _AZURE.variables[-1]})
 # Azure takes keys in these headers, and (for browser websockets, Realtime) query parameters.
 AZURE_KEY_PLACES = frozenset(
-    {"api-key", "ocp-apim-subscription-key", "query:api-key", "query:subscription-key"}
+    {*_AZURE.key_headers, *(f"query:{name}" for name in _AZURE.key_query_params)}
 )
+__all__ = ["AUTHORIZATION", "AZURE_KEY_PLACES", "KeyContext", "make_context"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,7 @@ class KeyContext:
     location: str
     scheme: str | None
     expected: str | None
+    separator: str = " "  # between the Authorization scheme and the token, as sent
 
     @property
     def env_variable(self) -> str | None:
@@ -65,8 +69,8 @@ class KeyContext:
         if name := self.env_variable:
             return name
         if self.is_azure:
-            return "AZURE_OPENAI_AD_TOKEN" if self.bearer_slot else "AZURE_OPENAI_API_KEY"
-        return "OPENAI_API_KEY"
+            return _AZURE.variables[-1] if self.bearer_slot else _AZURE.variables[0]
+        return PROVIDERS[OPENAI].variable
 
     @property
     def place(self) -> str:
@@ -93,7 +97,12 @@ def _safe_name(name: str) -> str:
 
 
 def make_context(
-    *, provider: str | None, location: str, scheme: str | None = None, host: str = ""
+    *,
+    provider: str | None,
+    location: str,
+    scheme: str | None = None,
+    host: str = "",
+    separator: str = " ",
 ) -> KeyContext:
     """Fill in what the caller left out: the provider from the host or the variable's name."""
     if provider is None:
@@ -108,4 +117,4 @@ def make_context(
         expected = provider
     if provider not in (OPENAI, AZURE, COMPATIBLE):
         provider = COMPATIBLE
-    return KeyContext(provider, location, scheme, expected)
+    return KeyContext(provider, location, scheme, expected, separator)

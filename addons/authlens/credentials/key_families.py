@@ -2,13 +2,19 @@
 
 Each is a pure predicate over the value as sent (or as set in a variable). They are written
 as families, not lists of examples: `${...}`, `%VAR%`, `{{ ... }}`, `process.env.X` and their
-relatives are all one `unexpanded_variable`. Every regex is compiled here, once, with bounded
-repeats, and runs on values already capped in length by the caller.
+relatives are all one `unexpanded_variable`; so are unresolved secret-manager references
+(`@Microsoft.KeyVault(...)`, `op://`, `arn:aws:secretsmanager:`). A placeholder is judged by
+shape first (`shape.human_text`: words, numbers, fillers, sequences after any known prefix);
+the few phrases left (`your ... key`) are the last resort. Every regex is compiled here,
+once, with bounded repeats, and runs on values already capped in length by the caller.
 """
 
 from __future__ import annotations
 
 import re
+
+from authlens.credentials.shape import human_text
+from authlens.registry import PREFIXES
 
 # Quote characters people wrap keys in: ASCII, typographic ("smart"), guillemets, primes,
 # fullwidth. A quote on one side only counts too (a copy that caught one of them).
@@ -25,7 +31,8 @@ _LABEL = re.compile(
     r"""["'`]?(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})["'`]?\s{0,8}(?::=|=>|[:=])(?!=)\s{0,8}\S"""
 )
 _LABEL_WORD = re.compile(r"(?i)key|token|secret|auth|bearer|api|openai|azure|pass|cred")
-_KEYLIKE_START = re.compile(r"""\s{0,8}["'`]?(?:sk-|sess-|gsk_|xai-|AIza|hf_|pplx-|eyJ)""")
+_ANY_PREFIX = "|".join(re.escape(p) for p in PREFIXES)
+_KEYLIKE_START = re.compile(rf"""\s{{0,8}}["'`]?(?:{_ANY_PREFIX})""")
 
 _UNEXPANDED = re.compile(
     r"\$\{[^}]{0,200}\}?"  # ${VAR}, ${VAR:-default}, ${{ secrets.X }}, ${sk-...} from docs
@@ -42,39 +49,68 @@ _UNEXPANDED = re.compile(
     r"|\bsecrets\.[A-Za-z_]|\bvars\.[A-Za-z_]"  # CI contexts outside their braces
     r"|^\{[^{}]{1,200}\}$"  # Python format field or docs' braces: {OPENAI_API_KEY}, {sk-...}
 )
-# The variable's name sent instead of its value: `api_key="OPENAI_API_KEY"`.
-_NAME_AS_VALUE = re.compile(r"[A-Z][A-Z0-9_]{0,63}(?:KEY|TOKEN|SECRET)[A-Z0-9_]{0,63}")
+# The variable's name sent instead of its value: `OPENAI_API_KEY`, `openai_api_key`,
+# `openaiApiKey` (an identifier of two or more words, one of them key-ish).
+_NAME_AS_VALUE = re.compile(
+    r"[A-Z][A-Z0-9]{0,20}(?:_[A-Z0-9]{1,20}){0,6}_?(?:KEY|TOKEN|SECRET)(?:_[A-Z0-9]{1,20}){0,4}"
+    r"|[a-z][a-z0-9]{0,20}(?:_[a-z0-9]{1,20}){0,6}_(?:key|token|secret)(?:_[a-z0-9]{1,20}){0,4}"
+    r"|[a-z][a-z0-9]{0,20}(?:[A-Z][a-z0-9]{0,20}){0,6}(?:Key|Token|Secret)(?:[A-Z][a-z0-9]{0,20}){0,4}"
+)
+# Names that announce sample text (`YOUR_API_KEY`, `test_key`): placeholders, not variables.
+_SAMPLE_WORDS = re.compile(
+    r"(?i)^(?:your|my|insert|enter|replace|paste|actual|example|sample|dummy|test|fake)(?:[_A-Z]|$)"
+)
+# Unresolved secret-manager references, and who resolves them.
+_SECRET_MANAGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Azure Key Vault", re.compile(r"(?i)@Microsoft\.KeyVault\(|^akv://|^azurekeyvault://")),
+    ("1Password", re.compile(r"^op://")),
+    (
+        "AWS Secrets Manager",
+        re.compile(r"^arn:aws[a-z-]{0,12}:secretsmanager:|resolve:secretsmanager:"),
+    ),
+    ("AWS SSM Parameter Store", re.compile(r"^arn:aws[a-z-]{0,12}:ssm:|resolve:ssm")),
+    ("HashiCorp Vault", re.compile(r"^(?:ref\+)?vault:")),
+    ("Google Secret Manager", re.compile(r"^projects/[^/]{1,64}/secrets/|^sm://|^gcp:")),
+    # Any other `scheme://` that is not the web's: a reference some loader should resolve.
+    ("a secret manager", re.compile(r"(?i)^(?!(?:https?|wss?)://)[a-z][a-z0-9+.-]{1,20}://\S")),
+)
+# Where a reference names its variable: `${{ secrets.X }}`, Helm `.Values.a.b`, `.Env.X`,
+# `process.env.X`, `os.environ["X"]`, `$env:X`, `${X}`, `$X`, `%X%`, `!X!`.
+_REFERENCE_NAMES = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"\b(?:secrets|vars|env|inputs)\.([A-Za-z_][A-Za-z0-9_]{0,63})",
+        r"(\.Values(?:\.[A-Za-z_][A-Za-z0-9_-]{0,40}){1,6})",
+        r"\.Env\.([A-Za-z_][A-Za-z0-9_]{0,63})",
+        r"""[\[(]\s{0,4}["']([A-Za-z_][A-Za-z0-9_]{0,63})["']""",
+        r"\$env:([A-Za-z_][A-Za-z0-9_]{0,63})",
+        r"\$\{?\s{0,4}([A-Za-z_][A-Za-z0-9_]{0,63})",
+        r"[%!]([A-Za-z_][A-Za-z0-9_]{0,63})[%!]",
+        r"^\{\s{0,4}([A-Za-z_][A-Za-z0-9_]{0,63})\s{0,4}\}$",
+    )
+)
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,63}")
 _NAME_SHAPES = re.compile(
     r"[A-Z][A-Z0-9]{0,20}(?:_[A-Z0-9]{1,20}){0,6}"  # OPENAI_API_KEY
     r"|[a-z]{1,20}(?:_[a-z0-9]{1,20}){0,6}"  # openai_api_key
     r"|[a-z]{1,20}(?:[A-Z][a-z]{0,20}){1,6}"  # openaiApiKey
 )
-_KEYLIKE_INSIDE = re.compile(r"sk-|sess-|eyJ|gsk_|xai-|AIza|hf_|pplx-")
+_KEYLIKE_INSIDE = re.compile(_ANY_PREFIX)
 _RUN = re.compile(r"[A-Za-z0-9]{12,200}")
 _NAME_LOOKAHEAD = 80
 
-_PLACEHOLDER_TEXT = """
-undefined none null nil nan n/a na n.a. - -- ? changeme change_me change-me changeit test
-testing test123 test-key testkey dummy dummy-key dummykey fake fake-key fakekey empty false
-true placeholder todo tbd secret key apikey api_key api-key token password default example
-sample demo foo bar foobar abc abc123 123 1234 12345 123456 0 1 xxx ... \u2026 sk sk- sk-proj-
-sk-or-v1- missing unset notset not-set not_set no-key nokey
-"""
-# `[object Object]`: a JavaScript object stringified into the header.
-_PLACEHOLDER_WORDS = frozenset(_PLACEHOLDER_TEXT.split()) | {"[object object]"}
-# your-api-key, YOUR_OPENAI_API_KEY, insert-key-here, YOUR_ORG_ID: up to 3 words between.
+# Last resort, for what shape cannot see: sample phrases (`your-api-key`, `insert key here`)
+# and a JavaScript object stringified into the header.
 _PLACEHOLDER_PHRASE = re.compile(
     r"(?i)(?:your|my|insert|enter|replace|paste|actual)[\s_.-]{0,3}"
     r"(?:[a-z]{1,12}[\s_.-]{0,3}){0,3}?(?:key|token|secret|id(?![a-z]))"
 )
 _PHRASE_STARTS = ("your", "my", "insert", "enter", "replace", "paste", "actual")
-_FILLERS = ("xxxx", "00000000", "0123456", "1234567", "2345678", "3456789", "abcdefg")
+_OBJECT = "[object object]"
+# How runtimes spell "no value" when one is stringified into a header (JS, Python, Ruby...).
+_NULLS = frozenset({"undefined", "null", "none", "nil", "nan", _OBJECT})
 # <your key>, [API_KEY], and `sk-...` with nothing after the dots.
-_PLACEHOLDER_WHOLE = re.compile(
-    r"<[^<>%]{1,80}>|\[[^\[\]]{1,80}\]|(?:sk-(?:proj-)?)?(?:\.{2,}|\u2026)"
-)
-_PREFIXES_TO_PEEL = ("sk-proj-", "sk-")
+_PLACEHOLDER_WHOLE = re.compile(r"<[^<>%]{1,80}>|\[[^\[\]]{1,80}\]|(?:\.{2,}|\u2026)")
 
 _MASKS = ("**", "...", "\u2026")
 _MASK_BULLETS = re.compile(r"[\u2022\u25cf\u00b7\u2219\u22ef]{2}")
@@ -120,9 +156,18 @@ def unexpanded_reference(value: str) -> str | None:
     if not _REFERENCE_CHARS.isdisjoint(value) and (match := _UNEXPANDED.search(value)):
         # `process.env` / `os.environ[...]` name the variable just after the match.
         return value[match.start() : match.end() + _NAME_LOOKAHEAD]
-    name = value.strip()
-    if _NAME_AS_VALUE.fullmatch(name) and not is_placeholder(name):
-        return name
+    name = value.strip().strip(QUOTES)
+    # `ADD_YOUR_KEY_HERE` and `YOUR_API_KEY` are sample text, not a variable's name.
+    sample = _SAMPLE_WORDS.match(name) or _has_phrase(name.lower())
+    return name if _NAME_AS_VALUE.fullmatch(name) and not sample else None
+
+
+def secret_manager(value: str) -> str | None:
+    """Who should have resolved `value`, when it is a secret-manager reference; else None."""
+    text = value.strip().strip(QUOTES)
+    for manager, pattern in _SECRET_MANAGERS:
+        if pattern.search(text):
+            return manager
     return None
 
 
@@ -136,6 +181,10 @@ def variable_in(reference: str) -> str | None:
         _looks_random(run) for run in _RUN.findall(reference)
     ):
         return None
+    for pattern in _REFERENCE_NAMES:
+        named = pattern.search(reference)
+        if named and _LABEL_WORD.search(named.group(1)):
+            return named.group(1)
     for match in _VARIABLE_NAME.finditer(reference):
         name = str(match.group(0))
         if _LABEL_WORD.search(name) and _NAME_SHAPES.fullmatch(name):
@@ -147,20 +196,36 @@ def _looks_random(run: str) -> bool:
     return len(run) >= 12 and any(c.isdigit() for c in run) and any(c.isalpha() for c in run)
 
 
-def is_placeholder(value: str) -> bool:
-    """A documentation placeholder or a null-like value: `<your key>`, `undefined`, `sk-xxxx`."""
+def is_sample_text(value: str) -> bool:
+    """Sample or null-like text that no name or id is: brackets, `your ... key`, `null`."""
     text = value.strip().strip(QUOTES).strip()
     lowered = text.lower()
-    if lowered in _PLACEHOLDER_WORDS:
+    if _PLACEHOLDER_WHOLE.fullmatch(text) or lowered in _NULLS:
         return True
-    for prefix in _PREFIXES_TO_PEEL:
-        if lowered.startswith(prefix) and lowered[len(prefix) :] in _PLACEHOLDER_WORDS:
-            return True
-    if any(filler in lowered for filler in _FILLERS) or lowered.endswith(("_here", "-here")):
+    return _has_phrase(lowered) or (len(text) > 2 and len(set(lowered)) <= 2)
+
+
+def is_placeholder(value: str) -> bool:
+    """A documentation placeholder or a null-like value, judged by shape first.
+
+    After any known key prefix, the rest is bracketed (`sk-<key>`), empty, dots, or text a
+    person wrote (`sk-test-123`, `FIXME`, `undefined`, `1111111`); a masked copy is not.
+    """
+    text = value.strip().strip(QUOTES).strip()
+    if not text:
+        return False
+    rest = text[len(next((p for p in PREFIXES if text.startswith(p)), "")) :]
+    if not rest or _PLACEHOLDER_WHOLE.fullmatch(rest) or text.lower() == _OBJECT:
         return True
-    if _PLACEHOLDER_WHOLE.fullmatch(text):
+    if _has_phrase(text.lower()):
         return True
-    return _has_phrase(lowered)
+    if is_masked(text):
+        # A filler behind the mask (`sk-proj-xxxx****`) is sample text; real tails vary.
+        visible = "".join(c for c in rest if c.isalnum())
+        return bool(visible) and len(set(visible)) == 1
+    if looks_like_prose(text) or not text.isascii():
+        return False
+    return human_text(rest)
 
 
 def _has_phrase(lowered: str) -> bool:

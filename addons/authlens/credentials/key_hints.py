@@ -9,12 +9,27 @@ identifier (see `key_families.variable_in`). All text is ASCII.
 from __future__ import annotations
 
 from authlens.credentials.key_context import KeyContext
-from authlens.credentials.provider_keys import PROVIDERS
+from authlens.registry import PROVIDERS, kind_by_name
 
 OPENAI_KEYS_PAGE = PROVIDERS["openai"].console
 _AZURE_PORTAL = PROVIDERS["azure"].console
+_OPENAI_BASE = PROVIDERS["openai"].base_url
+_AZURE_HOST = PROVIDERS["azure"].hosts[0].replace("*", "<resource>")
+_AZURE_KEY_HEADER = PROVIDERS["azure"].key_headers[0]
+_AZURE_KEY_VAR, _AZURE_TOKEN_VAR = PROVIDERS["azure"].variables
+_RELAY = "relay"
+_JWT_SHAPE = kind_by_name("jwt").prefix + "..."
+_PROJECT = kind_by_name("openai_project")
+_PROJECT_KEY = (
+    f"{_PROJECT.prefix}... of {len(_PROJECT.prefix) + _PROJECT.layouts[0].length} characters"
+)
+_LEGACY = kind_by_name("relay")  # the bare-prefix shape
+_SESSION_SHAPE = PROVIDERS["chatgpt"].key_shape
+_SEPARATORS = {"\t": "a tab", "\u00a0": "a non-breaking space (U+00A0)"}
 # Schemes people write instead of Bearer; only these words are ever echoed in a hint.
-_KNOWN_SCHEMES = frozenset({"basic", "token", "bearer:", "bearer=", "key", "apikey", "api-key"})
+_KNOWN_SCHEMES = frozenset(
+    {"basic", "token", "bearer:", "bearer=", "key", "apikey", PROVIDERS["azure"].key_headers[0]}
+)
 
 
 def _a(name: str) -> str:
@@ -63,6 +78,39 @@ def unexpanded_variable(ctx: KeyContext, name: str | None) -> str:
     )
 
 
+def unresolved_secret(ctx: KeyContext, manager: str) -> str:
+    return (
+        f"{ctx.subject} is an unresolved reference to {manager}, not the key: the platform or "
+        "loader that should resolve it did not (missing identity, permission or syntax); "
+        f"check that it resolves where the client runs, or set {ctx.variable} to the key."
+    )
+
+
+def workload_placeholder(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} is the placeholder the openai SDK sends with workload identity "
+        f"federation, so the token exchange at {PROVIDERS['openai'].exchange_host} never "
+        "replaced it: check the "
+        "workload_identity settings (identity provider token file, audience), or set "
+        f"{ctx.variable} to a key."
+    )
+
+
+def pasted_twice(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} holds the key twice (pasted twice, or appended to an old value): "
+        f"store it once in {ctx.variable}."
+    )
+
+
+def odd_separator(ctx: KeyContext) -> str:
+    shown = _SEPARATORS.get(ctx.separator[:1], "a character other than a space")
+    return (
+        f"The Authorization header separates 'Bearer' from the key with {shown}; servers "
+        "read only ASCII spaces there: send exactly 'Authorization: Bearer <key>'."
+    )
+
+
 def placeholder_key(ctx: KeyContext) -> str:
     if ctx.env_variable:
         return (
@@ -86,7 +134,8 @@ def masked_key(ctx: KeyContext) -> str:
 
 def quoted_key(ctx: KeyContext) -> str:
     return (
-        f"{ctx.subject} is wrapped in quotes (straight, typographic or backticks): store it "
+        f"{ctx.subject} is wrapped in quotes (straight, typographic, backticks) or brackets: "
+        "store it "
         f"without them in {ctx.variable}; Windows 'set', docker --env-file and some secret "
         "stores keep quotes literally."
     )
@@ -110,58 +159,72 @@ def non_ascii_key(ctx: KeyContext) -> str:
 def truncated_key(ctx: KeyContext) -> str:
     return (
         f"{ctx.subject} starts like an OpenAI key but is too short, so it was cut when "
-        f"copied: copy the whole key (sk-proj- keys are 164 characters) into {ctx.variable}, "
+        f"copied: copy the whole key ({_PROJECT_KEY}) into {ctx.variable}, "
         f"or create one at {OPENAI_KEYS_PAGE}."
     )
 
 
 def session_key(ctx: KeyContext) -> str:
     return (
-        f"{ctx.subject} is a ChatGPT browser session key (sess-...), which the API does not "
-        f"accept: create an API key at {OPENAI_KEYS_PAGE} and put it in {ctx.variable}."
+        f"{ctx.subject} is a ChatGPT browser session key ({_SESSION_SHAPE}), which the API "
+        f"does not accept: create an API key at {OPENAI_KEYS_PAGE} and put it in {ctx.variable}."
     )
 
 
-def other_provider_key(ctx: KeyContext, owner: str) -> str:
+def other_provider_key(ctx: KeyContext, owner: str, *, token: bool = False) -> str:
     """Name whose key it is, where it works, and where to get the right one."""
     theirs = PROVIDERS[owner]
     ours = PROVIDERS.get(ctx.expected or "openai", PROVIDERS["openai"])
+    azure_key, azure_token = PROVIDERS["azure"].variables
     if owner == "openai" and ctx.expected == "azure":
         return (
             f"{ctx.subject} is an OpenAI platform key, but this is Azure OpenAI: send it to "
-            "https://api.openai.com/v1 with the OpenAI client, or use the resource key from "
-            f"{_AZURE_PORTAL} in AZURE_OPENAI_API_KEY."
+            f"{_OPENAI_BASE} with the OpenAI client, or use the resource key from "
+            f"{_AZURE_PORTAL} in {azure_key}."
+        )
+    if owner == _RELAY:
+        return (
+            f"{ctx.subject} is a relay's key ({theirs.key_shape}), as one-api/new-api style "
+            f"relays and gateways issue, not {_a(ours.name)} key: set the base URL "
+            f"(OPENAI_BASE_URL) to that service, or use a key from {ours.console}."
+        )
+    if owner == "azure" and token:
+        return (
+            f"{ctx.subject} is an Azure Entra ID token ({_JWT_SHAPE}, issued by Microsoft), not "
+            f"{_a(ours.name)} key: use the AzureOpenAI client with AZURE_OPENAI_ENDPOINT="
+            f"https://{_AZURE_HOST} and the token in {azure_token}, or a key from {ours.console}."
         )
     if owner == "azure":
         return (
             f"{ctx.subject} is an Azure OpenAI key ({theirs.key_shape}), not {_a(ours.name)} "
-            "key: use the AzureOpenAI client with AZURE_OPENAI_ENDPOINT=https://<resource>."
-            f"openai.azure.com and AZURE_OPENAI_API_KEY, or a key from {ours.console}."
+            f"key: use the AzureOpenAI client with AZURE_OPENAI_ENDPOINT=https://{_AZURE_HOST} "
+            f"and {azure_key}, or a key from {ours.console}."
         )
     return (
         f"{ctx.subject} is {_a(theirs.name)} key ({theirs.key_shape}), not {_a(ours.name)} key: "
-        f"point the client at {theirs.base_url} (OPENAI_BASE_URL, key in {theirs.variable}), "
-        f"or use a key from {ours.console}."
+        f"set the base URL (OPENAI_BASE_URL) to {theirs.base_url} with the key in "
+        f"{theirs.variable}, or use a key from {ours.console}."
     )
 
 
 def key_in_wrong_header(ctx: KeyContext, *, token_in_key_slot: bool = False) -> str:
     if ctx.is_azure and token_in_key_slot:
         return (
-            f"{ctx.subject} is an Entra ID token (eyJ...), but that place takes a resource key: "
-            "send tokens as 'Authorization: Bearer' (azure_ad_token, AZURE_OPENAI_AD_TOKEN) and "
-            f"keys from {_AZURE_PORTAL} in 'api-key' (AZURE_OPENAI_API_KEY)."
+            f"{ctx.subject} is an Entra ID token ({_JWT_SHAPE}), but that place takes a resource "
+            f"key: send tokens as 'Authorization: Bearer' (azure_ad_token, {_AZURE_TOKEN_VAR}) and "
+            f"keys from {_AZURE_PORTAL} in '{_AZURE_KEY_HEADER}' ({_AZURE_KEY_VAR})."
         )
     if ctx.is_azure and ctx.bearer_slot:
         return (
             f"{ctx.subject} is an Azure resource key sent as a Bearer token; Azure OpenAI reads "
-            "keys from the 'api-key' header: pass it as api_key to the AzureOpenAI client "
-            "(AZURE_OPENAI_API_KEY); Bearer is for Entra ID tokens."
+            f"keys from the '{_AZURE_KEY_HEADER}' header: pass it as api_key to the AzureOpenAI "
+            f"client ({_AZURE_KEY_VAR}); Bearer is for Entra ID tokens."
         )
     if ctx.is_azure:
         return (
-            f"The key was sent in {ctx.place}; Azure OpenAI reads it from the 'api-key' "
-            "header: pass it as api_key to the AzureOpenAI client (AZURE_OPENAI_API_KEY)."
+            f"The key was sent in {ctx.place}; Azure OpenAI reads it from the "
+            f"'{_AZURE_KEY_HEADER}' header: pass it as api_key to the AzureOpenAI client "
+            f"({_AZURE_KEY_VAR})."
         )
     return (
         f"The key was sent in {ctx.place}; this API reads only 'Authorization: Bearer <key>': "
@@ -188,13 +251,13 @@ def malformed_key(ctx: KeyContext, *, prose: bool = False) -> str:
         )
     if ctx.is_azure:
         return (
-            f"{ctx.subject} is not an Entra ID token (eyJ...): get one for "
-            "https://cognitiveservices.azure.com/.default (AZURE_OPENAI_AD_TOKEN), or send a "
-            "resource key in the 'api-key' header."
+            f"{ctx.subject} is not an Entra ID token ({_JWT_SHAPE}): get one for "
+            f"{PROVIDERS['azure'].entra_scope} ({_AZURE_TOKEN_VAR}), or send a "
+            f"resource key in the '{_AZURE_KEY_HEADER}' header."
         )
     what = "looks like text, not a key" if prose else "does not have the shape of an OpenAI key"
     return (
-        f"{ctx.subject} {what} (sk-proj-... of 164 characters, or sk- with 48 after it): "
+        f"{ctx.subject} {what} ({_PROJECT_KEY}, or {_LEGACY.prefix} with 48 after it): "
         f"copy it again from {OPENAI_KEYS_PAGE}, or if it belongs to another provider set "
         "OPENAI_BASE_URL to that provider."
     )

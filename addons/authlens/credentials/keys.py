@@ -1,14 +1,11 @@
-"""Key formats and the key fingerprint (contract section 6).
+"""Key shapes measured against the registry, and the key fingerprint (contract section 6).
 
-Formats come from `shared/corpus/openai_auth_facts.md` section 3 (gitleaks, trufflehog,
-kingfisher rules). A fingerprint shows a key's kind prefix, its last 4 characters and a short
-SHA-256, so people can match it against their dashboard without seeing the key.
-
-`openai_shape` measures an `sk-...` token against OpenAI's formats (valid, truncated, a
-relay's plausible look-alike); the classifier never flags a valid one. Precision comes first:
-every format in the facts file (legacy 51, sk-proj 56/132/164, sk-svcacct, sk-admin, sk-None,
-sk-service-<name>) is valid, and marker-less `sk-` keys of 32+ characters are only plausible,
-since relays (one-api, chatanywhere) mint them.
+The formats live in `authlens.registry` (prefix, alphabet, lengths, marker and its
+position); this module judges a token against them. `openai_shape` says how an `sk-...`
+token measures up to OpenAI's layouts: valid, cut (before or after the marker), pasted twice,
+a relay's or another provider's look-alike, or human text wearing the prefix. Precision
+comes first: a body with equal random halves around the marker is valid even at a length
+the registry does not list yet.
 """
 
 from __future__ import annotations
@@ -16,153 +13,114 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+
+from authlens.credentials.shape import degenerate, human_text
+from authlens.registry import KINDS, OPENAI_MARKER, KeyKind, kind_by_name, kind_of
+from authlens.registry import kind_prefix as _registry_prefix
+
+__all__ = ["KINDS", "OPENAI_MARKER", "KeyKind", "Shape", "key_kind", "kind_prefix", "openai_shape"]
+
+_SHOW_LAST4_FROM = 20
+_OPENAI = "openai"
+_MIN_HALF = 20  # the legacy key's halves; a marker nearer the ends is not a layout
+_BODY = re.compile(r"[A-Za-z0-9_-]{0,1000}")
+# The bare prefix of OpenAI's legacy keys, which its scoped prefixes extend.
+_SK = kind_by_name("openai_legacy").prefix
+# OpenAI's `sk-` kinds by prefix, longest prefix first.
+_OPENAI_SK: dict[str, tuple[KeyKind, ...]] = {}
+for _kind in KINDS:
+    if _kind.provider == _OPENAI and _kind.prefix.startswith(_SK):
+        _OPENAI_SK.setdefault(_kind.prefix, ())
+        _OPENAI_SK[_kind.prefix] += (_kind,)
+OPENAI_SK_PREFIXES = tuple(sorted(_OPENAI_SK, key=len, reverse=True))
+# Other providers' `sk-` families (`sk-ant-`, `sk-or-`): their stems, cut keys included.
+_FOREIGN_SK_STEMS = tuple(
+    {
+        k.prefix[: k.prefix.index("-", len(_SK)) + 1]
+        for k in KINDS
+        if k.prefix.startswith(_SK) and len(k.prefix) > len(_SK)
+    }
+    - {_SK, *OPENAI_SK_PREFIXES}
+)
+
 
 # Characters that can wrap a pasted key without being part of it; skipped to find its prefix.
 _WRAPPING = " \t\r\n\"'`{}$<>[]()"
-_SHOW_LAST4_FROM = 20
-
-
-@dataclass(frozen=True, slots=True)
-class KeyKind:
-    """A credential format: the literal prefix shown in fingerprints and who issues it."""
-
-    name: str
-    prefix: str
-    provider: str  # "openai", "anthropic", ... ; "chatgpt" for browser session keys
-    pattern: re.Pattern[str]
-
-
-def _kind(name: str, prefix: str, provider: str, pattern: str) -> KeyKind:
-    return KeyKind(name, prefix, provider, re.compile(pattern))
-
-
-_OPENAI_BODY = r"[A-Za-z0-9_-]{40,400}"
-
-# Longest prefixes first: `startswith` picks the first match.
-KINDS: tuple[KeyKind, ...] = (
-    _kind(
-        "anthropic_admin", "sk-ant-admin01-", "anthropic", r"sk-ant-admin01-[A-Za-z0-9_-]{80,120}"
-    ),
-    _kind("anthropic_oauth", "sk-ant-oat01-", "anthropic", r"sk-ant-oat01-[A-Za-z0-9_-]{60,120}"),
-    _kind("anthropic", "sk-ant-api03-", "anthropic", r"sk-ant-api03-[A-Za-z0-9_-]{80,120}"),
-    _kind("anthropic_other", "sk-ant-", "anthropic", r"sk-ant-[A-Za-z0-9_-]{40,200}"),
-    _kind("openrouter", "sk-or-v1-", "openrouter", r"sk-or-v1-[A-Za-z0-9]{64}"),
-    _kind("openai_admin", "sk-admin-", "openai", rf"sk-admin-{_OPENAI_BODY}"),
-    _kind("openai_service_account", "sk-svcacct-", "openai", rf"sk-svcacct-{_OPENAI_BODY}"),
-    _kind("openai_service_account", "sk-service-", "openai", rf"sk-service-{_OPENAI_BODY}"),
-    _kind("openai_project", "sk-proj-", "openai", rf"sk-proj-{_OPENAI_BODY}"),
-    _kind("openai_user", "sk-None-", "openai", rf"sk-None-{_OPENAI_BODY}"),
-    # DeepSeek keys (`sk-` + 32 hex) deliberately look like legacy OpenAI keys; the length tells.
-    _kind("deepseek", "sk-", "deepseek", r"sk-[a-f0-9]{32}"),
-    _kind("openai_legacy", "sk-", "openai", r"sk-[A-Za-z0-9_-]{40,400}"),
-    # Realtime API client secrets, minted for browsers; sent as Bearer like a key.
-    _kind("openai_ephemeral", "ek_", "openai", r"ek_[A-Za-z0-9_-]{16,200}"),
-    _kind("chatgpt_session", "sess-", "chatgpt", r"sess-[A-Za-z0-9]{40}"),
-    _kind("google", "AIza", "google", r"AIza[A-Za-z0-9_-]{35}"),
-    _kind("groq", "gsk_", "groq", r"gsk_[A-Za-z0-9]{52}"),
-    _kind("xai", "xai-", "xai", r"xai-[A-Za-z0-9_]{80}"),
-    _kind("huggingface", "hf_", "huggingface", r"hf_[A-Za-z0-9]{34}"),
-    _kind("perplexity", "pplx-", "perplexity", r"pplx-[A-Za-z0-9]{48}"),
-    _kind(
-        "azure",
-        "",
-        "azure",
-        r"[a-f0-9]{32}|[A-Za-z0-9+/]{60,100}(?:JQQJ|AAAB|ACOGk)[A-Za-z0-9+/=]{0,30}",
-    ),
-    _kind(
-        "jwt",
-        "eyJ",
-        "jwt",
-        r"eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{0,4096}",
-    ),
-)
-
-# Every literal prefix a fingerprint may show, longest first.
-_PREFIXES = tuple(sorted({k.prefix for k in KINDS if k.prefix}, key=len, reverse=True))
-
-
-def _kinds_by_first_character() -> dict[str, tuple[KeyKind, ...]]:
-    """For each first character a prefix starts with, the kinds a token so starting may be.
-
-    Every pattern starts with its literal prefix, so the others cannot match; `KINDS` order
-    is kept. The prefix-less kind (Azure) is in every list, and alone under `""`.
-    """
-    firsts = {kind.prefix[0] for kind in KINDS if kind.prefix}
-    table = {
-        first: tuple(k for k in KINDS if not k.prefix or k.prefix[0] == first) for first in firsts
-    }
-    table[""] = tuple(k for k in KINDS if not k.prefix)
-    return table
-
-
-_KINDS_BY_FIRST = _kinds_by_first_character()
-
-
-def key_kind(token: str) -> KeyKind | None:
-    """The format `token` matches exactly, or None (no guessing from prefixes alone)."""
-    candidates = _KINDS_BY_FIRST.get(token[:1]) or _KINDS_BY_FIRST[""]
-    for kind in candidates:
-        if kind.pattern.fullmatch(token):
-            return kind
-    return None
 
 
 def kind_prefix(token: str) -> str:
     """The known literal prefix of `token` (after quotes or braces around it), or ''."""
-    bare = token.lstrip(_WRAPPING)
-    for prefix in _PREFIXES:
-        if bare.startswith(prefix):
-            return prefix
-    return ""
+    return _registry_prefix(token.lstrip(_WRAPPING))
 
 
-# base64 of "OpenAI": every current OpenAI key carries it between two random halves.
-OPENAI_MARKER = "T3Blbk" + "FJ"
-# OpenAI-issued prefixes besides the bare legacy `sk-`; longest first.
-OPENAI_SCOPED_PREFIXES = ("sk-svcacct-", "sk-service-", "sk-admin-", "sk-proj-", "sk-None-")
-_NOT_OPENAI_SK = ("sk-ant-", "sk-or-")
-_KEY_BODY = re.compile(r"[A-Za-z0-9_-]{1,1000}")
-_HALF_MIN = 20  # the legacy key's halves around the marker; newer keys have 58 or 74
-_SCOPED_BODIES_WITHOUT_MARKER = frozenset({48})  # early sk-proj- / sk-None- keys (56 chars)
-_LONG_BODY = 100  # kingfisher: sk-(proj|svcacct|None)- + 100 or more
-_LEGACY_BODIES_WITHOUT_MARKER = frozenset({92})  # 95-char sk- keys seen by clients
-RELAY_MIN_BODY = 32  # `sk-` relay keys (one-api, chatanywhere) are 48; DeepSeek's are 32
+def key_kind(token: str) -> KeyKind | None:
+    """The registry kind `token` matches exactly, or None (no guessing from prefixes)."""
+    return kind_of(token)
 
 
 class Shape(StrEnum):
-    """How a token that starts like an OpenAI key measures up to the known formats."""
+    """How a token that starts like an OpenAI key measures up to OpenAI's layouts."""
 
-    VALID = "valid"  # a known OpenAI format: never flagged
-    PLAUSIBLE = "plausible"  # `sk-` without the marker, long enough for a relay's key
-    TRUNCATED = "truncated"  # an OpenAI prefix with too few characters
-    DEGENERATE = "degenerate"  # a prefix with nothing, or only 1-2 distinct characters, after it
+    VALID = "valid"  # a known OpenAI format (or equal random halves around the marker)
+    TRUNCATED = "truncated"  # a prefix of a valid layout: cut when copied
+    DOUBLED = "doubled"  # the marker or the prefix twice: pasted twice
+    DEGENERATE = "degenerate"  # the prefix with words, fillers or nothing after it
+    FOREIGN = "foreign"  # exactly another provider's `sk-` shape (DeepSeek, a relay's)
+    RELAY = "relay"  # `sk-` and random, but no OpenAI layout: a relay's or gateway's key
+    MALFORMED = "malformed"  # an OpenAI scoped prefix with a body no layout explains
+
+
+def _halves(prefix: str) -> frozenset[int]:
+    return frozenset().union(*(k.halves() for k in _OPENAI_SK[prefix]))
+
+
+def _consistent_cut(prefix: str, body: str) -> bool:
+    """`body` (no marker in it) is the start of one of the prefix's marked layouts."""
+    for kind in _OPENAI_SK[prefix]:
+        for layout in kind.layouts:
+            at = layout.marker_at
+            if at is None or len(body) >= layout.length:
+                continue
+            if len(body) <= at or OPENAI_MARKER.startswith(body[at:]):
+                return True
+    return False
+
+
+def _marked(prefix: str, body: str) -> Shape:
+    """A body holding the marker once: where it sits tells a cut from a whole key."""
+    at = body.index(OPENAI_MARKER)
+    tail = len(body) - at - len(OPENAI_MARKER)
+    halves = _halves(prefix)
+    if min(at, tail) >= _MIN_HALF and (tail == at or not halves):
+        return Shape.DEGENERATE if degenerate(body.replace(OPENAI_MARKER, "")) else Shape.VALID
+    if tail < at and (at in halves or not halves):
+        return Shape.TRUNCATED  # cut after the marker
+    return Shape.MALFORMED
 
 
 def openai_shape(token: str) -> Shape | None:
-    """The shape of an `sk-...` token of OpenAI's charset, or None for anything else."""
-    prefix = next((p for p in OPENAI_SCOPED_PREFIXES if token.startswith(p)), None)
-    if prefix is None:
-        if not token.startswith("sk-") or token.startswith(_NOT_OPENAI_SK):
-            return None
-        prefix = "sk-"
-    body = token[len(prefix) :]
-    if len(set(body)) <= 2 and OPENAI_MARKER not in body:
-        return Shape.DEGENERATE if _KEY_BODY.fullmatch(body) or not body else None
-    if not _KEY_BODY.fullmatch(body):
+    """The shape of an `sk-...` token, or None when it is not OpenAI-prefixed key text."""
+    prefix = next((p for p in OPENAI_SK_PREFIXES if token.startswith(p)), None)
+    if prefix is None or token.startswith(_FOREIGN_SK_STEMS):
         return None
-    head, marker, tail = body.partition(OPENAI_MARKER)
-    if marker:
-        return Shape.VALID if min(len(head), len(tail)) >= _HALF_MIN else Shape.TRUNCATED
-    if prefix == "sk-":
-        if len(body) in _LEGACY_BODIES_WITHOUT_MARKER:
-            return Shape.VALID
-        return Shape.PLAUSIBLE if len(body) >= RELAY_MIN_BODY else Shape.TRUNCATED
-    if len(body) in _SCOPED_BODIES_WITHOUT_MARKER or len(body) >= _LONG_BODY:
-        return Shape.VALID
-    # Marker-less and short: a 132/164-character key cut before its marker.
-    return Shape.TRUNCATED
+    body = token[len(prefix) :]
+    if not _BODY.fullmatch(body):
+        return None  # quotes, spaces, dots: the value families judge it
+    if body.count(OPENAI_MARKER) >= 2 or any(p in body for p in OPENAI_SK_PREFIXES[:-1]):
+        return Shape.DOUBLED
+    kind = kind_of(token)
+    if kind is not None and kind.provider == _OPENAI:
+        return Shape.DEGENERATE if degenerate(body.replace(OPENAI_MARKER, "")) else Shape.VALID
+    if OPENAI_MARKER in body:
+        return _marked(prefix, body)
+    if _consistent_cut(prefix, body):
+        return Shape.DEGENERATE if human_text(body) else Shape.TRUNCATED
+    if human_text(body):
+        return Shape.DEGENERATE
+    if kind is not None:
+        return Shape.FOREIGN  # exactly another provider's `sk-` shape (DeepSeek, a relay's)
+    return Shape.RELAY if prefix == _SK else Shape.MALFORMED
 
 
 def is_valid_openai_key(token: str) -> bool:

@@ -1,156 +1,62 @@
 """Whose key is this, and whose host is that: the facts behind `other_provider_key` hints.
 
-Key formats come from `shared/corpus/openai_auth_facts.md` section 3. Prefixes like `gsk_` or
-`sk-ant-` name their provider even when the key is cut short; DeepSeek's `sk-` + 32 hex and
-Azure's 32 hex have no prefix of their own, so only their exact shape counts.
+Both questions are answered from `authlens.registry`. A distinctive prefix (`gsk_`,
+`sk-ant-`, `ghp_`) names its provider even when the key is cut short; prefix-less shapes
+(Azure's 32 hex) count only when exact; a JWT is named by its issuer (an Entra ID token is
+Azure's); an `sk-` key with random body but no OpenAI layout is a relay's or gateway's.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from typing import Any
 
-from authlens.credentials.keys import OPENAI_SCOPED_PREFIXES, Shape, openai_shape
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderInfo:
-    """Where a provider's keys come from and where they must be sent."""
-
-    name: str  # "Anthropic"
-    key_shape: str  # how its keys look, as shown in hints ("sk-ant-...")
-    base_url: str  # its OpenAI-compatible base URL (for OPENAI_BASE_URL)
-    variable: str  # the environment variable its own SDKs read
-    console: str  # the page where its keys are created
-
-
-PROVIDERS: dict[str, ProviderInfo] = {
-    "openai": ProviderInfo(
-        "OpenAI",
-        "sk-proj-...",
-        "https://api.openai.com/v1",
-        "OPENAI_API_KEY",
-        "https://platform.openai.com/api-keys",
-    ),
-    "azure": ProviderInfo(
-        "Azure OpenAI",
-        "32 hex or 84 characters",
-        "https://<resource>.openai.azure.com",
-        "AZURE_OPENAI_API_KEY",
-        "the Azure portal (resource > Keys and Endpoint)",
-    ),
-    "anthropic": ProviderInfo(
-        "Anthropic",
-        "sk-ant-...",
-        "https://api.anthropic.com/v1/",
-        "ANTHROPIC_API_KEY",
-        "https://console.anthropic.com/settings/keys",
-    ),
-    "google": ProviderInfo(
-        "Google Gemini",
-        "AIza...",
-        "https://generativelanguage.googleapis.com/v1beta/openai/",
-        "GEMINI_API_KEY",
-        "https://aistudio.google.com/apikey",
-    ),
-    "groq": ProviderInfo(
-        "Groq",
-        "gsk_...",
-        "https://api.groq.com/openai/v1",
-        "GROQ_API_KEY",
-        "https://console.groq.com/keys",
-    ),
-    "openrouter": ProviderInfo(
-        "OpenRouter",
-        "sk-or-v1-...",
-        "https://openrouter.ai/api/v1",
-        "OPENROUTER_API_KEY",
-        "https://openrouter.ai/settings/keys",
-    ),
-    "xai": ProviderInfo(
-        "xAI",
-        "xai-...",
-        "https://api.x.ai/v1",
-        "XAI_API_KEY",
-        "https://console.x.ai",
-    ),
-    "huggingface": ProviderInfo(
-        "Hugging Face",
-        "hf_...",
-        "https://router.huggingface.co/v1",
-        "HF_TOKEN",
-        "https://huggingface.co/settings/tokens",
-    ),
-    "perplexity": ProviderInfo(
-        "Perplexity",
-        "pplx-...",
-        "https://api.perplexity.ai",
-        "PERPLEXITY_API_KEY",
-        "https://www.perplexity.ai/settings/api",
-    ),
-    "deepseek": ProviderInfo(
-        "DeepSeek",
-        "sk- + 32 hex",
-        "https://api.deepseek.com/v1",
-        "DEEPSEEK_API_KEY",
-        "https://platform.deepseek.com/api_keys",
-    ),
-}
-
-# Distinctive prefixes, longest first where one extends another.
-_PREFIX_OWNERS: tuple[tuple[str, str], ...] = (
-    ("sk-ant-", "anthropic"),
-    ("sk-or-", "openrouter"),
-    ("AIza", "google"),
-    ("gsk_", "groq"),
-    ("xai-", "xai"),
-    ("hf_", "huggingface"),
-    ("api_org_", "huggingface"),
-    ("pplx-", "perplexity"),
+from authlens.credentials.keys import Shape, openai_shape
+from authlens.registry import (
+    PROVIDERS,
+    KeyKind,
+    Provider,
+    host_provider,
+    jwt_issuer_provider,
+    kind_of,
 )
-_DEEPSEEK = re.compile(r"sk-[a-f0-9]{32}")
-_AZURE = re.compile(r"[a-f0-9]{32}|[A-Za-z0-9+/]{60,100}(?:JQQJ|AAAB|ACOGk)[A-Za-z0-9+/=]{0,30}")
+from authlens.registry import prefixed_kinds as _prefixed
 
-_HOST_OWNERS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), owner)
-    for pattern, owner in (
-        (r"api\.openai\.com", "openai"),
-        (r"[a-z0-9-]{1,64}\.(?:openai\.azure\.com|cognitiveservices\.azure\.com)", "azure"),
-        (r"[a-z0-9-]{1,64}\.services\.ai\.azure\.com", "azure"),
-        (r"api\.anthropic\.com", "anthropic"),
-        (r"generativelanguage\.googleapis\.com", "google"),
-        (r"api\.groq\.com", "groq"),
-        (r"openrouter\.ai", "openrouter"),
-        (r"api\.x\.ai", "xai"),
-        (r"(?:router|api-inference)\.huggingface\.co", "huggingface"),
-        (r"api\.perplexity\.ai", "perplexity"),
-        (r"api\.deepseek\.com", "deepseek"),
-    )
-)
+__all__ = ["PROVIDERS", "Provider", "host_owner", "key_owner"]
+
+_OPENAI = "openai"
+# Shapes of an `sk-` token that OpenAI issued, or that were cut from one of its keys.
+_OPENAI_SHAPES = frozenset({Shape.VALID, Shape.TRUNCATED, Shape.DOUBLED, Shape.MALFORMED})
+# A prefix this long names its kind on its own (`sk-` and `eyJ` do not).
+_DISTINCTIVE = 4
 
 
-def key_owner(token: str) -> str | None:
+_UNSET: Any = object()
+
+
+def key_owner(
+    token: str, shape: Shape | None = _UNSET, kind: KeyKind | None = _UNSET
+) -> str | None:
     """The provider that issues keys shaped like `token`, or None when it cannot tell.
 
-    OpenAI is named only for its known formats, not for any `sk-` string: relays, DeepSeek
-    and DashScope imitate the prefix.
+    `shape` and `kind`, when the caller has them already, save measuring `token` again.
     """
-    for prefix, owner in _PREFIX_OWNERS:
-        if token.startswith(prefix):
-            return owner
-    if _DEEPSEEK.fullmatch(token):
-        return "deepseek"
-    if token.startswith(OPENAI_SCOPED_PREFIXES) or openai_shape(token) is Shape.VALID:
-        return "openai"
-    if _AZURE.fullmatch(token):
-        return "azure"
+    shape = openai_shape(token) if shape is _UNSET else shape
+    if shape in _OPENAI_SHAPES:
+        return _OPENAI
+    if shape is Shape.RELAY:
+        return "relay"
+    kind = kind_of(token) if kind is _UNSET else kind
+    if kind is not None and kind.claims:
+        return kind.provider
+    if kind is not None and kind.name == "jwt":
+        return jwt_issuer_provider(token)
+    for candidate in _prefixed(token):
+        if len(candidate.prefix) >= _DISTINCTIVE and candidate.claims:
+            return candidate.provider  # a cut or padded key of a distinctive prefix
     return None
 
 
 def host_owner(host: str) -> str | None:
     """The provider that runs `host` (a known API host), or None."""
-    host = host.lower().rstrip(".").partition(":")[0]
-    for pattern, owner in _HOST_OWNERS:
-        if pattern.fullmatch(host):
-            return owner
-    return None
+    found = host_provider(host)
+    return found.id if found is not None else None

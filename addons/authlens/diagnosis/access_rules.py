@@ -13,6 +13,7 @@ from authlens.diagnosis.hints import header_value, quote_snippet
 from authlens.diagnosis.response_rules import finding, said, who_answered
 from authlens.exchange import Finding
 from authlens.output.redact import redact_path
+from authlens.registry import PROVIDERS
 
 BILLING_PAGE = "https://platform.openai.com/settings/organization/billing"
 LIMITS_PAGE = "https://platform.openai.com/settings/organization/limits"
@@ -93,7 +94,12 @@ def wrong_base_url(ev: Evidence) -> Finding | None:
         return None
     path = ex.path.partition("?")[0]
     shown = quote_snippet(redact_path(path, ev.secrets), 80)
-    base = "https://api.openai.com/v1" if ex.provider == "openai" else f"https://{ex.host}/v1"
+    if ex.proxy_url:
+        base = f"{ex.proxy_url}/v1"  # reverse mode: the upstream's own URL would bypass us
+    elif ex.provider == "openai":
+        base = PROVIDERS["openai"].base_url
+    else:
+        base = f"https://{ex.host}/v1"
     if "/v1/v1" in path:
         advice = f"has /v1 twice: OPENAI_BASE_URL must end with a single /v1 ({base})"
     elif _ENDPOINT_AS_BASE.search(path):

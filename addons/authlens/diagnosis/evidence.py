@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from authlens.credentials.credential import SentCredential, find_credentials, primary_credential
 from authlens.credentials.keys import fingerprint_key
+from authlens.credentials.unwrap import inner_key
 from authlens.diagnosis.history import KeyHistory, KeySeen
 from authlens.diagnosis.transit import fingerprint_in_token
 from authlens.diagnosis.upstream import UpstreamReply, read_reply
@@ -30,9 +31,13 @@ class Evidence:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every credential value sent, for redaction (fingerprints left by scrubbing are not)."""
-        return tuple(
-            c.token for c in self.credentials if c.token and not fingerprint_in_token(c.token)
-        )
+        found: list[str] = []
+        for c in self.credentials:
+            if c.token and not fingerprint_in_token(c.token):
+                found.append(c.token)
+                if inner := inner_key(c.token):
+                    found.append(inner)  # the key alone, as an echo or a body may show it
+        return tuple(found)
 
     @property
     def organization(self) -> str | None:
@@ -46,8 +51,12 @@ class Evidence:
 
 
 def key_of(token: str) -> str:
-    """The fingerprint of `token`; a fingerprint left by flow scrubbing stays as it is."""
-    return fingerprint_in_token(token) or fingerprint_key(token)
+    """The fingerprint of `token`; a fingerprint left by flow scrubbing stays as it is.
+
+    A wrapped key (quotes, spaces, a label, a second `Bearer`) is fingerprinted without its
+    wrapping, so the last 4 and the hash match the dashboard (contract section 6).
+    """
+    return fingerprint_in_token(token) or fingerprint_key(inner_key(token) or token)
 
 
 def gather_evidence(exchange: Exchange, history: KeyHistory | None = None) -> Evidence:
@@ -55,8 +64,11 @@ def gather_evidence(exchange: Exchange, history: KeyHistory | None = None) -> Ev
     credentials = tuple(find_credentials(exchange.request_headers, exchange.path))
     credential = primary_credential(list(credentials), exchange.provider)
     key = key_of(credential.token) if credential and credential.token else None
+    # A wrapped key (quotes, a label) is fingerprinted as the key inside, but only the value
+    # as sent can have "worked before": the wrapping is what broke it, not a revocation.
+    wrapped = credential is not None and inner_key(credential.token) is not None
     reply = None
     if exchange.status is not None:
         reply = read_reply(exchange.provider, exchange.response_headers, exchange.response_body)
-    seen = history.get(key) if history is not None and key else None
+    seen = history.get(key) if history is not None and key and not wrapped else None
     return Evidence(exchange, credentials, credential, key, reply, seen)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable
 
 from authlens.output.redact import redact_text
+from authlens.registry import kind_prefix
 
 _MAX_HINT = 400
 # Whitespace and control characters: a NUL quoted from a binary body would break a header.
@@ -38,7 +39,7 @@ def safe_label(value: str | None) -> str | None:
     """
     if not value or not _SAFE_LABEL.fullmatch(value) or redact_text(value) != value:
         return None
-    if value.lower().startswith(("sk-", "sess-")):
+    if kind_prefix(value) or kind_prefix(value.lower()):
         return None
     return value
 

@@ -18,6 +18,7 @@ from authlens.credentials.keys import is_fingerprint
 from authlens.diagnosis.evidence import Evidence
 from authlens.exchange import Finding, Side
 from authlens.providers import AZURE
+from authlens.registry import PROVIDERS
 
 
 def missing_credentials(ev: Evidence) -> Finding | None:
@@ -25,9 +26,10 @@ def missing_credentials(ev: Evidence) -> Finding | None:
     if ev.credentials:
         return None
     if ev.exchange.provider == AZURE:
+        azure = PROVIDERS[AZURE]
         hint = (
-            "No credential was sent: send 'api-key: <key>' (AZURE_OPENAI_API_KEY) or "
-            "'Authorization: Bearer <Entra ID token>'."
+            f"No credential was sent: send '{azure.key_headers[0]}: <key>' "
+            f"({azure.variables[0]}) or 'Authorization: Bearer <Entra ID token>'."
         )
     else:
         hint = (

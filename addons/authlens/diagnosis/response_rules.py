@@ -135,7 +135,7 @@ def key_changed_in_transit(ev: Evidence) -> Finding | None:
         return None
     echo = echoed_key(reply.message)
     if echo is not None:
-        sent = forwarded_key(cred.token)
+        sent = forwarded_key(cred.upstream_value)
         differs = echo_mismatch(echo, sent) if sent is not None else None
         if differs is None:
             return None

@@ -5,6 +5,11 @@ same length (facts section 2; older answers showed fewer leading characters). If
 does not fit what we forwarded, a layer after us (another proxy, a gateway, SDK middleware
 running after the proxy hook) changed the credential.
 
+The echo is compared with what the upstream itself parsed as the credential
+(`SentCredential.upstream_value`): the token after a whitespace-separated scheme, or the
+whole header when there was none (`Bearer:sk-...`, a bare key), so an odd scheme or
+separator is not mistaken for a change in transit.
+
 Flow files written by authlens hold a fingerprint instead of the key; what it still shows
 (kind prefix, last 4) is compared, the rest is unknown.
 """

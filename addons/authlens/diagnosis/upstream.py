@@ -16,15 +16,20 @@ from typing import Any
 
 import orjson
 
-REQUEST_ID_HEADERS = ("x-request-id", "apim-request-id", "request-id")
+from authlens.registry import PROVIDERS, REQUEST_ID_HEADERS
+
+__all__ = ["REQUEST_ID_HEADERS", "UpstreamReply", "answered_by", "read_reply"]
 _MAX_PARSED_BODY = 1 << 20
 # "Incorrect API key provided: sk-proj-****abcd. You can find ..." (facts section 2).
 _ECHO = re.compile(r"Incorrect API key provided: (.{1,512}?)\.(?: You can|$)", re.DOTALL)
 _OPENAI_REQUEST_ID = re.compile(r"req_[A-Za-z0-9]{1,64}")  # OpenAI: req_ + 32 hex
 _GROQ_REQUEST_ID = re.compile(r"req_01[0-9a-z]{24}")
 _RELAY_SUFFIX = re.compile(r"\(request id: [A-Za-z0-9-]{6,64}\)\s*$")
-_OPENAI_HEADERS = ("openai-version", "openai-processing-ms", "openai-organization")
-_AZURE_HEADERS = ("apim-request-id", "x-ms-region", "azureml-model-session")
+_OPENAI_HEADERS = PROVIDERS["openai"].brand_headers
+_AZURE_HEADERS = PROVIDERS["azure"].brand_headers
+_ANTHROPIC_HEADERS = PROVIDERS["anthropic"].brand_headers
+_GROQ_HEADERS = PROVIDERS["groq"].brand_headers
+_LITELLM_HEADER_PREFIX = PROVIDERS["litellm"].key_headers[0].rsplit("-", 2)[0] + "-"
 _SHOWN_SERVER = re.compile(r"[A-Za-z0-9 ._/()+-]{1,60}")
 
 
@@ -159,18 +164,19 @@ def _brand(
     headers: Mapping[str, str], envelope: str, message: str, codes: tuple[str | None, ...]
 ) -> str | None:
     """The service a body or header set names unambiguously, or None."""
-    if "anthropic-organization-id" in headers or envelope == "anthropic":
+    if any(name in headers for name in _ANTHROPIC_HEADERS) or envelope == "anthropic":
         return "anthropic"
     if (
-        any(name.startswith("x-litellm-") for name in headers)
+        any(name.startswith(_LITELLM_HEADER_PREFIX) for name in headers)
         or "token_not_found_in_db" in codes
         or "litellm" in message.lower()
     ):
         return "litellm"
     if _RELAY_SUFFIX.search(message):
         return "one-api"
-    request_id = headers.get("x-request-id", "")
-    if "x-groq-region" in headers or _GROQ_REQUEST_ID.fullmatch(request_id):
+    request_id = headers.get(REQUEST_ID_HEADERS[0], "")
+    groq_headers = any(name in headers for name in _GROQ_HEADERS)
+    if groq_headers or _GROQ_REQUEST_ID.fullmatch(request_id):
         return "groq"
     if envelope in ("openrouter", "mistral"):
         return envelope

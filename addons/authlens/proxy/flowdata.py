@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from mitmproxy import connection, http
+from mitmproxy.proxy import mode_specs
 
 from authlens.exchange import Exchange, Failure
 from authlens.output.events import model_from_body
@@ -112,6 +113,15 @@ def reply_facts(flow: http.HTTPFlow, with_body: bool) -> ReplyFacts:
     return body_facts(body, response.timestamp_start)
 
 
+def reverse_proxy_url(client: connection.Client) -> str | None:
+    """`http://host:port` the client used to reach us in reverse mode; None in other modes."""
+    if not isinstance(client.proxy_mode, mode_specs.ReverseMode) or not client.sockname:
+        return None
+    host, port = str(client.sockname[0]), client.sockname[1]
+    host = f"[{host}]" if ":" in host else host
+    return f"{'https' if client.tls_established else 'http'}://{host}:{port}"
+
+
 def flow_to_exchange(
     flow: http.HTTPFlow, state: dict[str, Any], failure: Failure | None = None
 ) -> Exchange:
@@ -143,6 +153,7 @@ def flow_to_exchange(
         client_request_id_added=state["client_request_id_added"],
         request_body=request.raw_content if body is not None else None,
         peer=peer_address(flow.client_conn),
+        proxy_url=reverse_proxy_url(flow.client_conn),
     )
 
 

@@ -1,0 +1,115 @@
+"""Judge a value by its structure: is it random key material, or something a person wrote?
+
+Keys are random: their characters mix classes (upper, lower, digits) in short runs. People
+write words, numbers, sequences and repeats: `FIXME`, `sk-test-123`, `no-token`, `1111111`,
+`qwerty`, `REDACTED`. `human_text` tells the two apart without any word list: it splits a
+value into segments (words, numbers) and asks whether every segment reads like a word or a
+short number, whether the value repeats one character or walks a sequence, and whether it
+keeps to one character class. Random bodies of 12+ characters fail all of these with a
+probability below 1e-4 (measured in `tests/test_shape.py`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+# Segments: a capitalised or lower-case word, an upper-case run, a number.
+_SEGMENT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+_VOWELS = frozenset("aeiouyAEIOUY")
+_CONSONANTS = re.compile(r"[^aeiouyAEIOUY0-9]{4}")
+_SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
+_SEPARATOR_CHARS = frozenset("-_")
+_HEX = re.compile(r"[0-9a-f]{16,}")
+# Keyboard rows: `qwerty`, `asdf` are walks along them, not random picks.
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
+_WALKED = 12  # longest value whose walks are looked for
+_WALK = 4  # characters of a sequence or a keyboard walk that count as one
+_RUN = 5  # one character repeated this often (once more past 12): a filler (`xxxxx`)
+_SHORT_NUMBER = 6  # `123`, `2024`: numbers people type
+
+
+def _classes(text: str) -> int:
+    return (
+        any(c.isupper() for c in text)
+        + any(c.islower() for c in text)
+        + any(c.isdigit() for c in text)
+    )
+
+
+def _longest_run(text: str) -> int:
+    best = run = 0
+    previous = ""
+    for c in text:
+        run = run + 1 if c == previous else 1
+        previous = c
+        best = max(best, run)
+    return best
+
+
+def _has_walk(text: str) -> bool:
+    """`abcd`, `4321`, `qwer`: a sequence of code points or keys of `_WALK` characters.
+
+    Past 12 characters a walk must be 5 long: a random body holds `abcd` now and then.
+    """
+    size = _WALK + (len(text) > _WALKED)  # longer values hold short walks by chance
+    for i in range(len(text) - size + 1):
+        piece = text[i : i + size]
+        steps = {ord(b) - ord(a) for a, b in itertools.pairwise(piece)}
+        if steps in ({1}, {-1}):
+            return True
+        if any(piece in row or piece[::-1] in row for row in _ROWS):
+            return True
+    return False
+
+
+def _wordlike(segment: str) -> bool:
+    """A short number, or letters pronounceable as a word (vowels, no long consonant run)."""
+    if segment.isdigit():
+        return len(segment) <= _SHORT_NUMBER
+    vowels = sum(c in _VOWELS for c in segment)
+    if len(segment) < 2 or vowels * 4 < len(segment):
+        return False
+    return _CONSONANTS.search(segment) is None
+
+
+def human_text(text: str) -> bool:
+    """True when `text` reads as written by a person (or a filler), not as random material.
+
+    `text` is a key body or a whole value; separators (`-`, `_`, `.`, spaces) split it into
+    pieces, each judged alone (`BBBBB-test-2024`); one- and two-letter pieces say nothing.
+    """
+    pieces = [p for p in _SEPARATORS.split(text) if len(p) > 2]
+    if len(pieces) > 1:
+        return all(map(_human_piece, pieces))
+    return _human_piece(text)
+
+
+def _human_piece(text: str) -> bool:
+    core = "".join(c for c in text if c.isalnum())
+    if len(core) <= 2:
+        return True
+    if len(set(core)) <= 2 or _longest_run(core) >= _RUN + (len(core) > _WALKED):
+        return True
+    if _HEX.fullmatch(core):
+        return False  # machine-made: hex ids and keys are not words, walks happen by chance
+    if _has_walk(core):
+        return True
+    if _classes(core) == 1 and not (core.isdigit() and len(core) > _WALKED):
+        return True  # one class: a word, a name, a number; long digit strings are ids
+    segments = _SEGMENT.findall(text)
+    if not segments or not all(map(_wordlike, segments)):
+        return False
+    # Words are long or set apart by separators; random text splits into many short bits.
+    pieces = [p for p in _SEPARATORS.split(text) if p]
+    return len(segments) * 3 <= len(core) or len(segments) <= max(len(pieces), 2)
+
+
+def degenerate(body: str) -> bool:
+    """A body of a valid length made of a few characters: `xxxx...`, `0000...`, `abab...`.
+
+    Used for values that fit a kind exactly, where `human_text`'s finer tests would now and
+    then refuse a real key; few distinct characters never happen in a random body.
+    """
+    distinct = set(body) - _SEPARATOR_CHARS
+    return len(distinct) <= max(2, min(len(body) // 8, 4))
