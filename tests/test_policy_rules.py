@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -149,3 +150,33 @@ def test_other_policy_refusals(body: object) -> None:
 def test_plain_forbidden_is_upstream_error() -> None:
     """A 403 that names no policy stays the catch-all."""
     assert diagnosed(status=403, body=openai_error("Forbidden"))[0] == "upstream_error"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Item with id 'rs_1' not found. Items are not persisted for Zero Data Retention "
+        "organizations. Remove this item from your input and try again.",
+        "Previous responses cannot be referenced: this is a ZDR organization.",
+        "Background mode is unavailable under zero-data-retention.",
+    ],
+)
+def test_zero_data_retention_named_as_the_reason(message: str) -> None:
+    """A 400 that names zero data retention is the organization's setting, whatever the verb."""
+    cause, _ = diagnosed(status=400, body=openai_error(message, None), path="/v1/responses")
+    assert cause == "forbidden_by_policy"
+
+
+def test_gateway_wrapped_provider_error_is_read() -> None:
+    """OpenRouter's 'Provider returned error' carries OpenAI's own answer in metadata.raw."""
+    inner = openai_error("Your organization must be verified to stream this model.", None)
+    body = {
+        "error": {
+            "message": "Provider returned error",
+            "code": 400,
+            "metadata": {"raw": json.dumps(inner), "provider_name": "OpenAI"},
+        }
+    }
+    cause, hint = diagnosed(status=400, body=body, host="openrouter.ai")
+    assert cause == "organization_unverified"
+    assert "stream" in hint

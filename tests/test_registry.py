@@ -37,6 +37,7 @@ NOT_YET = {
     "commands/env.py": "terminal UX (help text)",
     "commands/tail.py": "terminal UX (help text)",
     "commands/check.py": "terminal UX (help text)",
+    "tools/runstart.py": "terminal UX (help text examples)",
     "causes.py": "the contract's cause table, quoted verbatim",
 }
 _GENERIC_HEADERS = {"authorization"}  # HTTP's own, not a provider's

@@ -43,36 +43,10 @@ CONTRACT_0_2_CODES = frozenset(
 )
 
 # ---------------------------------------------------------------------------------------------
-# KNOWN_MISSES: measured on branch `realset` (0.1 core, before the 0.2 branches were merged).
-# LEAD: after merging the branches that add the 0.2 codes and families, run
-#   PYTHONPATH=addons .venv/bin/python -m tests.regression.score_real_reports
-# and delete every entry that now passes (the test below fails until you do).
+# KNOWN_MISSES: cases the core still gets wrong, each with why (id -> reason). Empty since the
+# 0.2 branches were merged: all 65 pass. A case added here must still fail (the test below).
 # ---------------------------------------------------------------------------------------------
-KNOWN_MISSES: dict[str, str] = {
-    "regional_host_pi_agent": "no wrong_regional_host code yet (0.2): reported unknown_401",
-    "regional_host_skill_validator_go": "no wrong_regional_host code yet (0.2): reported unknown_401",
-    "regional_host_beaver_zotero": "no wrong_regional_host code yet (0.2): reported unknown_401",
-    "billing_inactive_gpt_academic": "no billing_not_active code yet (0.2): reported rate_limited",
-    "billing_inactive_chatgpt_web_docker": "no billing_not_active code yet (0.2): rate_limited",
-    "billing_inactive_chatbot_ui": "no billing_not_active code yet (0.2): reported rate_limited",
-    "billing_inactive_dataline": "no billing_not_active code yet (0.2): reported rate_limited",
-    "org_unverified_crush_o3_stream": "no organization_unverified code yet (0.2): a 400, no cause",
-    "org_unverified_via_openrouter": "no organization_unverified yet; OpenRouter wraps it in a 400",
-    "apim_missing_subscription_key_continue": "APIM 'missing subscription key' not read: unknown_401",
-    "apim_missing_subscription_key_azure_client": "APIM 'missing subscription key': unknown_401",
-    "azure_entra_token_expired_search_demo": "Entra claims not decoded: the hint does not say expired",
-    "tracing_dashscope_key_agents_sdk": "right cause, but the hint does not name the trace exporter",
-    "tracing_openrouter_key_agents_sdk": "right cause, but the hint does not name the trace exporter",
-    "tracing_no_token_databricks_app": "'no-token' is classed malformed_key, not a placeholder",
-    "tracing_unknown_parameter_databricks": "no upstream_error code yet (0.2): a 400, no cause",
-    "template_braces_bilingual_book_maker": "hint calls ${sk-...} a variable, not a key in braces",
-    "relay_key_default_base_chatanywhere": "relay key (sk- + 48, no marker) taken as OpenAI's",
-    "relay_key_langchain_old_openai": "relay key (sk- + 48, no marker) taken as OpenAI's",
-    "relay_key_free_chatgpt_api": "relay key (sk- + 48, no marker) taken as OpenAI's",
-    "zdr_items_not_persisted_chatwise": "no forbidden_by_policy code yet (0.2): a 400, no cause",
-    "zdr_trace_ingest_agents_js": "no forbidden_by_policy code yet (0.2): 403 zdr_forbidden, no cause",
-    "foundry_project_audience_agent_framework": "hint names cognitiveservices, not ai.azure.com",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def _ids(cases: list[dict[str, Any]]) -> list[str]:

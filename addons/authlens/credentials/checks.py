@@ -112,6 +112,8 @@ def unexpanded(p: Probe) -> Finding | None:
     reference = fam.unexpanded_reference(p.value)
     if reference is None:
         return None
+    if inner_key(p.value) is not None:  # `${sk-...}`: a template's braces around a real key
+        return finding_for(p, "unexpanded_variable", hint.templated_key(p.ctx))
     text = hint.unexpanded_variable(p.ctx, fam.variable_in(reference))
     return finding_for(p, "unexpanded_variable", text)
 

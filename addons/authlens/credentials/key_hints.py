@@ -78,6 +78,14 @@ def unexpanded_variable(ctx: KeyContext, name: str | None) -> str:
     )
 
 
+def templated_key(ctx: KeyContext) -> str:
+    return (
+        f"{ctx.subject} is a key inside template syntax (${{...}}, {{{{ ... }}}} or {{...}}) "
+        "copied from an example: the braces and $ were meant to be replaced, not kept; "
+        f"set {ctx.variable} to the bare key."
+    )
+
+
 def unresolved_secret(ctx: KeyContext, manager: str) -> str:
     return (
         f"{ctx.subject} is an unresolved reference to {manager}, not the key: the platform or "

@@ -12,9 +12,11 @@ from __future__ import annotations
 from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.jwt_claims import Claims, jwt_claims
 from authlens.diagnosis.token_rules import clock_note, timing_problem
+from authlens.registry import PROVIDERS
 
-COGNITIVE_AUDIENCE = "https://cognitiveservices.azure.com"
-FOUNDRY_AUDIENCE = "https://ai.azure.com"
+_AZURE = PROVIDERS["azure"]
+COGNITIVE_AUDIENCE = _AZURE.entra_audience
+FOUNDRY_AUDIENCE = _AZURE.project_audience
 
 
 def bearer_claims(ev: Evidence) -> Claims | None:
@@ -33,7 +35,7 @@ def is_bearer_jwt(ev: Evidence) -> bool:
 
 def expected_audience(host: str, path: str) -> str:
     """The audience Azure expects for this endpoint."""
-    if host.endswith(".services.ai.azure.com") and "/api/projects" in path:
+    if host.endswith(_AZURE.project_host_suffix) and "/api/projects" in path:
         return FOUNDRY_AUDIENCE
     return COGNITIVE_AUDIENCE
 

@@ -15,7 +15,9 @@ from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.hints import quote_snippet
 from authlens.diagnosis.response_rules import ORG_PAGE, finding, said
 from authlens.exchange import Finding
+from authlens.registry import PROVIDERS
 
+_REGIONAL_HOSTS = PROVIDERS["openai"].regional_hosts
 BILLING_PAGE = "https://platform.openai.com/settings/organization/billing"
 TRACES_PATH = "/v1/traces/ingest"
 # The Agents SDK's exporter (Python and JS) and the three ways to stop or fix it.
@@ -35,6 +37,9 @@ _SUBJECT = r"(?:organi[sz]ations?|polic(?:y|ies)|data retention|zdr|administrato
 _POLICY = re.compile(
     rf"\b{_REFUSED}\b.{{0,80}}\b{_SUBJECT}\b|\b{_SUBJECT}\b.{{0,80}}\b{_REFUSED}\b", re.I | re.S
 )
+# Zero data retention named as the reason ("Items are not persisted for Zero Data Retention
+# organizations"): whatever the verb, the organization's retention setting refused it.
+_ZERO_RETENTION = re.compile(r"\bzero[\s-]data[\s-]retention\b|\bZDR\b", re.I)
 
 
 def billing_not_active(ev: Evidence) -> Finding | None:
@@ -66,7 +71,7 @@ def wrong_regional_host(ev: Evidence) -> Finding | None:
         where = f"send it to https://{target}/v1 (OPENAI_BASE_URL=https://{target}/v1)"
     else:
         where = (
-            "send it to the project's regional host (us.api.openai.com, eu.api.openai.com, ...; "
+            f"send it to the project's regional host ({', '.join(_REGIONAL_HOSTS)}, ...; "
             "see the project's data residency setting) with /v1 in OPENAI_BASE_URL"
         )
     return finding(
@@ -101,7 +106,13 @@ def forbidden_by_policy(ev: Evidence) -> Finding | None:
     if reply is None or ev.status not in (400, 403):
         return None
     code = (reply.code or "").lower()
-    if not (code.endswith("_forbidden") or "policy" in code or _POLICY.search(reply.message)):
+    message = reply.message
+    if not (
+        code.endswith("_forbidden")
+        or "policy" in code
+        or _POLICY.search(message)
+        or _ZERO_RETENTION.search(message)
+    ):
         return None
     quoted = quote_snippet(reply.message, 100, ev.secrets)
     if ev.exchange.path.partition("?")[0].rstrip("/") == TRACES_PATH:

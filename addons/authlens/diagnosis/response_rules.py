@@ -18,6 +18,7 @@ from authlens.diagnosis.jwt_claims import jwt_claims
 from authlens.diagnosis.transit import echo_mismatch, fingerprint_in_token, forwarded_key
 from authlens.diagnosis.upstream import UpstreamReply, echoed_key
 from authlens.exchange import Finding, Side
+from authlens.registry import PROVIDERS
 
 API_KEYS_PAGE = "https://platform.openai.com/api-keys"
 ORG_PAGE = "https://platform.openai.com/settings/organization/general"
@@ -100,6 +101,9 @@ def worked_with(ev: Evidence, what: str) -> str:
     return f" This key worked with {what} {value} at {when}."
 
 
+_TOKEN_HOSTS = frozenset(p.exchange_host for p in PROVIDERS.values() if p.exchange_host)
+
+
 def _expected(provider: str, answered_by: str) -> bool:
     if provider == "openai":
         return answered_by == "openai"
@@ -117,6 +121,8 @@ def rejected_by_intermediary(ev: Evidence) -> Finding | None:
         return None  # Azure refuses a token or key with an empty 401 (`azure_rules`)
     if ex.provider == "compatible" and ex.status == 404:
         return None  # a web page at a wrong base URL: `wrong_base_url` names it better
+    if ex.host in _TOKEN_HOSTS:
+        return None  # an OAuth token endpoint answers in OAuth's shape (RFC 6749, 5.2)
     quoted = quote_snippet(reply.message, 80, ev.secrets) if reply.message else ""
     detail = f" saying '{quoted}'" if quoted else ""
     return finding(

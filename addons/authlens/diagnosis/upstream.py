@@ -57,6 +57,9 @@ class _Body:
     message: str
 
 
+_WRAPPED_TEXT = 500  # a wrapped error that is not JSON: its start is enough to read
+
+
 def upstream_request_id(headers: Mapping[str, str]) -> str | None:
     """The upstream's own request id, OpenAI's first (contract section 5)."""
     for name in REQUEST_ID_HEADERS:
@@ -87,9 +90,29 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
+def _wrapped_message(error: dict[str, Any]) -> str | None:
+    """The provider's own message a gateway wraps (OpenRouter's `error.metadata.raw`)."""
+    metadata = error.get("metadata")
+    raw = metadata.get("raw") if isinstance(metadata, dict) else None
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    inner = load_json(raw.encode("utf-8", "surrogateescape"))
+    if isinstance(inner, dict) and isinstance(inner.get("error"), dict):
+        return _text(inner["error"].get("message"))
+    if isinstance(inner, dict):
+        return _text(inner.get("message"))
+    return raw[:_WRAPPED_TEXT]
+
+
 def _error_object(error: dict[str, Any]) -> _Body:
-    """The `{"error": {...}}` envelopes, told apart by their keys."""
+    """The `{"error": {...}}` envelopes, told apart by their keys.
+
+    A gateway's generic message ("Provider returned error") is followed by the provider's
+    own, which names the cause (an unverified organization, a policy).
+    """
     message = _text(error.get("message")) or ""
+    if wrapped := _wrapped_message(error):
+        message = f"{message}: {wrapped}" if message else wrapped
     error_type = _text(error.get("type"))
     code = error.get("code")
     if isinstance(code, int) and not isinstance(code, bool) and "type" not in error:

@@ -32,6 +32,15 @@ class Provider:
     jwt_issuers: tuple[str, ...] = ()  # `iss` prefixes of the tokens it issues
     exchange_host: str = ""  # where workload identity tokens are exchanged
     entra_scope: str = ""  # the scope an Entra ID token must be requested for
+    # Foundry project endpoints (`<host suffix>` + `/api/projects/...`) take tokens for another
+    # audience than the resource's (https://learn.microsoft.com/azure/ai-foundry/).
+    project_host_suffix: str = ""
+    project_audience: str = ""
+    regional_hosts: tuple[str, ...] = ()  # data-residency hosts a project may be bound to
+
+    @property
+    def entra_audience(self) -> str:
+        return self.entra_scope.removesuffix("/.default")
 
     @property
     def variable(self) -> str:
@@ -68,6 +77,7 @@ PROVIDERS: dict[str, Provider] = {
             error_shape='{"error": {"message", "type", "param", "code"}}',
             jwt_issuers=("https://auth.openai.com",),
             exchange_host="auth.openai.com",
+            regional_hosts=("us.api.openai.com", "eu.api.openai.com", "ae.api.openai.com"),
         ),
         # https://learn.microsoft.com/azure/ai-services/openai/reference#authentication;
         # APIM: https://learn.microsoft.com/azure/api-management/api-management-subscriptions.
@@ -88,6 +98,8 @@ PROVIDERS: dict[str, Provider] = {
             error_shape='{"error": {"code", "message"}} or {"statusCode", "message"}',
             jwt_issuers=_ENTRA,
             entra_scope="https://cognitiveservices.azure.com/.default",
+            project_host_suffix=".services.ai.azure.com",
+            project_audience="https://ai.azure.com",
         ),
         # https://docs.claude.com/en/api/getting-started
         Provider(
