@@ -16,7 +16,7 @@ from authlens.tools.console import error, make_console, make_table, print_table,
 from authlens.tools.dotenv_bytes import DotenvFile, read_dotenv
 from authlens.tools.envlint import EnvFinding, Value, effective, lint, shown
 from authlens.tools.probe import ProbeResult, run_probe
-from authlens.tools.proxylint import ProxyContext
+from authlens.tools.proxylint import ProxyContext, runtime_context
 from authlens.tools.trustenv import CA_FILE, default_confdir
 
 EXAMPLES = """\
@@ -78,7 +78,7 @@ def proxy_context(args: argparse.Namespace) -> ProxyContext:
         ca_pem = ca_path.read_bytes()
     except OSError:
         ca_pem = None
-    return ProxyContext(Path.cwd(), ca_pem, ca_path)
+    return runtime_context(Path.cwd(), ca_pem, ca_path)
 
 
 def probe_findings(result: ProbeResult) -> list[EnvFinding]:
@@ -114,7 +114,9 @@ def print_human(
     if probe is not None:
         via = f" via {probe.proxy}" if probe.proxy else ""
         status = probe.status if probe.status is not None else "no answer"
-        console.print(Text(f"probe: GET {probe.url}{via} -> {status}", style="bold"))
+        console.print(
+            Text(f"probe ({probe.runtime}): GET {probe.url}{via} -> {status}", style="bold")
+        )
     for finding in findings:
         line = Text("x ", style="bold red")
         line.append(finding.variable, style="bold")
