@@ -62,8 +62,8 @@ _ADVICE = {
     "python": ("Python", "set SSL_CERT_FILE={bundle} (httpx, openai, aiohttp, urllib) and "
                "REQUESTS_CA_BUNDLE={bundle} (requests)"),
     "node": ("Node", "set NODE_EXTRA_CA_CERTS={ca} (added to Node's roots, read at startup)"),
-    "java": ("Java", "Java reads no CA variable: add -Djavax.net.ssl.trustStore=<a PKCS12 "
-             "store with the JDK's cacerts plus {ca}> to JAVA_TOOL_OPTIONS"),
+    "java": ("Java", "Java reads no CA variable: add -Djavax.net.ssl.trustStore={dir}/"
+             "authlens-truststore.p12 (the JDK's cacerts plus {ca}) to JAVA_TOOL_OPTIONS"),
     "go": ("Go", "set SSL_CERT_FILE={bundle}"),
     "ruby": ("Ruby", "set SSL_CERT_FILE={bundle}"),
     "php": ("PHP", "set curl.cainfo and openssl.cafile to {bundle} in an ini of PHP_INI_SCAN_DIR"),
@@ -77,8 +77,8 @@ _ANY_RUNTIME = (
     "httpx/openai-python, Go, Ruby), REQUESTS_CA_BUNDLE={bundle} (requests), "
     "NODE_EXTRA_CA_CERTS={ca} (Node), --cacert {ca} or CURL_CA_BUNDLE (curl)"
 )
-# The bundle, not the bare CA: these variables replace the trust store.
-_ENV = "; `authlens env` writes that bundle (system roots + CA) and prints each runtime's lines"
+# A bundle, not the bare CA: SSL_CERT_FILE and friends replace the trust store.
+_ENV = "; `authlens env` writes these files (bundle: system roots + CA) and prints the lines"
 
 
 def classify_failure(where: str, message: str, *, response_started: bool = False) -> str:
@@ -119,7 +119,8 @@ def ca_advice(
         found = "httpx"
     found = found or runtime
     directory = (ca_dir or CONFDIR).rstrip("/")
-    paths = {"ca": f"{directory}/{CA_NAME}", "bundle": f"{directory}/{BUNDLE_NAME}"}
+    paths = {"ca": f"{directory}/{CA_NAME}", "bundle": f"{directory}/{BUNDLE_NAME}",
+             "dir": directory}  # fmt: skip
     if found not in _ADVICE:
         return (_ANY_RUNTIME + _ENV).format(**paths)
     label, advice = _ADVICE[found]
