@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -40,6 +41,7 @@ class CanaryResult:
     hint_seen: bool
     status: int | None
     error: str
+    missing: str | None = None  # a client library the runtime lacks: nothing was proven
 
 
 def read_outcome(nonce: str, status: int | None, canary: str | None, error: str) -> CanaryResult:
@@ -56,10 +58,11 @@ def canary_url(nonce: str, client: str) -> str:
     return base if client == "openai" else f"{base}/models"  # the SDK appends /models
 
 
-def command_for(runtime: str, client: str, workdir: Path, url: str) -> list[str]:
+def command_for(runtime: str, client: str, workdir: Path, url: str,
+                path: str | None = None) -> list[str]:  # fmt: skip
     """The command line that runs the canary of `runtime`/`client` (writing its source)."""
     if runtime == "python":
-        return [python_for(), "-c", programs.PYTHON[client], url]
+        return [python_for(path), "-c", programs.PYTHON[client], url]
     if runtime == "node":
         return ["node", "-e", programs.NODE[client], url]
     if runtime == "java":
@@ -85,13 +88,12 @@ def command_for(runtime: str, client: str, workdir: Path, url: str) -> list[str]
     raise ValueError(f"no canary for {runtime}")
 
 
-def python_for() -> str:
-    """The app's interpreter: `python3` on PATH (a venv's when active), else ours."""
-    import shutil  # noqa: PLC0415
-
-    return shutil.which("python3") or sys.executable
+def python_for(path: str | None) -> str:
+    """The app's interpreter: `python3` on the canary's PATH (a venv's when active), else ours."""
+    return shutil.which("python3", path=path) or sys.executable
 
 
+_MISSING = re.compile(r"No module named '([\w.]+)'|LoadError.*-- (\S+)")
 _STATUS_LINE = re.compile(r"(?m)^\s*HTTP/[0-9.]+ (\d{3})")
 _CANARY_LINE = re.compile(r"(?mi)^\s*x-authlens-canary: *([A-Za-z0-9-]+)")
 
@@ -121,7 +123,7 @@ def run_canary(runtime: str, client: str, env: Mapping[str, str], workdir: Path)
     """Send one canary request from `runtime`/`client` with exactly `env`."""
     nonce = secrets.token_hex(8)
     workdir.mkdir(parents=True, exist_ok=True)
-    command = command_for(runtime, client, workdir, canary_url(nonce, client))
+    command = command_for(runtime, client, workdir, canary_url(nonce, client), env.get("PATH"))
     try:
         done = subprocess.run(command, env=dict(env), cwd=workdir, capture_output=True,
                               text=True, timeout=_TIMEOUT, check=False)  # fmt: skip
@@ -130,4 +132,6 @@ def run_canary(runtime: str, client: str, env: Mapping[str, str], workdir: Path)
     except OSError as e:
         return CanaryResult(False, False, False, None, f"cannot run {command[0]}: {e.strerror}")
     status, canary, error = parse_output(runtime, done.stdout, done.stderr)
+    if status is None and (lacking := _MISSING.search(error)):
+        return CanaryResult(False, False, False, None, error, missing=lacking[1])
     return read_outcome(nonce, status, canary, error)

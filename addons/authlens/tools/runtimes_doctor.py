@@ -109,6 +109,11 @@ def diagnose_runtimes(root: Path, env: Mapping[str, str], workdir: Path, proxy: 
                                 "verified", None, notes))  # fmt: skip
                 continue
             result = run_canary(runtime.name, client, env, workdir / runtime.name / client)
+            if result.missing:
+                rows.append(Row(runtime.name, client, version, True, False, None, None,
+                                f"not verified: {result.missing} is not importable here",
+                                None, notes))  # fmt: skip
+                continue
             row = row_for(runtime.name, client, version, result, prog=prog, port=proxy_port(proxy))
             rows.append(replace(row, notes=notes))
     return rows
