@@ -15,7 +15,9 @@ AUTHLENS = str(Path(sys.executable).parent / "authlens")
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
     """PATH and HOME only (this machine exports CA variables globally), plus `extra`."""
-    return {"PATH": os.environ["PATH"], "HOME": str(home), "NO_COLOR": "1", **extra}
+    # PYTHONPATH is kept: it is how a shared venv runs the code of the tree under test.
+    kept = {k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}
+    return {"PATH": os.environ["PATH"], "HOME": str(home), "NO_COLOR": "1", **kept, **extra}
 
 
 def authlens(
