@@ -16,6 +16,7 @@ import pytest
 import trustme
 
 from tests.cli import AUTHLENS, authlens, clean_env
+from tests.runtimes.support import base_path, need, node_bin
 
 
 @pytest.fixture
@@ -193,24 +194,21 @@ def test_files_for_java_wget_and_php(tmp_path: Path, confdir: Path, ca: trustme.
     assert result.returncode == 0, result.stderr
     lines = dict(line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines()
                  if line.startswith("export "))  # fmt: skip
-    if shutil.which("keytool"):
-        store = confdir / "authlens-truststore.p12"
-        assert f"-Djavax.net.ssl.trustStore={store}" in lines["JAVA_TOOL_OPTIONS"]
-        listed = subprocess.run(["keytool", "-list", "-keystore", str(store), "-storepass",
-                                 "changeit", "-alias", "authlens-mitmproxy-ca"],
-                                capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
-        assert "trustedCertEntry" in listed.stdout
-    if shutil.which("wget"):
-        rc = (confdir / "authlens-wgetrc").read_text()
-        assert rc.startswith("timeout = 7\n")
-        assert f"ca_certificate = {confdir / 'authlens-ca-bundle.pem'}" in rc
-    if shutil.which("php"):
-        assert lines["PHP_INI_SCAN_DIR"] == f"':{confdir / 'authlens-php'}'"
+    need("keytool", "wget", "php")
+    store = confdir / "authlens-truststore.p12"
+    assert f"-Djavax.net.ssl.trustStore={store}" in lines["JAVA_TOOL_OPTIONS"]
+    listed = subprocess.run(["keytool", "-list", "-keystore", str(store), "-storepass",
+                             "changeit", "-alias", "authlens-mitmproxy-ca"],
+                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert "trustedCertEntry" in listed.stdout
+    rc = (confdir / "authlens-wgetrc").read_text()
+    assert rc.startswith("timeout = 7\n")
+    assert f"ca_certificate = {confdir / 'authlens-ca-bundle.pem'}" in rc
+    assert lines["PHP_INI_SCAN_DIR"] == f"':{confdir / 'authlens-php'}'"
 
 
 def test_old_node_is_said_plainly_on_stderr(tmp_path: Path, confdir: Path) -> None:
     """Node 20 on PATH: stderr says its requests will not reach authlens, and what to do."""
-    from tests.runtimes.support import base_path, node_bin
 
     env = clean_env(tmp_path, PATH=base_path(node_bin("20.20.2")))
     result = authlens("env", "--confdir", str(confdir), env=env)

@@ -95,12 +95,18 @@ def print_human(rows: list[Row]) -> None:
                        "hint in error", title="authlens doctor")  # fmt: skip
     for row in rows:
         version = row.version or "not installed"
-        checks = (yes_no(row.reaches_proxy), yes_no(row.trusts_ca), yes_no(row.hint_seen))
-        table.add_row(row.runtime, row.client, version, *checks)
+        reached = row.reaches_proxy
+        # Trust and hint are unknown when the request never got to the proxy.
+        trust, hint = (row.trusts_ca, row.hint_seen) if reached is not False else (None, None)
+        table.add_row(row.runtime, row.client, version, yes_no(reached), yes_no(trust),
+                      yes_no(hint))  # fmt: skip
     print_table(console, table)
+    noted: set[str] = set()
     for row in rows:
         for note in row.notes:
-            console.print(Text(f"note ({row.runtime}): {note}", style="dim"))
+            if f"{row.runtime}: {note}" not in noted:
+                noted.add(f"{row.runtime}: {note}")
+                console.print(Text(f"note ({row.runtime}): {note}", style="dim"))
         if row.fix:
             bad = row.verified and not (row.reaches_proxy and row.trusts_ca)
             line = Text("x " if bad else "- ", style="bold red" if bad else "yellow")

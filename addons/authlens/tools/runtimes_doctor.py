@@ -76,7 +76,7 @@ def row_for(runtime: str, client: str, version: str | None, result: CanaryResult
     reverse = f"; or, without proxy variables or CA: OPENAI_BASE_URL={reverse_base_url(port)}"
     fix = None
     if not result.reaches_proxy:
-        fix = reach_fix(runtime, client, version, prog) + reverse
+        fix = reach_fix(runtime, client, version, prog).rstrip(";") + reverse
     elif not result.trusts_ca:
         fix = (f"{client} does not trust the authlens CA: set {ca_variable(runtime, client)} "
                f"as eval \"$({prog} env)\" does{reverse}")  # fmt: skip
