@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness import Proxy, ProxyFactory
-from tests.runtimes.support import AUTHLENS, need, node_bin, user_env
+from tests.runtimes.support import AUTHLENS, need, node_bin, own_confdir, user_env
 
 pytestmark = pytest.mark.e2e
 FIELDS = {"runtime", "client", "version", "installed", "verified", "reaches_proxy", "trusts_ca",
@@ -35,8 +35,9 @@ def path_with(tmp_path: Path, **tools: str) -> str:
 
 
 def doctor(project: Path, proxy: Proxy, env: dict[str, str]) -> tuple[int, dict[str, object]]:
+    confdir = own_confdir(proxy.ca_path, project / ".conf")
     done = subprocess.run(
-        [AUTHLENS, "doctor", "--json", "--proxy", proxy.url, "--confdir", str(proxy.confdir)],
+        [AUTHLENS, "doctor", "--json", "--proxy", proxy.url, "--confdir", str(confdir)],
         env=env, cwd=project, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode in (0, 1), done.stderr

@@ -62,6 +62,14 @@ def user_env(home: Path, path: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def own_confdir(proxy_ca: Path, folder: Path) -> Path:
+    """A confdir holding a copy of the proxy's CA: `env` and `doctor` write their files there,
+    not into the confdir the whole session shares."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mitmproxy-ca-cert.pem").write_bytes(proxy_ca.read_bytes())
+    return folder
+
+
 def after_eval(env: dict[str, str], *env_args: str) -> dict[str, str]:
     """The environment a bash user has after `eval "$(authlens env ...)"`, and nothing else."""
     script = f'eval "$({AUTHLENS} env --shell bash {" ".join(env_args)})" && env -0'

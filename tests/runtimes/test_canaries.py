@@ -16,7 +16,14 @@ import pytest
 from authlens.tools.runtimes_canary import run_canary
 from authlens.tools.runtimes_doctor import row_for
 from tests.harness import Proxy, ProxyFactory
-from tests.runtimes.support import after_eval, base_path, need, node_bin, user_env
+from tests.runtimes.support import (
+    after_eval,
+    base_path,
+    need,
+    node_bin,
+    own_confdir,
+    user_env,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +61,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def evaluated(proxy: Proxy, home: Path, path: str) -> dict[str, str]:
     env = user_env(home, path)
-    return after_eval(env, "--proxy", proxy.url, "--confdir", str(proxy.confdir))
+    confdir = own_confdir(proxy.ca_path, home / "conf")
+    return after_eval(env, "--proxy", proxy.url, "--confdir", str(confdir))
 
 
 @pytest.mark.parametrize(("runtime", "client", "commands", "reaches"), CASES,
@@ -112,7 +120,8 @@ def test_lowercase_proxy_left_in_the_shell_is_replaced(proxy: Proxy, home: Path,
     need("curl")
     corporate = "http://127.0.0.1:9"  # nothing listens there
     env = user_env(home, base_path(), https_proxy=corporate, NO_PROXY="intranet.example")
-    after = after_eval(env, "--proxy", proxy.url, "--confdir", str(proxy.confdir))
+    confdir = own_confdir(proxy.ca_path, home / "conf")
+    after = after_eval(env, "--proxy", proxy.url, "--confdir", str(confdir))
     assert after["https_proxy"] == after["HTTPS_PROXY"] == proxy.url
     assert after["NO_PROXY"].startswith("intranet.example,")
     for runtime, client in (("curl", "curl"), ("python", "requests")):

@@ -17,10 +17,8 @@ from mitmproxy import http
 from mitmproxy.proxy.server_hooks import ServerConnectionHookData
 
 from authlens.proxy.hookguard import guarded
+from authlens.tools.runtimes_canary import CANARY_HOST, CANARY_PATH
 
-# Under the API's own name, so that NO_PROXY treats it as it treats api.openai.com.
-CANARY_HOST = "authlens-canary.api.openai.com"
-CANARY_PATH = "/v1/authlens-canary/"
 CANARY_HEADER = "X-Authlens-Canary"
 CANARY_HINT = "canary: this request went through authlens and trusted its CA"
 _NONCE = re.compile(r"[A-Za-z0-9-]{1,64}")

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from authlens.tools import runtimes_programs as programs
 
-# Kept in step with proxy/canary.py (this side must not import mitmproxy).
+# Answered by the proxy itself (proxy/canary.py). Under the API's own name, so that NO_PROXY
+# treats it as it treats api.openai.com.
 CANARY_HOST = "authlens-canary.api.openai.com"
 CANARY_PATH = "/v1/authlens-canary/"
 HINT_MARK = "[authlens:"
