@@ -118,7 +118,7 @@ def main(args: argparse.Namespace) -> int:
         write_bundle(bundle, base, ca)
         plan = build_plan(
             os.environ, proxy=args.proxy, confdir=confdir, ca=ca, bundle=bundle, syntax=shell,
-            home=Path.home(),
+            home=Path.home(), prog=prog,
         )  # fmt: skip
     except OSError as e:
         error(f"cannot write under {confdir}: {e.strerror} ({e.filename})")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from authlens.tools import runtimes_trust as files
 from authlens.tools.runtimes import UNDICI_SNIPPET, node_honours_proxy, node_upgrade, parse_version
+from authlens.tools.runtimes_detect import installed_version
 from authlens.tools.trustenv import (
     Setting,
     client_settings,
@@ -38,18 +38,6 @@ class EnvPlan:
 
     settings: list[Setting] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def installed_version(command: str, *args: str) -> tuple[int, int, int] | None:
-    """The version `command` reports, or None when it is not installed or says nothing."""
-    if shutil.which(command) is None:
-        return None
-    try:
-        done = subprocess.run([command, *args], capture_output=True, text=True, timeout=20,
-                              check=False)  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return parse_version(done.stdout + done.stderr)
 
 
 def node_note(version: tuple[int, int, int] | None, proxy: str) -> str | None:
@@ -114,7 +102,7 @@ def other_settings(environ: Mapping[str, str], confdir: Path, bundle: Path, *, p
 
 
 def build_plan(environ: Mapping[str, str], *, proxy: str, confdir: Path, ca: Path, bundle: Path,
-               syntax: str, home: Path) -> EnvPlan:  # fmt: skip
+               syntax: str, home: Path, prog: str = "authlens") -> EnvPlan:  # fmt: skip
     """Everything `env` prints, with the files it needs written."""
     plan = EnvPlan()
     no_proxy, dropped = merged_no_proxy(environ)
@@ -134,9 +122,10 @@ def build_plan(environ: Mapping[str, str], *, proxy: str, confdir: Path, ca: Pat
     settings += other_settings(environ, confdir, bundle, proxy=proxy, no_proxy=no_proxy, home=home)
     if syntax != "dotenv":
         settings.append(Setting(SAVED, saved_state(environ, settings)))
-    if (note := node_note(installed_version("node", "--version"), proxy)) is not None:
+    node = parse_version(installed_version("node") or "")
+    if (note := node_note(node, proxy)) is not None:
         plan.notes.append(note)
-    plan.settings = settings + reverse_alternative(proxy, syntax)
+    plan.settings = settings + reverse_alternative(proxy, syntax, prog)
     return plan
 
 

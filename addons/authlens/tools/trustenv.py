@@ -112,12 +112,12 @@ def reverse_base_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/v1"
 
 
-def reverse_alternative(proxy: str, shell: str) -> list[Setting]:
+def reverse_alternative(proxy: str, shell: str, prog: str = "authlens") -> list[Setting]:
     port = proxy_port(proxy)
     return [
         comment(""),
         comment("Alternative without a CA (reverse mode): start the proxy with"),
-        comment(f"  authlens run --mode reverse:https://api.openai.com -p {port}"),
+        comment(f"  {prog} run --mode reverse:https://api.openai.com -p {port}"),
         comment("and point only the OpenAI client at it (instead of the lines above):"),
         comment(f"  {render_line(shell, Setting('OPENAI_BASE_URL', reverse_base_url(port)))}"),
     ]
