@@ -9,6 +9,8 @@ needs trust_env=True; the others follow the variables env sets.
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from authlens.tools.runtimes_canary import run_canary
 from authlens.tools.runtimes_doctor import row_for
 from tests.harness import Proxy, ProxyFactory
 from tests.runtimes.support import (
+    AUTHLENS,
     after_eval,
     base_path,
     need,
@@ -127,3 +130,27 @@ def test_lowercase_proxy_left_in_the_shell_is_replaced(proxy: Proxy, home: Path,
     for runtime, client in (("curl", "curl"), ("python", "requests")):
         result = run_canary(runtime, client, after, tmp_path / client)
         assert result.reaches_proxy, result.error
+
+
+def test_node_reading_dotenv_is_too_late_and_check_says_so(proxy: Proxy, home: Path,
+                                                          tmp_path: Path) -> None:  # fmt: skip
+    """`node --env-file=.env` holding the proxy settings still bypasses (Node read its proxy
+    settings at startup); `check` in that project names the reason and the fix."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text('{"dependencies": {"openai": "^5"}}')
+    (project / ".env").write_text(f"HTTPS_PROXY={proxy.url}\nNODE_USE_ENV_PROXY=1\n"
+                                  f"NODE_EXTRA_CA_CERTS={proxy.ca_path}\n")  # fmt: skip
+    env = user_env(home, base_path(node_bin("24.5.0")))
+    script = ("fetch('https://authlens-canary.api.openai.com/v1/authlens-canary/dotenv')"
+              ".then(r => console.log(r.status)).catch(e => console.log('failed', e.cause))")  # fmt: skip
+    done = subprocess.run(["node", "--env-file=.env", "-e", script], env=env, cwd=project,
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.stdout.startswith("failed"), done.stdout
+    check = subprocess.run([AUTHLENS, "check", "--json", "--confdir", str(proxy.confdir)],
+                           env=env, cwd=project, capture_output=True, text=True, timeout=60,
+                           check=False)  # fmt: skip
+    found = {(f["variable"], f["cause"]): f["hint"] for f in json.loads(check.stdout)["findings"]}
+    hint = found["NODE_USE_ENV_PROXY", "proxy_ignored_by_runtime"]
+    assert "at startup" in hint
+    assert "export them in the shell" in hint
