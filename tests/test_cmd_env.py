@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from tests.cli import authlens, clean_env
+from tests.cli import AUTHLENS, authlens, clean_env
+from tests.runtimes.support import base_path, need, node_bin
 
 
 @pytest.fixture
@@ -139,3 +140,78 @@ def test_without_the_lines_the_same_clients_fail(tmp_path: Path, tls_server: int
                             timeout=60, check=False)  # fmt: skip
     assert result.returncode != 0
     assert "CERTIFICATE_VERIFY_FAILED" in result.stderr
+
+
+def test_syntax_follows_the_running_shell_not_dollar_shell(tmp_path: Path, confdir: Path) -> None:
+    """SHELL names fish, but bash runs the eval: bash lines, no `set: -g: invalid option`."""
+    script = f'eval "$({AUTHLENS} env --confdir {confdir})" && echo "$HTTPS_PROXY $https_proxy"'
+    env = clean_env(tmp_path, SHELL="/usr/bin/fish")
+    result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
+                            timeout=60, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "invalid option" not in result.stderr
+    assert result.stdout.split() == ["http://127.0.0.1:8080"] * 2
+
+
+def test_unset_restores_the_shell(tmp_path: Path, confdir: Path) -> None:
+    """env then env --unset: the corporate proxy and NO_PROXY are back, our variables gone."""
+    script = (
+        f'eval "$({AUTHLENS} env --confdir {confdir})" && '
+        f'eval "$({AUTHLENS} env --confdir {confdir})" && '  # twice: the first state is kept
+        f'eval "$({AUTHLENS} env --unset)" && '
+        'echo "[$https_proxy] [$NO_PROXY] [${SSL_CERT_FILE-unset}] [${AUTHLENS_ENV_SAVED-unset}]"'
+    )
+    env = clean_env(tmp_path, https_proxy="http://corp.example:3128", NO_PROXY="intranet")
+    result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
+                            timeout=60, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[http://corp.example:3128] [intranet] [unset] [unset]"
+    assert "https_proxy was http://corp.example:3128" in result.stderr
+    assert "--mode upstream:http://corp.example:3128" in result.stderr
+
+
+def test_messages_name_the_command_as_invoked(tmp_path: Path) -> None:
+    """From a clone (bin/authlens sets AUTHLENS_PROG) the advice says bin/authlens."""
+    result = authlens("env", "--confdir", str(tmp_path / "none"),
+                      env=clean_env(tmp_path, AUTHLENS_PROG="bin/authlens"))  # fmt: skip
+    assert "Run 'bin/authlens run -p 8080' once, then 'bin/authlens env' again" in result.stderr
+
+
+def test_help_does_not_send_host_paths_into_containers(tmp_path: Path) -> None:
+    """The dotenv example is for this machine; containers are pointed at compose instead."""
+    result = authlens("env", "--help", env=clean_env(tmp_path))
+    assert "docker compose" not in result.stdout.replace("docker-compose.yml", "")
+    assert "not for containers" in result.stdout
+
+
+def test_files_for_java_wget_and_php(tmp_path: Path, confdir: Path, ca: trustme.CA) -> None:
+    """A truststore keytool can read with the CA in it, a wgetrc keeping the user's own
+    settings, a PHP ini scan dir that keeps PHP's own (leading ':')."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".wgetrc").write_text("timeout = 7\n")
+    result = authlens("env", "--confdir", str(confdir), env=clean_env(home))
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines()
+                 if line.startswith("export "))  # fmt: skip
+    need("keytool", "wget", "php")
+    store = confdir / "authlens-truststore.p12"
+    assert f"-Djavax.net.ssl.trustStore={store}" in lines["JAVA_TOOL_OPTIONS"]
+    listed = subprocess.run(["keytool", "-list", "-keystore", str(store), "-storepass",
+                             "changeit", "-alias", "authlens-mitmproxy-ca"],
+                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert "trustedCertEntry" in listed.stdout
+    rc = (confdir / "authlens-wgetrc").read_text()
+    assert rc.startswith("timeout = 7\n")
+    assert f"ca_certificate = {confdir / 'authlens-ca-bundle.pem'}" in rc
+    assert lines["PHP_INI_SCAN_DIR"] == f"':{confdir / 'authlens-php'}'"
+
+
+def test_old_node_is_said_plainly_on_stderr(tmp_path: Path, confdir: Path) -> None:
+    """Node 20 on PATH: stderr says its requests will not reach authlens, and what to do."""
+
+    env = clean_env(tmp_path, PATH=base_path(node_bin("20.20.2")))
+    result = authlens("env", "--confdir", str(confdir), env=env)
+    assert "Node 20.20.2 on PATH ignores HTTPS_PROXY" in result.stderr
+    assert "EnvHttpProxyAgent" in result.stderr
+    assert "OPENAI_BASE_URL=http://127.0.0.1:8080/v1" in result.stderr

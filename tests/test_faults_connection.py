@@ -153,7 +153,9 @@ def test_refused_upstream_certificate(
 def test_client_refusing_our_ca_with_httpx(
     make_proxy: ProxyFactory, relay: ConnectRelay, fake: FakeOpenAI, mode: str
 ) -> None:
-    """A client that does not trust the authlens CA: client_tls_failed, every runtime's variable."""
+    """A client that does not trust the authlens CA: client_tls_failed; httpx sends no user
+    agent with its CONNECT, but its ClientHello is Python's: the Python variables, with the
+    running confdir's bundle."""
     system_store = ssl.create_default_context()  # no authlens CA in it
     if mode == "regular":
         proxy = make_proxy("mitmdump", *LOCAL)
@@ -165,8 +167,10 @@ def test_client_refusing_our_ca_with_httpx(
     line = assert_one_failure(failures(proxy), "client_tls_failed")
     assert line["host"] == host
     assert line["method"] == "CONNECT"
-    for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "--cacert"):
+    assert "looks like Python" in line["hint"]
+    for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", str(proxy.confdir)):
         assert variable in line["hint"]
+    assert "NODE_EXTRA_CA_CERTS" not in line["hint"]
 
 
 def test_client_refusing_our_ca_with_curl(

@@ -45,6 +45,8 @@ class Failure:
 
     kind: str  # "upstream_unreachable", "upstream_tls_failed", "client_tls_failed"
     detail: str  # mitmproxy's message, already free of secrets
+    runtime: str | None = None  # client_tls_failed: the client's runtime, guessed at TLS time
+    ca_dir: str | None = None  # client_tls_failed: the running proxy's confdir (its CA)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from authlens.commands import check, demo, env, explain, report, run, tail
+from authlens.commands import check, demo, doctor, env, explain, report, run, tail
 
-COMMANDS: tuple[ModuleType, ...] = (run, explain, check, env, tail, report, demo)
+COMMANDS: tuple[ModuleType, ...] = (run, explain, check, env, doctor, tail, report, demo)

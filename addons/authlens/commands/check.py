@@ -36,7 +36,7 @@ from authlens.tools.envlint import (
     shown,
 )
 from authlens.tools.probe import ProbeResult, run_probe
-from authlens.tools.proxylint import ProxyContext
+from authlens.tools.proxylint import ProxyContext, runtime_context
 from authlens.tools.trustenv import CA_FILE, default_confdir
 
 EXAMPLES = """\
@@ -98,7 +98,7 @@ def proxy_context(args: argparse.Namespace) -> ProxyContext:
         ca_pem = ca_path.read_bytes()
     except OSError:
         ca_pem = None
-    return ProxyContext(Path.cwd(), ca_pem, ca_path)
+    return runtime_context(Path.cwd(), ca_pem, ca_path)
 
 
 def probe_findings(result: ProbeResult) -> list[EnvFinding]:
@@ -180,7 +180,7 @@ def print_human(
     if probe is not None:
         via = f" via {probe.proxy}" if probe.proxy else ""
         status = probe.status if probe.status is not None else "no answer"
-        said = scrub(f"probe: GET {probe.url}{via} -> {status}")
+        said = scrub(f"probe ({probe.runtime}): GET {probe.url}{via} -> {status}")
         console.print(Text(printable(said), style="bold"))
     for finding in map(scrub.finding, findings):
         line = Text("x ", style="bold red")

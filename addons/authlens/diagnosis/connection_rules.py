@@ -42,27 +42,43 @@ _CLIENT_GONE = re.compile(r"(?i)client disconnected|client closed|stream reset b
 # mitmproxy (or a script) ended the connection itself, e.g. HTTP/2 with prior knowledge.
 _KILLED = re.compile(r"(?i)connection killed|\bkilled\b")
 
-CA_FILE = "~/.mitmproxy/mitmproxy-ca-cert.pem"
-# (user agent pattern, runtime, what to set); first match wins.
-_RUNTIMES: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"(?i)^curl/"), "curl", f"pass --cacert {CA_FILE} or set CURL_CA_BUNDLE"),
-    (re.compile(r"(?i)python-requests/"), "requests", f"set REQUESTS_CA_BUNDLE={CA_FILE}"),
-    (
-        re.compile(r"(?i)^(async)?(azure)?openai/python|python-httpx/|aiohttp/|python-urllib/"),
-        "Python (httpx/openai-python)",
-        f"set SSL_CERT_FILE={CA_FILE}",
-    ),
-    (
-        re.compile(r"(?i)^(azure)?openai/js|\bnode\b|node-fetch|undici|axios/|\bbun/|deno/"),
-        "Node",
-        f"set NODE_EXTRA_CA_CERTS={CA_FILE}",
-    ),
-)
+CONFDIR = "~/.mitmproxy"  # mitmproxy's default; the running one comes with the failure
+CA_NAME = "mitmproxy-ca-cert.pem"
+BUNDLE_NAME = "authlens-ca-bundle.pem"  # what `authlens env` writes: system roots + the CA
+# (user agent pattern, runtime); first match wins. Finer than client_runtime's families.
+_AGENTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?i)^curl/"), "curl"),
+    (re.compile(r"(?i)python-requests/"), "requests"),
+    (re.compile(r"(?i)^(async)?(azure)?openai/python|python-httpx/|aiohttp/|python-urllib/"),
+     "httpx"),
+    (re.compile(r"(?i)^(azure)?openai/js|\bnode\b|node-fetch|undici|axios/|\bbun/|deno/"),
+     "node"),
+)  # fmt: skip
+# runtime -> (its name in the hint, what to set); {ca} the bare CA, {bundle} roots + CA.
+_ADVICE = {
+    "curl": ("curl", "pass --cacert {ca} or set CURL_CA_BUNDLE={bundle}"),
+    "requests": ("requests", "set REQUESTS_CA_BUNDLE={bundle}"),
+    "httpx": ("Python (httpx/openai-python)", "set SSL_CERT_FILE={bundle}"),
+    "python": ("Python", "set SSL_CERT_FILE={bundle} (httpx, openai, aiohttp, urllib) and "
+               "REQUESTS_CA_BUNDLE={bundle} (requests)"),
+    "node": ("Node", "set NODE_EXTRA_CA_CERTS={ca} (added to Node's roots, read at startup)"),
+    "java": ("Java", "Java reads no CA variable: add -Djavax.net.ssl.trustStore={dir}/"
+             "authlens-truststore.p12 (the JDK's cacerts plus {ca}) to JAVA_TOOL_OPTIONS"),
+    "go": ("Go", "set SSL_CERT_FILE={bundle}"),
+    "ruby": ("Ruby", "set SSL_CERT_FILE={bundle}"),
+    "php": ("PHP", "set curl.cainfo and openssl.cafile to {bundle} in an ini of PHP_INI_SCAN_DIR"),
+    "libcurl": ("curl or PHP's curl extension", "set CURL_CA_BUNDLE={bundle} (curl) or "
+                "curl.cainfo={bundle} (PHP)"),
+    "wget": ("wget", "wget reads no CA variable: set ca_certificate = {bundle} in the file "
+             "WGETRC names, or pass --ca-certificate={ca}"),
+}  # fmt: skip
 _ANY_RUNTIME = (
-    f"set the CA variable of the client's runtime to {CA_FILE}: SSL_CERT_FILE (Python "
-    "httpx/openai-python), REQUESTS_CA_BUNDLE (requests), NODE_EXTRA_CA_CERTS (Node), "
-    "--cacert or CURL_CA_BUNDLE (curl); `authlens env` prints them"
+    "set the CA variable of the client's runtime: SSL_CERT_FILE={bundle} (Python "
+    "httpx/openai-python, Go, Ruby), REQUESTS_CA_BUNDLE={bundle} (requests), "
+    "NODE_EXTRA_CA_CERTS={ca} (Node), --cacert {ca} or CURL_CA_BUNDLE (curl)"
 )
+# A bundle, not the bare CA: SSL_CERT_FILE and friends replace the trust store.
+_ENV = "; `authlens env` writes these files (bundle: system roots + CA) and prints the lines"
 
 
 def classify_failure(where: str, message: str, *, response_started: bool = False) -> str:
@@ -92,15 +108,23 @@ def failure_of(
     return Failure(kind, redact_text(message, secrets))
 
 
-def ca_advice(request_headers: Mapping[str, str]) -> str:
-    """What the client's runtime needs to trust the authlens CA, guessed from its user agent."""
+def ca_advice(
+    request_headers: Mapping[str, str], runtime: str | None = None, ca_dir: str | None = None
+) -> str:
+    """What the client's runtime needs to trust the authlens CA: from its user agent, else
+    from the runtime guessed at TLS time (`client_runtime`)."""
     agent = request_headers.get("user-agent", "")
-    for pattern, runtime, advice in _RUNTIMES:
-        if pattern.search(agent):
-            return f"the client looks like {runtime}: {advice}"
-    if request_headers.get("x-stainless-lang", "").lower() == "python":
-        return f"the client looks like Python (openai-python): set SSL_CERT_FILE={CA_FILE}"
-    return _ANY_RUNTIME
+    found = next((name for pattern, name in _AGENTS if pattern.search(agent)), None)
+    if found is None and request_headers.get("x-stainless-lang", "").lower() == "python":
+        found = "httpx"
+    found = found or runtime
+    directory = (ca_dir or CONFDIR).rstrip("/")
+    paths = {"ca": f"{directory}/{CA_NAME}", "bundle": f"{directory}/{BUNDLE_NAME}",
+             "dir": directory}  # fmt: skip
+    if found not in _ADVICE:
+        return (_ANY_RUNTIME + _ENV).format(**paths)
+    label, advice = _ADVICE[found]
+    return f"the client looks like {label}: {advice.format(**paths)}{_ENV.format(**paths)}"
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -145,12 +169,13 @@ def upstream_tls_failed(ev: Evidence) -> Finding | None:
 
 def client_tls_failed(ev: Evidence) -> Finding | None:
     """The client refused the certificate authlens showed it: it does not trust our CA."""
-    if not _kind_is(ev, CLIENT_TLS_FAILED):
+    failure = ev.exchange.failure
+    if failure is None or failure.kind != CLIENT_TLS_FAILED:
         return None
     return _connection(
         CLIENT_TLS_FAILED,
         f"The client did not accept the authlens certificate for {ev.exchange.host}; "
-        f"{ca_advice(ev.exchange.request_headers)}.",
+        f"{ca_advice(ev.exchange.request_headers, failure.runtime, failure.ca_dir)}.",
     )
 
 

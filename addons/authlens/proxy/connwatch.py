@@ -10,7 +10,9 @@ leaves. Keyed by mitmproxy's client connection id; pure, no mitmproxy types.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from authlens.diagnosis.client_runtime import ClientFacts
 
 # Client connections alive at once; beyond this the oldest entries are dropped (a client
 # that never disconnects must not grow memory).
@@ -33,6 +35,10 @@ class ClientSeen:
     connect: bool = False  # it sent an HTTP CONNECT (regular and upstream modes)
     user_agent: str | None = None  # from that CONNECT: tells the client's runtime
     pending: PendingFailure | None = None
+    facts: ClientFacts = field(
+        default_factory=ClientFacts
+    )  # its CONNECT's header names and ClientHello
+    requested: bool = False  # an HTTP request came on this connection
 
 
 class ConnectionWatch:
@@ -57,10 +63,23 @@ class ConnectionWatch:
         """The notes on `client_id` (empty ones if there are none); never stores."""
         return self._clients.get(client_id) or ClientSeen()
 
-    def saw_connect(self, client_id: str, user_agent: str | None) -> None:
+    def saw_connect(
+        self, client_id: str, user_agent: str | None, headers: tuple[str, ...] = ()
+    ) -> None:
         seen = self._seen(client_id)
         seen.connect = True
         seen.user_agent = user_agent
+        seen.facts = ClientFacts(headers, user_agent)
+
+    def saw_hello(self, client_id: str, alpn: tuple[str, ...], extensions: tuple[int, ...]) -> None:
+        seen = self._seen(client_id)
+        facts = seen.facts
+        seen.facts = ClientFacts(facts.connect_headers, facts.user_agent, alpn, extensions, True)
+
+    def saw_request(self, client_id: str) -> None:
+        seen = self._clients.get(client_id)
+        if seen is not None:
+            seen.requested = True
 
     def failed(self, client_id: str, where: str, message: str, host: str) -> None:
         """Record a failure; a later one on the same connection replaces it."""

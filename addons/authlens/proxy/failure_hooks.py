@@ -10,22 +10,25 @@ exchange line with level error and a connection-level cause (`connection_rules`)
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
-from mitmproxy import connection, http
+from mitmproxy import connection, ctx, http
 from mitmproxy.proxy.mode_specs import ReverseMode
 from mitmproxy.proxy.server_hooks import ServerConnectionHookData
-from mitmproxy.tls import TlsData
+from mitmproxy.tls import ClientHelloData, TlsData
 
 from authlens.diagnosis import connection_rules as cn
+from authlens.diagnosis.client_runtime import guess_runtime
 from authlens.diagnosis.connection_rules import failure_of
 from authlens.diagnosis.evidence import gather_evidence
 from authlens.diagnosis.history import KeyHistory
 from authlens.diagnosis.rules import diagnose
-from authlens.exchange import Exchange, Side
+from authlens.exchange import Exchange, Failure, Side
 from authlens.output.events import build_event
 from authlens.providers import HostMatcher, Profiles
-from authlens.proxy.connwatch import ConnectionWatch
+from authlens.proxy.connwatch import ClientSeen, ConnectionWatch
 from authlens.proxy.flowdata import (
     META,
     address_host,
@@ -35,6 +38,28 @@ from authlens.proxy.flowdata import (
 )
 from authlens.proxy.flowscrub import request_secrets, scrub_flow
 from authlens.proxy.hookguard import guarded
+
+# A client that completes the handshake and leaves this soon without a request refused it.
+_QUICK_CLOSE = 2.0
+_AFTER_HANDSHAKE = (
+    "The client closed the connection right after the TLS handshake without a request: it "
+    "checked the certificate afterwards and refused it"
+)
+
+
+def client_tls_failure(message: str, seen: ClientSeen) -> Failure:
+    """client_tls_failed with the runtime the handshake showed and the running CA's folder."""
+    failure = failure_of(cn.CLIENT_TLS, message)
+    confdir = getattr(ctx.options, "confdir", None)
+    ca_dir = str(Path(confdir).expanduser()) if confdir else None
+    return Failure(failure.kind, failure.detail, guess_runtime(seen.facts), ca_dir)
+
+
+def refused_after_handshake(client: connection.Client, seen: ClientSeen) -> bool:
+    if not client.tls_established or seen.requested or seen.pending is not None:
+        return False
+    setup, end = client.timestamp_tls_setup, client.timestamp_end or time.time()
+    return setup is not None and end - setup < _QUICK_CLOSE
 
 
 class FailureHooks:
@@ -99,7 +124,19 @@ class FailureHooks:
     @guarded
     def http_connect(self, flow: http.HTTPFlow) -> None:
         agent = flow.request.headers.get("user-agent")
-        self.connections.saw_connect(flow.client_conn.id, agent)
+        names = tuple(flow.request.headers.keys())  # their case tells Node apart
+        self.connections.saw_connect(flow.client_conn.id, agent, names)
+
+    @guarded
+    def tls_clienthello(self, data: ClientHelloData) -> None:
+        hello = data.client_hello
+        alpn = tuple(p.decode("ascii", "replace") for p in hello.alpn_protocols)
+        extensions = tuple(kind for kind, _ in hello.extensions)
+        self.connections.saw_hello(data.context.client.id, alpn, extensions)
+
+    @guarded
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        self.connections.saw_request(flow.client_conn.id)
 
     @guarded
     def http_connect_error(self, flow: http.HTTPFlow) -> None:
@@ -138,13 +175,21 @@ class FailureHooks:
         client = data.context.client
         host = data.conn.sni or address_host(data.context.server)
         if self.inspects(client, host):
-            failure = failure_of(cn.CLIENT_TLS, data.conn.error or "")
             seen = self.connections.get(client.id)
+            failure = client_tls_failure(data.conn.error or "", seen)
             self.emit_failure(flowless_exchange(client, host, self.profiles(host), failure, seen))
 
     @guarded
     def client_disconnected(self, client: connection.Client) -> None:
         seen = self.connections.forget(client.id)
+        if seen is not None and refused_after_handshake(client, seen):
+            # GnuTLS clients (wget) check the certificate after the handshake, then just close.
+            host = client.sni or ""
+            if host and self.inspects(client, host):
+                failure = client_tls_failure(_AFTER_HANDSHAKE, seen)
+                exchange = flowless_exchange(client, host, self.profiles(host), failure, seen)
+                self.emit_failure(exchange)
+            return
         pending = seen.pending if seen else None
         if seen is None or pending is None or not self.inspects(client, pending.host):
             return

@@ -26,7 +26,8 @@ URL_VARIABLES = ("OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT")
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
                    "all_proxy", "NO_PROXY", "no_proxy")  # fmt: skip
 CA_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-                "NODE_EXTRA_CA_CERTS", "NODE_USE_ENV_PROXY", "NODE_OPTIONS")  # fmt: skip
+                "NODE_EXTRA_CA_CERTS", "NODE_USE_ENV_PROXY", "NODE_OPTIONS",
+                "JAVA_TOOL_OPTIONS", "WGETRC", "PHP_INI_SCAN_DIR")  # fmt: skip
 WATCHED = (*ev.KEY_VARIABLES, *ORG_VARIABLES, *PROJECT_VARIABLES, *URL_VARIABLES,
            "OPENAI_API_BASE", *PROXY_VARIABLES, *CA_VARIABLES)  # fmt: skip
 ENVIRONMENT = "environment"

@@ -29,6 +29,7 @@ from authlens.tools.console import invoked_as
 from authlens.tools.proxylint import bypasses, first_set, looks_intercepting
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+RUNTIME = "Python urllib, trusting what httpx trusts; other runtimes: authlens doctor"
 _MAX_BODY = 1 << 20
 
 
@@ -41,6 +42,8 @@ class ProbeResult:
     status: int | None
     finding: Finding | None
     authlens_headers: Mapping[str, str] = field(default_factory=dict)
+    # What the probe proves: this runtime only; `authlens doctor` proves the others.
+    runtime: str = RUNTIME
 
 
 def request_headers(env: Mapping[str, str]) -> dict[str, str]:
@@ -140,9 +143,10 @@ def failure_finding(error: BaseException, url: str, proxy: str | None) -> Findin
     if isinstance(reason, ssl.SSLCertVerificationError):
         if proxy and looks_intercepting(proxy):
             return Finding("ca_not_trusted", (
-                f"The certificate from the proxy {proxy} was refused: the client does not trust "
-                f"the authlens CA; run eval \"$({invoked_as()} env)\" (SSL_CERT_FILE, "
-                "REQUESTS_CA_BUNDLE)."
+                f"The certificate from the proxy {proxy} was refused by the probe (Python, "
+                f"SSL_CERT_FILE): it does not trust the authlens CA; run eval \"$({invoked_as()} "
+                f"env)\" (SSL_CERT_FILE, REQUESTS_CA_BUNDLE), and {invoked_as()} doctor for "
+                "other runtimes."
             ), Side.CONNECTION)  # fmt: skip
         return Finding("upstream_tls_failed", (
             f"The certificate of {host} was refused ({one_line(str(reason.verify_message))}): a "

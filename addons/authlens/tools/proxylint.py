@@ -1,7 +1,8 @@
 """Checks on the proxy and CA variables: will the client really go through authlens, and trust it?
 
 Lower-case `https_proxy`/`no_proxy` win over upper-case in curl and Python, so they are read
-first. Only a proxy that looks like authlens (loopback, a docker host name, a service named
+first (a conflict between the two is a finding of its own: `runtimes_lint`). Only a proxy
+that looks like authlens (loopback, a docker host name, a service named
 authlens or mitmproxy) is taken to intercept TLS: a corporate proxy that only tunnels needs
 no CA, and offline there is no way to tell them apart.
 """
@@ -9,16 +10,29 @@ no CA, and offline there is no way to tell them apart.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from authlens.exchange import Finding, Side
+from authlens.tools.runtimes_detect import (
+    ProjectRuntime,
+    installed_version,
+    project_runtimes,
+)
+from authlens.tools.runtimes_lint import (
+    ca_checks,
+    case_conflict,
+    node_findings,
+    python_clients_ignoring_proxy,
+    safe_url,
+    variable_findings,
+)
 
 _INTERCEPTING_NAMES = frozenset({"localhost", "host.docker.internal", "authlens", "mitmproxy"})
 _PROXY_AGENTS = frozenset({"global-agent", "https-proxy-agent", "proxy-agent", "hpagent", "undici"})
-_PYTHON_MARKERS = ("pyproject.toml", "requirements.txt", "setup.py", "Pipfile", "uv.lock")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +42,14 @@ class ProxyContext:
     project_dir: Path
     ca_pem: bytes | None  # the mitmproxy CA, when it can be found
     ca_path: Path
+    exported: frozenset[str] | None = None  # names in the real environment (not from .env)
+    node_version: str | None = None  # the Node on PATH; None: not known, not checked
+
+
+def runtime_context(project_dir: Path, ca_pem: bytes | None, ca_path: Path) -> ProxyContext:
+    """The context `check` uses: this process's environment and the Node on PATH."""
+    exported = frozenset(os.environ)
+    return ProxyContext(project_dir, ca_pem, ca_path, exported, installed_version("node"))
 
 
 def first_set(env: Mapping[str, str], *names: str) -> tuple[str, str] | None:
@@ -68,10 +90,6 @@ def node_project(project_dir: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else {}
 
 
-def python_project(project_dir: Path) -> bool:
-    return any((project_dir / marker).exists() for marker in _PYTHON_MARKERS)
-
-
 def trusts(path_value: str | None, ca_pem: bytes | None) -> bool:
     """True when a CA variable names a file (or directory) that holds the mitmproxy CA."""
     if not path_value:
@@ -90,28 +108,26 @@ def trusts(path_value: str | None, ca_pem: bytes | None) -> bool:
     return False
 
 
+def project_of(ctx: ProxyContext) -> list[ProjectRuntime]:
+    """The project's runtimes; a folder with none is taken for a Python app (authlens's own
+    probe and most OpenAI clients)."""
+    return project_runtimes(ctx.project_dir) or [ProjectRuntime("python", ["openai"])]
+
+
 def ca_findings(
     env: Mapping[str, str], proxy: tuple[str, str], ctx: ProxyContext
 ) -> list[tuple[str, Finding]]:
     """`ca_not_trusted` for each runtime of the project that would refuse the authlens CA."""
-    found = []
     name, value = proxy
-    is_node = node_project(ctx.project_dir) is not None
-    if (python_project(ctx.project_dir) or not is_node) and not (
-        trusts(env.get("SSL_CERT_FILE"), ctx.ca_pem)
-        or (not env.get("SSL_CERT_FILE") and trusts(env.get("SSL_CERT_DIR"), ctx.ca_pem))
-    ):
-        found.append(("SSL_CERT_FILE", Finding("ca_not_trusted", (
-            f"{name}={value} points at an intercepting proxy, but SSL_CERT_FILE does not hold "
-            f"its CA ({ctx.ca_path}), so the openai SDK (httpx) fails with "
-            "CERTIFICATE_VERIFY_FAILED: run eval \"$(authlens env)\" (it also sets "
-            "REQUESTS_CA_BUNDLE for requests)."
-        ), Side.REQUEST)))  # fmt: skip
-    if is_node and not trusts(env.get("NODE_EXTRA_CA_CERTS"), ctx.ca_pem):
-        found.append(("NODE_EXTRA_CA_CERTS", Finding("ca_not_trusted", (
-            f"{name}={value} points at an intercepting proxy, but NODE_EXTRA_CA_CERTS does not "
-            f"name its CA: set NODE_EXTRA_CA_CERTS={ctx.ca_path} (Node reads it at startup)."
-        ), Side.REQUEST)))  # fmt: skip
+    found = []
+    for runtime in project_of(ctx):
+        checks = ca_checks(env, runtime, lambda path: trusts(path, ctx.ca_pem), ctx.ca_path)
+        for variable, who, fix in checks:
+            found.append((variable, Finding("ca_not_trusted", (
+                f"{name}={safe_url(value)} points at an intercepting proxy, but {variable} does "
+                f"not trust its CA ({ctx.ca_path}), so {who} fail with a certificate error: "
+                f"{fix}."
+            ), Side.REQUEST)))  # fmt: skip
     return found
 
 
@@ -125,6 +141,25 @@ def node_ignores_proxy(env: Mapping[str, str], package: Mapping[str, object]) ->
         if isinstance(value, dict):
             dependencies |= set(value)
     return not (dependencies & _PROXY_AGENTS)
+
+
+def runtime_findings(env: Mapping[str, str], ctx: ProxyContext) -> list[tuple[str, Finding]]:
+    """What each runtime of the project does with the proxy variables."""
+    found = case_conflict(env)
+    for runtime in project_of(ctx):
+        found += variable_findings(env, runtime.name)
+        if runtime.name == "python":
+            found += python_clients_ignoring_proxy(ctx.project_dir, runtime)
+        if runtime.name == "node":
+            package = node_project(ctx.project_dir) or {}
+            if node_ignores_proxy(env, package):
+                found.append(("HTTPS_PROXY", Finding("proxy_ignored_by_runtime", (
+                    "Node's built-in fetch (openai-node) ignores HTTPS_PROXY: set "
+                    "NODE_USE_ENV_PROXY=1 (Node 22.21+ or 24.5+), or give the client an undici "
+                    "EnvHttpProxyAgent."
+                ), Side.REQUEST)))  # fmt: skip
+            found += node_findings(env, runtime, ctx.node_version, ctx.exported)
+    return found
 
 
 def proxy_findings(
@@ -142,12 +177,7 @@ def proxy_findings(
             f"sees them: remove the entry that matches {api_host} from {no_proxy[0]}."
         ), Side.REQUEST)))  # fmt: skip
         return found
-    package = node_project(ctx.project_dir)
-    if package is not None and node_ignores_proxy(env, package):
-        found.append((proxy[0], Finding("proxy_ignored_by_runtime", (
-            f"Node's built-in fetch (openai-node) ignores {proxy[0]}: set NODE_USE_ENV_PROXY=1 "
-            "(Node 22.21+ or 24+), or give the client an undici EnvHttpProxyAgent."
-        ), Side.REQUEST)))  # fmt: skip
+    found += runtime_findings(env, ctx)
     if looks_intercepting(proxy[1]):
         found += ca_findings(env, proxy, ctx)
     return found

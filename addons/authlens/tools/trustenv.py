@@ -1,25 +1,33 @@
 """What a client needs to go through the proxy and trust its CA: what `authlens env` prints.
 
-SSL_CERT_FILE (httpx, the openai SDK, OpenSSL), REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE each
-*replace* the trust store, so pointing them at the bare mitmproxy CA breaks every other HTTPS
-call. They get a combined bundle instead: the system roots plus the mitmproxy CA. Node's
-NODE_EXTRA_CA_CERTS adds to its built-in roots, so it gets the bare CA.
+SSL_CERT_FILE (httpx, the openai SDK, OpenSSL, Go, Ruby), REQUESTS_CA_BUNDLE and
+CURL_CA_BUNDLE each *replace* the trust store, so pointing them at the bare mitmproxy CA breaks
+every other HTTPS call. They get a combined bundle instead: the system roots plus the mitmproxy
+CA. Node's NODE_EXTRA_CA_CERTS adds to its built-in roots, so it gets the bare CA.
+
+Proxy variables are set in both cases: curl, wget and Python read the lowercase one first, so
+a corporate `https_proxy` left in the shell would otherwise win over our `HTTPS_PROXY`.
+NO_PROXY keeps what was there, minus entries that would send the API around the proxy.
 """
 
 from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import certifi  # a mitmproxy dependency
 
+from authlens.tools.proxylint import bypasses
+
 CA_FILE = "mitmproxy-ca-cert.pem"
 BUNDLE_FILE = "authlens-ca-bundle.pem"
 SHELLS = ("bash", "zsh", "fish", "powershell", "dotenv")
+API_HOSTS = ("api.openai.com",)  # the host the NO_PROXY merge must never exclude
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 _SYSTEM_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Alpine with ca-certificates
     "/etc/pki/tls/certs/ca-bundle.crt",  # Fedora, RHEL
@@ -75,33 +83,63 @@ def proxy_port(proxy: str) -> int:
     return urlsplit(proxy).port or 8080
 
 
-def client_settings(proxy: str, bundle: Path, ca: Path, shell: str = "bash") -> list[Setting]:
-    """Proxy and CA variables for Python, Node and curl, then the reverse-mode alternative."""
+def proxy_host(proxy: str) -> str:
+    return urlsplit(proxy).hostname or "127.0.0.1"
+
+
+def merged_no_proxy(environ: Mapping[str, str]) -> tuple[str, list[str]]:
+    """(NO_PROXY with both cases' entries and loopback, entries dropped because they cover
+    the API host)."""
+    entries: list[str] = []
+    for name in ("no_proxy", "NO_PROXY"):
+        entries += [e.strip() for e in environ.get(name, "").split(",") if e.strip()]
+    dropped = [e for e in entries if any(bypasses(e, host) for host in API_HOSTS)]
+    kept = [e for e in dict.fromkeys(entries) if e not in dropped]
+    kept += [h for h in LOCAL_HOSTS if h not in kept]
+    return ",".join(kept), list(dict.fromkeys(dropped))
+
+
+def proxy_settings(proxy: str, no_proxy: str) -> list[Setting]:
+    """Both cases: lowercase wins in curl, wget and Python; Ruby reads `http_proxy`."""
+    return [
+        Setting("HTTPS_PROXY", proxy), Setting("https_proxy", proxy),
+        Setting("HTTP_PROXY", proxy), Setting("http_proxy", proxy),
+        Setting("NO_PROXY", no_proxy), Setting("no_proxy", no_proxy),
+    ]  # fmt: skip
+
+
+def reverse_base_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/v1"
+
+
+def reverse_alternative(proxy: str, shell: str, prog: str = "authlens") -> list[Setting]:
     port = proxy_port(proxy)
     return [
-        comment("authlens: send HTTPS through the proxy (regular mode)"),
-        Setting("HTTPS_PROXY", proxy),
-        Setting("HTTP_PROXY", proxy),
-        Setting("NO_PROXY", "localhost,127.0.0.1,::1"),
-        comment("Python requests (and pip): the system roots plus the mitmproxy CA"),
-        Setting("REQUESTS_CA_BUNDLE", str(bundle)),
-        comment("Python httpx and the openai SDK: SSL_CERT_FILE replaces the trust store"),
-        Setting("SSL_CERT_FILE", str(bundle)),
-        comment("Node: add the CA to the built-in roots; fetch honours HTTPS_PROXY (22.21+, 24+)"),
-        Setting("NODE_EXTRA_CA_CERTS", str(ca)),
-        Setting("NODE_USE_ENV_PROXY", "1"),
-        comment("curl"),
-        Setting("CURL_CA_BUNDLE", str(bundle)),
         comment(""),
         comment("Alternative without a CA (reverse mode): start the proxy with"),
-        comment(f"  authlens run --mode reverse:https://api.openai.com -p {port}"),
+        comment(f"  {prog} run --mode reverse:https://api.openai.com -p {port}"),
         comment("and point only the OpenAI client at it (instead of the lines above):"),
         comment(f"  {render_line(shell, Setting('OPENAI_BASE_URL', reverse_base_url(port)))}"),
     ]
 
 
-def reverse_base_url(port: int) -> str:
-    return f"http://127.0.0.1:{port}/v1"
+def client_settings(
+    proxy: str, bundle: Path, ca: Path, shell: str = "bash", no_proxy: str | None = None
+) -> list[Setting]:
+    """Proxy and CA variables for Python, Node, curl, Go and Ruby, then reverse mode."""
+    return [
+        comment("authlens: send HTTPS through the proxy (regular mode), both cases"),
+        *proxy_settings(proxy, no_proxy or ",".join(LOCAL_HOSTS)),
+        comment("Python requests (and pip): the system roots plus the mitmproxy CA"),
+        Setting("REQUESTS_CA_BUNDLE", str(bundle)),
+        comment("Python httpx, the openai SDK, Go, Ruby, OpenSSL: replaces the trust store"),
+        Setting("SSL_CERT_FILE", str(bundle)),
+        comment("Node: adds the CA to the built-in roots; the proxy needs Node 22.21+ / 24.5+"),
+        Setting("NODE_EXTRA_CA_CERTS", str(ca)),
+        Setting("NODE_USE_ENV_PROXY", "1"),
+        comment("curl"),
+        Setting("CURL_CA_BUNDLE", str(bundle)),
+    ]
 
 
 def _sh_quote(value: str) -> str:
@@ -124,22 +162,32 @@ def render_line(shell: str, setting: Setting) -> str:
     return f"export {name}={_sh_quote(value)}"
 
 
-def render(shell: str, settings: Sequence[Setting]) -> str:
+def render_unset(shell: str, name: str) -> str:
+    """The line that removes `name` from `shell`'s environment."""
+    if shell == "fish":
+        return f"set -e {name}"
+    if shell == "powershell":
+        return f"Remove-Item Env:{name} -ErrorAction SilentlyContinue"
+    return f"unset {name}"
+
+
+def render(shell: str, settings: list[Setting]) -> str:
     return "".join(f"{render_line(shell, s)}\n" for s in settings)
 
 
 def default_shell(environ: Mapping[str, str]) -> str:
-    """The user's shell from $SHELL; PowerShell on Windows; bash otherwise."""
+    """The user's shell from $SHELL; PowerShell on Windows; bash otherwise (see
+    runtimes_shell.detect_shell for the running one)."""
     if os.name == "nt":
         return "powershell"
     name = Path(environ.get("SHELL", "")).name
     return name if name in ("bash", "zsh", "fish") else "bash"
 
 
-def apply_hint(shell: str) -> str:
+def apply_hint(shell: str, prog: str = "authlens") -> str:
     """How to load the printed lines into the current shell."""
     return {
-        "fish": "authlens env --shell fish | source",
-        "powershell": "authlens env --shell powershell | Out-String | Invoke-Expression",
-        "dotenv": "authlens env --shell dotenv >> .env",
-    }.get(shell, f'eval "$(authlens env --shell {shell})"')
+        "fish": f"{prog} env --shell fish | source",
+        "powershell": f"{prog} env --shell powershell | Out-String | Invoke-Expression",
+        "dotenv": f"{prog} env --shell dotenv > authlens.env",
+    }.get(shell, f'eval "$({prog} env)"')
