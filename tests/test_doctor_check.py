@@ -12,15 +12,18 @@ import pytest
 from authlens.tools.dotenv_bytes import parse_dotenv
 from authlens.tools.envlint import lint
 from authlens.tools.proxylint import ProxyContext
+from tests.harness import synthetic_key
 from tests.runtimes.support import AUTHLENS, base_path, node_bin, user_env
 
 CA = b"-----BEGIN CERTIFICATE-----\nMIIfake\n-----END CERTIFICATE-----\n"
+KEY = synthetic_key()
 PROXY = {"HTTPS_PROXY": "http://127.0.0.1:8080"}
 
 
 def findings(environ: dict[str, str], project: Path, *, node: str | None = None,
              dotenv: bytes | None = None) -> dict[tuple[str, str], str]:  # fmt: skip
-    """(variable, cause) -> hint of every finding."""
+    """(variable, cause) -> hint of every finding; a valid key is set (these are about runtimes)."""
+    environ = {"OPENAI_API_KEY": KEY, **environ}
     files = [parse_dotenv(dotenv, project / ".env")] if dotenv is not None else []
     ctx = ProxyContext(project, CA, Path("/conf/ca.pem"), frozenset(environ), node)
     return {(f.variable, f.cause): f.hint for f in lint(environ, files, ctx)[1]}

@@ -38,6 +38,7 @@ NOT_YET = {
     "commands/tail.py": "terminal UX (help text)",
     "commands/check.py": "terminal UX (help text)",
     "tools/runstart.py": "terminal UX (help text examples)",
+    "tools/runtimes_programs.py": "canary programs in other languages: a client's own text",
     "causes.py": "the contract's cause table, quoted verbatim",
 }
 _GENERIC_HEADERS = {"authorization"}  # HTTP's own, not a provider's

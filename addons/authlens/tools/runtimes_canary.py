@@ -19,11 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from authlens.registry import PROVIDERS
 from authlens.tools import runtimes_programs as programs
 
 # Answered by the proxy itself (proxy/canary.py). Under the API's own name, so that NO_PROXY
 # treats it as it treats api.openai.com.
-CANARY_HOST = "authlens-canary.api.openai.com"
+CANARY_HOST = f"authlens-canary.{PROVIDERS['openai'].hosts[0]}"
 CANARY_PATH = "/v1/authlens-canary/"
 HINT_MARK = "[authlens:"
 _TIMEOUT = 90.0  # Java and Go compile the canary first
