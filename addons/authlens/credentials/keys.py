@@ -2,7 +2,7 @@
 
 Formats come from `shared/corpus/openai_auth_facts.md` section 3 (gitleaks, trufflehog,
 kingfisher rules). A fingerprint shows a key's kind prefix, its last 4 characters and a short
-SHA-256, so people can match it against their dashboard without seeing the key.
+SHA-256 (built in `authlens.secrets.fingerprint`).
 
 `openai_shape` measures an `sk-...` token against OpenAI's formats (valid, truncated, a
 relay's plausible look-alike); the classifier never flags a valid one. Precision comes first:
@@ -13,15 +13,13 @@ since relays (one-api, chatanywhere) mint them.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 # Characters that can wrap a pasted key without being part of it; skipped to find its prefix.
 _WRAPPING = " \t\r\n\"'`{}$<>[]()"
-_SHOW_LAST4_FROM = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,14 +186,13 @@ def is_fingerprint(value: str) -> bool:
     return parse_fingerprint(value) is not None
 
 
-@functools.lru_cache(maxsize=256)
-def fingerprint_key(token: str) -> str:
-    """`<kind prefix>...<last 4> sha256:<12 hex>`; no last 4 below 20 characters.
+def __getattr__(name: str) -> Callable[[str], str]:
+    """`fingerprint_key` moved to `authlens.secrets.fingerprint`; the old path still works.
 
-    Cached: every exchange fingerprints its key, and the same few keys repeat.
+    Imported on first use: `secrets` imports this module, so a top-level import would cycle.
     """
-    digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    last4 = token[-4:] if len(token) >= _SHOW_LAST4_FROM else ""
-    if not last4.isascii() or not last4.isprintable():
-        last4 = last4.encode("ascii", "backslashreplace").decode()
-    return f"{kind_prefix(token)}...{last4} sha256:{digest}"
+    if name == "fingerprint_key":
+        from authlens.secrets.fingerprint import fingerprint_key  # noqa: PLC0415
+
+        return fingerprint_key
+    raise AttributeError(name)

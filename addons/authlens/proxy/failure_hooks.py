@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mitmproxy import connection, http
+from mitmproxy import connection, ctx, http
 from mitmproxy.proxy.mode_specs import ReverseMode
 from mitmproxy.proxy.server_hooks import ServerConnectionHookData
 from mitmproxy.tls import TlsData
@@ -22,7 +22,7 @@ from authlens.diagnosis.connection_rules import failure_of
 from authlens.diagnosis.evidence import gather_evidence
 from authlens.diagnosis.history import KeyHistory
 from authlens.diagnosis.rules import diagnose
-from authlens.exchange import Exchange, Side
+from authlens.exchange import Exchange, Failure, Finding, Side
 from authlens.output.events import build_event
 from authlens.providers import HostMatcher, Profiles
 from authlens.proxy.connwatch import ConnectionWatch
@@ -35,6 +35,13 @@ from authlens.proxy.flowdata import (
 )
 from authlens.proxy.flowscrub import request_secrets, scrub_flow
 from authlens.proxy.hookguard import guarded
+from authlens.secrets.redactor import PLAIN, Redactor
+
+PROXY_SHUTDOWN = "proxy_shutdown"
+_SHUTDOWN_HINT = (
+    "authlens (mitmproxy) was stopped while this exchange was in flight; the client got no "
+    "complete answer: send it again once the proxy runs."
+)
 
 
 class FailureHooks:
@@ -45,7 +52,9 @@ class FailureHooks:
     history: KeyHistory
     connections: ConnectionWatch
 
-    def emit(self, event: dict[str, Any], secrets: tuple[str, ...] = ()) -> None:
+    in_flight: dict[str, http.HTTPFlow]
+
+    def emit(self, event: dict[str, Any], redactor: Redactor = PLAIN) -> None:
         raise NotImplementedError
 
     def internal_error(self, hook: str, error: Exception) -> None:
@@ -75,24 +84,48 @@ class FailureHooks:
     @guarded
     def error(self, flow: http.HTTPFlow) -> None:
         """mitmproxy answered itself (502) or the exchange broke: log it once, with a cause."""
+        self.in_flight.pop(flow.id, None)
         state = flow.metadata.get(META)
         if state is None and not flow.is_replay and self.is_inspected(flow):
             # The request hook never ran: an invalid request, or one that broke while read.
             state = flow.metadata[META] = self.start_state(flow)
         if state is None or state.get("logged"):
             return
-        secrets = None
+        if _shutting_down():
+            self.shutdown_flow(flow)
+            return
+        redactor = None
         try:
             state["logged"] = True
-            secrets = request_secrets(flow.request)
+            redactor = Redactor(request_secrets(flow.request))
             pending = self.connections.take_failure(flow.client_conn.id)
             where, message = (pending.where, pending.message) if pending else (cn.FLOW, "")
             message = message or (flow.error.msg if flow.error else "")
             started = flow.response is not None
-            failure = failure_of(where, message, secrets=secrets, response_started=started)
-            self.emit_failure(flow_to_exchange(flow, state, failure), secrets)
+            failure = failure_of(where, message, secrets=redactor.secrets, response_started=started)
+            if pending is None and not started and flow.request.timestamp_end is None:
+                # The client stopped sending (an aborted upload, a malformed request).
+                failure = Failure(cn.CLIENT_DISCONNECTED, failure.detail)
+            self.emit_failure(flow_to_exchange(flow, state, failure), redactor)
         finally:
-            scrub_flow(flow, secrets)
+            scrub_flow(flow, redactor)
+
+    def shutdown_flow(self, flow: http.HTTPFlow) -> None:
+        """A flow still in flight when the proxy stops: one `proxy_shutdown` line, scrubbed."""
+        redactor = None
+        try:
+            state = flow.metadata.get(META)
+            if state is None or state.get("logged"):
+                return
+            state["logged"] = True
+            redactor = Redactor(request_secrets(flow.request))
+            failure = Failure(PROXY_SHUTDOWN, "the proxy stopped")
+            finding = Finding(PROXY_SHUTDOWN, _SHUTDOWN_HINT, Side.CONNECTION)
+            self.emit_failure(flow_to_exchange(flow, state, failure), redactor, finding)
+        except Exception as e:
+            self.internal_error("done", e)
+        finally:
+            scrub_flow(flow, redactor)
 
     @guarded
     def http_connect(self, flow: http.HTTPFlow) -> None:
@@ -113,9 +146,9 @@ class FailureHooks:
             if not message and response is not None:
                 message = response.get_text(strict=False) or ""
             state = self.start_state(flow)
-            secrets = request_secrets(flow.request)
-            failure = failure_of(cn.CONNECT, message, secrets=secrets)
-            self.emit_failure(flow_to_exchange(flow, state, failure), secrets)
+            redactor = Redactor(request_secrets(flow.request))
+            failure = failure_of(cn.CONNECT, message, secrets=redactor.secrets)
+            self.emit_failure(flow_to_exchange(flow, state, failure), redactor)
         finally:
             scrub_flow(flow)
 
@@ -151,14 +184,25 @@ class FailureHooks:
             flowless_exchange(client, pending.host, self.profiles(pending.host), failure, seen)
         )
 
-    def emit_failure(self, exchange: Exchange, secrets: tuple[str, ...] = ()) -> None:
+    def emit_failure(
+        self, exchange: Exchange, redactor: Redactor = PLAIN, finding: Finding | None = None
+    ) -> None:
         """One exchange line for a failure: level error, `null` for what never happened."""
         ev = gather_evidence(exchange, self.history)
-        finding = diagnose(ev)
+        if finding is None:
+            finding = diagnose(ev)
         if finding is not None and finding.side is not Side.CONNECTION:
             finding = None  # nothing reached the upstream: what was sent is not the cause
-        event = build_event(ev, finding)
+        if ev.secrets:
+            redactor = Redactor(redactor.secrets + ev.secrets)
+        event = build_event(ev, finding, redactor)
         event["level"] = "error"
         event["method"] = event["method"] or None
         event["path"] = event["path"] or None
-        self.emit(event, ev.secrets + secrets)
+        self.emit(event, redactor)
+
+
+def _shutting_down() -> bool:
+    """Whether mitmproxy is stopping (Ctrl-C, SIGTERM, `docker stop`)."""
+    should_exit = getattr(getattr(ctx, "master", None), "should_exit", None)
+    return bool(should_exit is not None and should_exit.is_set())

@@ -1,0 +1,279 @@
+"""The per-exchange `Redactor`: one object that knows this exchange's secrets and every shape.
+
+Built once per exchange from the credentials it carried and applied once to every string we
+emit (log fields, hints, headers we add, annotated bodies, the stored flow). Known secrets are
+matched in every encoding a client or upstream may write them in (JSON escapes, percent
+encoding), together with key-shaped strings, in one regex pass per value; our own short
+outputs are also checked for any 8-character window of a known key (an upstream's partial
+echo). Redaction fails closed: a value it cannot finish is replaced whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+from authlens.credentials.credential import split_authorization
+from authlens.credentials.keys import kind_prefix
+from authlens.secrets.fingerprint import fingerprint_key
+from authlens.secrets.places import (
+    COOKIE_HEADERS,
+    ID_HEADERS,
+    KEY_HEADERS,
+    TOKEN_HEADERS,
+    is_secret_field,
+    is_secret_header,
+)
+from authlens.secrets.text import to_bytes
+
+REDACTED = "[REDACTED]"
+SHORTEST_SECRET = 8  # shorter values are never redacted as secrets (too many false hits)
+WINDOW = 8  # contract section 6: no 8 consecutive characters of a key beyond its prefix
+_MAX_WINDOW_SCAN = 4096  # window checks run on our own short outputs, not on bodies
+_MAX_SECRETS = 64  # a request with 20,000 cookies must not build a 20,000-way regex
+
+# Key-shaped strings of every provider we know, and bearer/basic tokens; bounded repeats.
+# The key-prefix run is possessive and may not end in "...": a fingerprint such as
+# "sk-svcacct-...BBBB sha256:..." is already redacted and must not be redacted again.
+_KEY_PREFIXED = (
+    r"(?:sk-|sess-|ek_|gsk_|xai-|AIza|hf_|pplx-|api_org_|ghp_|gho_|ghu_|ghs_|github_pat_)"
+    r"[A-Za-z0-9_\-]{8,512}+(?!\.\.\.)"
+)
+_JWT = r"eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,4096})?"
+# Browser Realtime sockets carry the key as a subprotocol: "openai-insecure-api-key.<key>".
+_WS_KEY = r"(?<=openai-insecure-api-key\.)[^\s,]{8,512}+(?!\.\.\.)"
+_HEX32 = r"(?<![A-Za-z0-9_-])[a-fA-F0-9]{32}(?![A-Za-z0-9_-])"
+_AUTH_PARAM = re.compile(r"(?i)\b(bearer|basic|token)(\s+|\s*[:=]\s*)([^\s\"',;&}]{8,4096})")
+_AUTH_WORDS = ("bearer", "basic", "token")
+# An upstream's masked echo: "a0759e97****ecff", "sk-proj-abcd****wxyz".
+_MASKED_ECHO = re.compile(r"([A-Za-z0-9_\-]{1,40})(\*{3,40})([A-Za-z0-9_\-]{0,8})")
+# Runs of key characters inside a credential as sent (the key in "Bearer 'sk-...'\xa0").
+_KEYLIKE_RUN = re.compile(r"[A-Za-z0-9_\-+/=.~]{12,4096}")
+_WRAPPING = " \t\r\n\"'`\xa0\u200b\u200c\u200d\u2060\ufeff"
+
+_SHAPES_BYTES = re.compile(f"{_KEY_PREFIXED}|{_JWT}".encode())
+_HEX32_TEXT = re.compile(_HEX32)
+_HEX32_BYTES = re.compile(_HEX32.encode())
+
+
+def _is_keylike(run: str) -> bool:
+    return any(c.isdigit() for c in run) and any(c.isalpha() for c in run)
+
+
+def _encodings(secret: str) -> set[str]:
+    """`secret` as JSON (escaped, with `\\/`), percent- and form-encoded."""
+    forms = {secret}
+    escaped = json.dumps(secret)[1:-1]
+    forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(secret, ensure_ascii=False)[1:-1]}
+    raw = to_bytes(secret)
+    forms |= {quote(raw, safe=""), quote_plus(raw, safe=""), quote(raw, safe="").lower()}
+    return {f for f in forms if len(f) >= SHORTEST_SECRET}
+
+
+class Redactor:
+    """Redaction for one exchange: its known secrets (in every encoding) and every key shape."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        cores: dict[str, None] = {}
+        for secret in secrets:
+            if len(cores) >= _MAX_SECRETS:
+                break
+            if len(secret) < SHORTEST_SECRET:
+                continue
+            cores[secret] = None
+            stripped = secret.strip(_WRAPPING)
+            if len(stripped) >= SHORTEST_SECRET:
+                cores[stripped] = None
+            for run in _KEYLIKE_RUN.findall(secret):
+                if _is_keylike(run):
+                    cores[run] = None
+        self.secrets = tuple(cores)
+        # Each encoded form maps to the fingerprint of the secret it encodes.
+        self.fingerprints: dict[str, str] = {}
+        for core in self.secrets:
+            shown = fingerprint_key(core)
+            for form in _encodings(core):
+                self.fingerprints.setdefault(form, shown)
+        known = sorted(self.fingerprints, key=len, reverse=True)
+        alternatives = [re.escape(k) for k in known]
+        self._text = re.compile("|".join([*alternatives, _KEY_PREFIXED, _JWT]))
+        self._bytes = (
+            re.compile(b"|".join([*(re.escape(to_bytes(k)) for k in known), _SHAPES_BYTES.pattern]))
+            if known
+            else _SHAPES_BYTES
+        )
+        self._fingerprint_bytes = {to_bytes(k): v.encode() for k, v in self.fingerprints.items()}
+        # Windows of the key material (runs with letters and digits) beyond the kind prefix.
+        self.windows: dict[str, str] = {}
+        for core in self.secrets:
+            if not _KEYLIKE_RUN.fullmatch(core) or not _is_keylike(core):
+                continue
+            start = len(kind_prefix(core))
+            for i in range(max(0, start - WINDOW + 1), len(core) - WINDOW + 1):
+                self.windows.setdefault(core[i : i + WINDOW], core)
+
+    # -- text we emit --------------------------------------------------------------------
+
+    def text(self, text: str, *, auth_params: bool = True) -> str:
+        """`text` with every known secret and key-shaped string replaced by a fingerprint.
+
+        `auth_params` also replaces any value after `Bearer`/`Basic`/`token`; upstream
+        messages we pass on keep their wording ("Bearer YOUR_KEY") by turning it off.
+        """
+        try:
+            if len(text) < SHORTEST_SECRET:
+                return text
+            pattern = self._text_ws() if "openai-insecure-api-key." in text else self._text
+            text = pattern.sub(self._text_match, text)
+            if len(text) >= 32:
+                text = _HEX32_TEXT.sub(_fingerprint_match, text)
+            if auth_params and _has_auth_word(text):
+                text = _AUTH_PARAM.sub(_redact_auth_param, text)
+            if "***" in text:
+                text = _MASKED_ECHO.sub(_mask_echo, text)
+            if self.windows and len(text) <= _MAX_WINDOW_SCAN:
+                text = self._cut_windows(text)
+            return text
+        except Exception:
+            return REDACTED
+
+    def _text_ws(self) -> re.Pattern[str]:
+        """The text pattern with the Realtime subprotocol key (its look-behind would slow
+        every other value down, so it is compiled only when a value holds the protocol)."""
+        return re.compile(self._text.pattern.replace(_JWT, f"{_WS_KEY}|{_JWT}"))
+
+    def _text_match(self, match: re.Match[str]) -> str:
+        found = match.group(0)
+        return self.fingerprints.get(found) or fingerprint_key(found)
+
+    def _cut_windows(self, text: str) -> str:
+        """Any 8 characters of a known key left (a partial echo) are replaced."""
+        windows = self.windows
+        spans: list[list[int]] = []
+        for i in range(len(text) - WINDOW + 1):
+            if text[i : i + WINDOW] in windows:
+                if spans and spans[-1][1] >= i:
+                    spans[-1][1] = i + WINDOW
+                else:
+                    spans.append([i, i + WINDOW])
+        for start, end in reversed(spans):
+            text = f"{text[:start]}{REDACTED}{text[end:]}"
+        return text
+
+    def header(self, name: str, value: str) -> str:
+        """The value of request header `name` as authlens may show or store it."""
+        try:
+            lname = name.lower()
+            if lname in TOKEN_HEADERS:
+                scheme, token = split_authorization(value)
+                shown = fingerprint_key(token) if token else ""
+                return f"{scheme} {shown}".strip()
+            if lname in KEY_HEADERS:
+                return fingerprint_key(value)
+            if lname in COOKIE_HEADERS:
+                return _redact_cookie(value, set_cookie=lname == "set-cookie")
+            if lname in ID_HEADERS:
+                return self.text(shown_id(value))
+            if is_secret_header(lname) and len(value) >= SHORTEST_SECRET:
+                return fingerprint_key(value)
+            return self.text(value)
+        except Exception:
+            return REDACTED
+
+    def path(self, path: str) -> str:
+        """A request path without secrets: query and `;matrix` parameters by name, then text."""
+        try:
+            base, sep, query = path.partition("?")
+            if ";" in base:
+                base = ";".join(_redact_pair(p) for p in base.split(";"))
+            if sep:
+                base = f"{base}?{'&'.join(_redact_pair(p) for p in query.split('&'))}"
+            return self.text(base)
+        except Exception:
+            return REDACTED
+
+    # -- bodies --------------------------------------------------------------------------
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        """`data` with known secrets (any encoding) and key shapes replaced; one pass."""
+        data = self._bytes.sub(self._bytes_match, data)
+        if len(data) >= 32:
+            data = _HEX32_BYTES.sub(lambda m: fingerprint_key(m.group(0).decode()).encode(), data)
+        return data
+
+    def _bytes_match(self, match: re.Match[bytes]) -> bytes:
+        found = match.group(0)
+        known = self._fingerprint_bytes.get(found)
+        return known or fingerprint_key(found.decode("utf-8", "surrogateescape")).encode()
+
+
+def _fingerprint_match(match: re.Match[str]) -> str:
+    return fingerprint_key(match.group(0))
+
+
+def _redact_auth_param(match: re.Match[str]) -> str:
+    token = match.group(3)
+    if token.startswith("[REDACTED") or "..." in token:
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}{fingerprint_key(token)}"
+
+
+def _mask_echo(match: re.Match[str]) -> str:
+    """An upstream's masked echo keeps the kind prefix and the last 4, as a fingerprint does."""
+    head, stars, tail = match.groups()
+    return f"{kind_prefix(head)}{stars}{tail[-4:]}"
+
+
+def _has_auth_word(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in _AUTH_WORDS)
+
+
+def _redact_pair(pair: str) -> str:
+    name, eq, _ = pair.partition("=")
+    return f"{name}={quote(REDACTED)}" if eq and is_secret_field(name) else pair
+
+
+def _redact_cookie(value: str, *, set_cookie: bool) -> str:
+    """Cookie names stay, values go; Set-Cookie attributes after the first pair stay."""
+    parts = value.split(";")
+    pairs = parts[:1] if set_cookie else parts
+    redacted = [f"{p.partition('=')[0]}={REDACTED}" if "=" in p else REDACTED for p in pairs]
+    return ";".join(redacted + (parts[1:] if set_cookie else []))
+
+
+_ORG_ID = re.compile(r"(?:org|proj)[-_][A-Za-z0-9]{1,64}")
+
+
+def shown_id(value: str) -> str:
+    """An OpenAI-Organization / OpenAI-Project value, fingerprinted unless it looks like an id."""
+    if _ORG_ID.fullmatch(value):
+        return value
+    if len(value) <= 40 and kind_prefix(value) == "" and not _HEX32_TEXT.search(value):
+        return value
+    return fingerprint_key(value)
+
+
+PLAIN = Redactor()  # key shapes only: for text no exchange's secrets are known for
+
+
+def _redactor(secrets: Iterable[str]) -> Redactor:
+    secrets = tuple(secrets)
+    return Redactor(secrets) if secrets else PLAIN
+
+
+def redact_text(text: str, secrets: Iterable[str] = (), *, auth_params: bool = True) -> str:
+    """One value redacted with `secrets` (build a `Redactor` to redact several)."""
+    return _redactor(secrets).text(text, auth_params=auth_params)
+
+
+def redact_header(name: str, value: str) -> str:
+    """The value of header `name` as authlens may show it."""
+    return PLAIN.header(name, value)
+
+
+def redact_path(path: str, secrets: Iterable[str] = ()) -> str:
+    """A request path whose key-like query and matrix parameters have their values removed."""
+    return _redactor(secrets).path(path)
