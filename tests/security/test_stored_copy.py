@@ -13,9 +13,8 @@ import gzip
 import json
 import secrets
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -151,7 +150,7 @@ def results(
     relay: ConnectRelay,
     fake: FakeOpenAI,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Results]:
+) -> Results:
     found = Results()
     found.run = run = start(make_module_proxy, relay, tmp_path_factory.mktemp("stored"))
     for name, case in CASES.items():
@@ -164,7 +163,7 @@ def results(
             run.line(answer.headers["x-authlens-id"], timeout=3)
     run.stop()
     found.outputs = run.outputs()
-    yield found
+    return found
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -182,7 +181,7 @@ def test_no_key_window_in_any_output(results: Results, name: str) -> None:
 def test_one_diagnosed_line_per_exchange(results: Results, name: str) -> None:
     """Each exchange has exactly one line, with its status."""
     assert results.run is not None
-    line = results.run.line(results.answers[name].headers["x-authlens-id"], timeout=0)
+    line = results.run.line(results.answers[name].headers["x-authlens-id"], timeout=1)
     assert line["status"] == results.answers[name].status
 
 
