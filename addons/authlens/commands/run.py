@@ -2,18 +2,35 @@
 
 Defaults (listen on 127.0.0.1:8080, the packaged config, no flow dump) come first so any
 argument given by the user wins. mitmproxy's own messages go to stderr, so stdout carries
-only our JSON lines.
+only our JSON lines. The `authlens_*` options are checked before mitmdump starts, so a bad
+value or a misspelt name stops with one line naming it (mitmdump would print a traceback,
+and silently ignore an unknown name). What it writes (`-w`, HAR, the log) is created 0600:
+those files hold prompts and, before scrubbing, credentials.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from authlens.settings import packaged_default_config
+from authlens.settings import SettingsError, load_settings, packaged_default_config
+
+# The addon's options (`proxy.addon.OPTIONS`, which imports mitmproxy); a list-valued option
+# may be given several times.
+OPTION_NAMES = (
+    "authlens_config",
+    "authlens_log_file",
+    "authlens_log_stdout",
+    "authlens_hosts",
+    "authlens_annotate_body",
+    "authlens_log_all",
+    "authlens_profiles",
+)
+_LISTS = frozenset({"authlens_hosts", "authlens_profiles"})
 
 ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "proxy" / "entry.py"
 
@@ -48,7 +65,76 @@ def mitmdump_args(user_args: Sequence[str]) -> list[str]:
     return [*args, "-s", str(ENTRY_SCRIPT), *user_args]
 
 
+def authlens_options(user_args: Sequence[str]) -> dict[str, Any]:
+    """The `--set authlens_*=value` options among `user_args` (lists for list options)."""
+    found: dict[str, Any] = {}
+    for i, arg in enumerate(user_args):
+        if arg == "--set" and i + 1 < len(user_args):
+            setting = user_args[i + 1]
+        elif arg.startswith("--set="):
+            setting = arg[len("--set=") :]
+        else:
+            continue
+        name, _, value = setting.partition("=")
+        if not name.startswith("authlens_"):
+            continue
+        if name in _LISTS:
+            found.setdefault(name, []).append(value)
+        else:
+            found[name] = value
+    return found
+
+
+def check_options(user_args: Sequence[str]) -> str | None:
+    """One line naming what is wrong with the `authlens_*` options, or None."""
+    given = authlens_options(user_args)
+    unknown = sorted(set(given) - set(OPTION_NAMES))
+    if unknown:
+        return f"unknown option {', '.join(unknown)}; valid: {', '.join(OPTION_NAMES)}"
+    config = given.pop("authlens_config", None) or str(packaged_default_config())
+    overrides = {name.removeprefix("authlens_"): value for name, value in given.items()}
+    try:
+        load_settings(Path(config), overrides)
+    except SettingsError as e:
+        return str(e)
+    return None
+
+
+def output_paths(user_args: Sequence[str]) -> list[Path]:
+    """The flow and HAR files mitmdump will write (`-w`, `save_stream_file`, `hardump`)."""
+    paths = []
+    for i, arg in enumerate(user_args):
+        value = user_args[i + 1] if i + 1 < len(user_args) else ""
+        if arg in ("-w", "--save-stream-file"):
+            paths.append(value)
+        elif arg.startswith("--save-stream-file="):
+            paths.append(arg.partition("=")[2])
+        elif arg == "--set" and value.startswith(("save_stream_file=", "hardump=")):
+            paths.append(value.partition("=")[2])
+    # "+file" appends; a strftime pattern names files yet to come (mitmproxy creates them).
+    return [Path(p.removeprefix("+")).expanduser() for p in paths if p and "%" not in p]
+
+
+def create_private(paths: Sequence[Path]) -> None:
+    """Create the files that do not exist yet as 0600: mitmproxy keeps the mode it finds.
+
+    Not a umask: the CA certificate in mitmproxy's confdir must stay readable by clients.
+    """
+    for path in paths:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        except OSError:
+            continue  # mitmdump reports an unwritable path itself
+
+
 def run_mitmdump(user_args: Sequence[str]) -> int:
+    if problem := check_options(user_args):
+        print(f"authlens: {problem}", file=sys.stderr)
+        return 2
+    create_private(output_paths(user_args))
     # mitmproxy's log and flow printers write to sys.stdout as it is when they are created.
     sys.stdout = sys.stderr
     from mitmproxy.tools.main import mitmdump
