@@ -19,7 +19,15 @@ from typing import Any
 from mitmproxy import io
 
 from authlens.credentials.keys import kind_prefix
-from tests.harness import ConnectRelay, Proxy, ProxyFactory, key_windows, upstream_args, wait_for
+from tests.harness import (
+    ENTRY_SCRIPT,
+    ConnectRelay,
+    Proxy,
+    ProxyFactory,
+    key_windows,
+    upstream_args,
+    wait_for,
+)
 
 HOST = "api.openai.com"
 
@@ -146,3 +154,29 @@ def leaks(outputs: dict[str, str], key: str, prefix: str | None = None) -> list[
     """The outputs holding any 8-character window of `key` beyond its kind prefix."""
     windows = key_windows(key, kind_prefix(key) if prefix is None else prefix)
     return [name for name, text in outputs.items() if any(w in text for w in windows)]
+
+
+class BareProxy(Proxy):
+    """mitmdump without authlens: the baseline the bounded-work tests compare with."""
+
+    def argv(self) -> list[str]:
+        return [part for part in super().argv() if part != str(ENTRY_SCRIPT) and part != "-s"]
+
+
+def bare_proxy(
+    relay: ConnectRelay, workdir: Path, confdir: Path, upstream_ca: Path, *args: str
+) -> BareProxy:
+    return BareProxy(
+        launcher="mitmdump",
+        args=(*upstream_args(relay), *args),
+        workdir=workdir,
+        confdir=confdir,
+        upstream_ca=upstream_ca,
+    )
+
+
+def peak_rss_kib(proxy: Proxy) -> int:
+    """The process's peak resident memory (VmHWM), in KiB."""
+    assert proxy.process is not None
+    status = Path(f"/proc/{proxy.process.pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))

@@ -130,10 +130,10 @@ def _scrub_body(message: http.Message, redactor: Redactor) -> None:
     encoding = header_text(message.headers, b"content-encoding")
     try:
         body = decoded(raw, encoding)
+        scrubbed = scrub_body(body, header_text(message.headers, b"content-type"), redactor)
     except Unreadable as e:
         _replace_body(message, f"[authlens: body not stored: {e}; limit {MAX_BODY} bytes]")
         return
-    scrubbed = scrub_body(body, header_text(message.headers, b"content-type"), redactor)
     if scrubbed == body:
         return
     if encoding:
@@ -201,7 +201,10 @@ def scrub_response(response: http.Response, redactor: Redactor) -> None:
         return
     if len(body) > _MAX_RESPONSE_SCAN:
         return
-    scrubbed = scrub_body(body, header_text(response.headers, b"content-type"), redactor)
+    try:
+        scrubbed = scrub_body(body, header_text(response.headers, b"content-type"), redactor)
+    except Unreadable:
+        return
     if scrubbed != body:
         response.content = scrubbed  # re-encoded with its Content-Encoding
 

@@ -25,8 +25,14 @@ from authlens.secrets.redactor import REDACTED, SHORTEST_SECRET, Redactor
 from authlens.secrets.text import native, to_bytes
 
 MAX_BODY = 8 << 20  # bodies (raw or decoded) beyond this are not scanned, nor stored
-_MAY_NAME_SECRET = re.compile(
-    rb'(?i)(?:key|token|secret|passw(?:or)?d|auth|authorization|credentials?|bearer)\\?"\s*:|\\u'
+# Bodies beyond this are not parsed nor scanned by regex (linear but slow in Python's engine):
+# a fast literal search decides; one that may hold a credential is not stored.
+MAX_SCAN = 1 << 20
+# A JSON field name a secret may follow ("api_key", "token"...), or a \u escape that may
+# spell one; found with `in` on the lower-cased body (one C pass per needle).
+_SECRET_NAME_ENDS = (
+    *(b'key"', b'token"', b'secret"', b'password"', b'passwd"', b'auth"', b'authorization"'),
+    *(b"credential", b"bearer", b"\\u"),
 )
 _FORM_TYPE = "application/x-www-form-urlencoded"
 _BOUNDARY = re.compile(r'(?i)boundary="?([^";,]{1,200})')
@@ -132,7 +138,7 @@ def field_secrets(body: bytes | None, content_type: str) -> list[str]:
             if sep and part_name and is_secret_field(native(part_name.group(1))):
                 found.append(native(content.rstrip(b"\r\n")))
         return found
-    if not _MAY_NAME_SECRET.search(body):
+    if len(body) > MAX_SCAN or not _may_name_secret(body):
         return found
     data = _json(body)
 
@@ -147,8 +153,20 @@ def field_secrets(body: bytes | None, content_type: str) -> list[str]:
     return [s for s in found if len(s) >= SHORTEST_SECRET]
 
 
+def _may_name_secret(body: bytes) -> bool:
+    lowered = body.lower()
+    return any(needle in lowered for needle in _SECRET_NAME_ENDS)
+
+
 def scrub_body(body: bytes, content_type: str, redactor: Redactor) -> bytes:
-    """A decoded body with every known secret, key shape and secret-named field redacted."""
+    """A decoded body with every known secret, key shape and secret-named field redacted.
+
+    Raises Unreadable for a body over `MAX_SCAN` that may hold a credential.
+    """
+    if len(body) > MAX_SCAN:
+        if redactor.may_hold(body):
+            raise Unreadable(f"{len(body)} bytes that may hold a credential")
+        return body
     ctype = content_type.lower()
     if _FORM_TYPE in ctype:
         pairs = []
@@ -168,7 +186,7 @@ def scrub_body(body: bytes, content_type: str, redactor: Redactor) -> bytes:
             out.append(redactor.scrub_bytes(kept))
         return (b"--" + match.group(1).encode("latin-1", "replace")).join(out)
     scrubbed = redactor.scrub_bytes(body)
-    if b"\\u" not in body and not _MAY_NAME_SECRET.search(body):
+    if not _may_name_secret(body):
         return scrubbed
     data = _json(body)
     if data is None:

@@ -37,10 +37,13 @@ _MAX_SECRETS = 64  # a request with 20,000 cookies must not build a 20,000-way r
 # Key-shaped strings of every provider we know, and bearer/basic tokens; bounded repeats.
 # The key-prefix run is possessive and may not end in "...": a fingerprint such as
 # "sk-svcacct-...BBBB sha256:..." is already redacted and must not be redacted again.
-_KEY_PREFIXED = (
-    r"(?:sk-|sess-|ek_|gsk_|xai-|AIza|hf_|pplx-|api_org_|ghp_|gho_|ghu_|ghs_|github_pat_)"
-    r"[A-Za-z0-9_\-]{8,512}+(?!\.\.\.)"
+# Literal prefixes of the key kinds redaction knows by shape (the registry will supply them).
+KEY_PREFIXES = (
+    *("sk-", "sess-", "ek_", "gsk_", "xai-", "AIza", "hf_", "pplx-", "api_org_"),
+    *("ghp_", "gho_", "ghu_", "ghs_", "github_pat_"),
 )
+_KEY_PREFIXED = f"(?:{'|'.join(KEY_PREFIXES)})" + r"[A-Za-z0-9_\-]{8,512}+(?!\.\.\.)"
+_PREFIX_BYTES = tuple(p.encode() for p in (*KEY_PREFIXES, "eyJ"))
 _JWT = r"eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,4096})?"
 # Browser Realtime sockets carry the key as a subprotocol: "openai-insecure-api-key.<key>".
 _WS_KEY = r"(?<=openai-insecure-api-key\.)[^\s,]{8,512}+(?!\.\.\.)"
@@ -202,6 +205,12 @@ class Redactor:
         if len(data) >= 32:
             data = _HEX32_BYTES.sub(lambda m: fingerprint_key(m.group(0).decode()).encode(), data)
         return data
+
+    def may_hold(self, data: bytes) -> bool:
+        """A fast literal check: whether `data` may hold a known secret or a key prefix."""
+        return any(k in data for k in self._fingerprint_bytes) or any(
+            p in data for p in _PREFIX_BYTES
+        )
 
     def _bytes_match(self, match: re.Match[bytes]) -> bytes:
         found = match.group(0)
