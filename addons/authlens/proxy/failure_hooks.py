@@ -171,6 +171,9 @@ class FailureHooks:
         if self.inspects(client, host):
             failure = failure_of(cn.CLIENT_TLS, data.conn.error or "")
             seen = self.connections.get(client.id)
+            # Eager mode may have failed towards the upstream as well: the client refusing
+            # our certificate is what it sees, and the one line this connection gets.
+            self.connections.take_failure(client.id)
             self.emit_failure(flowless_exchange(client, host, self.profiles(host), failure, seen))
 
     @guarded
