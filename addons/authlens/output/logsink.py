@@ -93,6 +93,9 @@ class LineFanout:
         self.direct = self.destinations  # written in the caller's thread
         self.failed: set[int] = set()  # destinations already reported as failing
         self.writer: LineWriter | None = None
+        # A second thread for shared descriptors that could not take a line at once: a
+        # stdout nobody reads must not hold back the log file's lines.
+        self.spill: LineWriter | None = None
         self.owned: tuple[int, ...] = ()  # descriptors `close` closes (the log file's)
 
     @property
@@ -100,14 +103,14 @@ class LineFanout:
         return tuple(fd for fd, _ in self.destinations)
 
     def write(self, data: bytes) -> int:
-        writer = self.writer
+        spill = self.spill
         for fd, name in self.direct:
-            if writer is not None and not writer.direct_ok(fd, len(data)):
-                writer.put(data, ((fd, name),))  # a stalled reader waits for the thread
+            if spill is not None and not spill.direct_ok(fd, len(data)):
+                spill.put(data, ((fd, name),))  # a stalled reader waits for the thread
             else:
                 self.write_now(fd, name, data)
-        if writer is not None and writer.destinations:
-            writer.put(data)
+        if self.writer is not None:
+            self.writer.put(data)
         return len(data)
 
     def write_now(self, fd: int, name: str, data: bytes) -> None:
@@ -133,29 +136,32 @@ class LineFanout:
 
     def start_writer(self) -> None:
         """Write from a thread from now on what could stall the caller (idempotent)."""
-        if self.writer is not None:
+        if self.writer is not None or self.spill is not None:
             return
         queued = tuple(d for d in self.destinations if d[0] not in self.shared and _may_block(d[0]))
-        stallable = [d for d in self.destinations if d[0] in self.shared and _may_block(d[0])]
-        if not queued and not stallable:
-            return
-        self.writer = LineWriter(self, queued)
-        self.direct = tuple(d for d in self.destinations if d not in queued)
+        if queued:
+            self.writer = LineWriter(self, queued)
+            self.direct = tuple(d for d in self.destinations if d not in queued)
+        if any(fd in self.shared and _may_block(fd) for fd, _ in self.destinations):
+            self.spill = LineWriter(self, ())
 
     def flush(self) -> None:
         """Nothing to do: structlog calls this after every line, which must not wait."""
 
     def drain(self, timeout: float = 5.0) -> None:
         """Wait (at most `timeout` seconds) until the queued lines are written."""
-        if self.writer is not None:
-            self.writer.drain(timeout)
+        for writer in (self.spill, self.writer):
+            if writer is not None:
+                writer.drain(timeout)
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued, then stop the writer thread; later lines are written directly."""
-        writer, self.writer = self.writer, None
+        writers = (self.spill, self.writer)
+        self.writer = self.spill = None
         self.direct = self.destinations
-        if writer is not None:
-            writer.stop(timeout)
+        for writer in writers:
+            if writer is not None:
+                writer.stop(timeout)
 
     def release(self, timeout: float = 5.0) -> None:
         """`close`, and close the log file too: this fanout is replaced (reconfigured, SIGHUP)."""
