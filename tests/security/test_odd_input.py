@@ -133,3 +133,25 @@ def test_eager_mode_client_refusing_the_ca_gives_one_line(
     # Any second line of this connection is written when it closes, before curl exits.
     proxy.stop()
     assert [e["cause"] for e in proxy.log_lines()] == ["client_tls_failed"], first
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"POST /v1/files HTTP/1.1\r\nHost: api.openai.com\r\nContent-Length: abc\r\n\r\n",
+        b"POST /v1/files HTTP/1.1\r\nHost: api.openai.com\r\nTransfer-Encoding: chunked\r\n"
+        b"\r\nzz\r\n",
+        b"GET /v1/models HTTP/1.1\r\nHost: api.openai.com\r\nBad Header Line\r\n\r\n",
+    ],
+    ids=["bad-length", "bad-chunk", "bad-header"],
+)
+def test_a_malformed_request_is_never_blamed_on_the_upstream(run: Run, head: bytes) -> None:
+    """Low: a request mitmproxy cannot parse is the client's doing, never `upstream_*`."""
+    before = len(run.lines())
+    with connect(run.proxy) as tls:
+        tls.sendall(head)
+        time.sleep(0.2)
+    later = raw(run.proxy, "GET", b"/v1/models", [bearer(synthetic_key())])
+    run.line(later.headers["x-authlens-id"])  # lines of the malformed request come first
+    causes = [e.get("cause") for e in run.lines()[before:]]
+    assert not [c for c in causes if c and c.startswith("upstream_")], causes
