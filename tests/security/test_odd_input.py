@@ -155,3 +155,26 @@ def test_a_malformed_request_is_never_blamed_on_the_upstream(run: Run, head: byt
     run.line(later.headers["x-authlens-id"])  # lines of the malformed request come first
     causes = [e.get("cause") for e in run.lines()[before:]]
     assert not [c for c in causes if c and c.startswith("upstream_")], causes
+
+
+def test_an_unreachable_upstream_answers_in_openais_shape(make_proxy: ProxyFactory) -> None:
+    """#14 item 8: the CONNECT mitmproxy lets us answer gets a 502 JSON error with our headers."""
+    proxy = make_proxy("authlens", "--set", "authlens_hosts=localhost")
+    done = subprocess.run(
+        ["curl", "-sS", "--max-time", "10", "--proxy", proxy.url, "-D", "-", "-o", "/dev/null",
+         "https://localhost:1/v1/models"],
+        capture_output=True, env=clean_env(), timeout=30, check=False,
+    )  # fmt: skip
+    head = done.stdout.decode("latin-1")
+    assert head.startswith("HTTP/1.1 502")
+    fields = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(":") for line in head.splitlines()[1:])
+    }
+    assert fields["x-authlens-cause"] == "upstream_unreachable"
+    line = wait_for(
+        lambda: next((e for e in proxy.log_lines() if e["id"] == fields["x-authlens-id"]), None),
+        10,
+        "no line for the failed CONNECT",
+    )
+    assert line["cause"] == "upstream_unreachable" and line["hint"] == fields["x-authlens-hint"]

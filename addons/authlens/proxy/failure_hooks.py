@@ -25,6 +25,7 @@ from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Failure, Finding, Side
 from authlens.output.events import build_event
 from authlens.providers import HostMatcher, Profiles
+from authlens.proxy.answers import failure_answer
 from authlens.proxy.connwatch import ConnectionWatch
 from authlens.proxy.flowdata import (
     META,
@@ -148,7 +149,10 @@ class FailureHooks:
             state = self.start_state(flow)
             redactor = Redactor(request_secrets(flow.request))
             failure = failure_of(cn.CONNECT, message, secrets=redactor.secrets)
-            self.emit_failure(flow_to_exchange(flow, state, failure), redactor)
+            event = self.emit_failure(flow_to_exchange(flow, state, failure), redactor)
+            if response is not None and event["cause"] and event["hint"]:
+                # mitmproxy sends the CONNECT's response after this hook: ours instead.
+                flow.response = failure_answer(state["id"], event["cause"], event["hint"], None)
         finally:
             scrub_flow(flow)
 
@@ -189,7 +193,7 @@ class FailureHooks:
 
     def emit_failure(
         self, exchange: Exchange, redactor: Redactor = PLAIN, finding: Finding | None = None
-    ) -> None:
+    ) -> dict[str, Any]:
         """One exchange line for a failure: level error, `null` for what never happened."""
         ev = gather_evidence(exchange, self.history)
         if finding is None:
@@ -203,6 +207,7 @@ class FailureHooks:
         event["method"] = event["method"] or None
         event["path"] = event["path"] or None
         self.emit(event, redactor)
+        return event
 
 
 def _shutting_down() -> bool:
