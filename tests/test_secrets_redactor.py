@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
 from urllib.parse import quote
 
@@ -144,3 +145,8 @@ def test_no_cache_keeps_a_raw_key() -> None:
     """Low: nothing keyed by a raw key outlives the exchange (no lru_cache on fingerprints)."""
     assert not hasattr(fingerprint.fingerprint_key, "cache_info")
     assert not hasattr(addon_module, "_redacted_hint")
+    secret = "Zq8" + "0123456789abcdefghij" + "Kcache"
+    Redactor([secret]).text(f"upstream said {secret}")
+    # `re` keeps compiled patterns for the life of the process: none may spell a secret.
+    caches = [getattr(re, name) for name in ("_cache", "_cache2") if hasattr(re, name)]
+    assert not any(secret in repr(list(cache)) for cache in caches)

@@ -56,6 +56,9 @@ _MASKED_ECHO = re.compile(r"([A-Za-z0-9_\-]{1,40})(\*{3,40})([A-Za-z0-9_\-]{0,8}
 _KEYLIKE_RUN = re.compile(r"[A-Za-z0-9_\-+/=.~]{12,4096}")
 _WRAPPING = " \t\r\n\"'`\xa0\u200b\u200c\u200d\u2060\ufeff"
 
+_SHAPES_TEXT = re.compile(f"{_KEY_PREFIXED}|{_JWT}")
+# With the Realtime subprotocol key: its look-behind would slow every other value down.
+_SHAPES_WS_TEXT = re.compile(f"{_KEY_PREFIXED}|{_WS_KEY}|{_JWT}")
 _SHAPES_BYTES = re.compile(f"{_KEY_PREFIXED}|{_JWT}".encode())
 _HEX32_TEXT = re.compile(_HEX32)
 _HEX32_BYTES = re.compile(_HEX32.encode())
@@ -99,15 +102,11 @@ class Redactor:
             shown = fingerprint_key(core)
             for form in _encodings(core):
                 self.fingerprints.setdefault(form, shown)
-        known = sorted(self.fingerprints, key=len, reverse=True)
-        alternatives = [re.escape(k) for k in known]
-        self._text = re.compile("|".join([*alternatives, _KEY_PREFIXED, _JWT]))
-        self._bytes = (
-            re.compile(b"|".join([*(re.escape(to_bytes(k)) for k in known), _SHAPES_BYTES.pattern]))
-            if known
-            else _SHAPES_BYTES
-        )
-        self._fingerprint_bytes = {to_bytes(k): v.encode() for k, v in self.fingerprints.items()}
+        # Longest first, so a secret is replaced whole before any part of it. Plain substring
+        # search, not a regex of the secrets: `re` caches compiled patterns (and so the keys
+        # they spell) for the life of the process.
+        self._known = sorted(self.fingerprints.items(), key=lambda kv: len(kv[0]), reverse=True)
+        self._known_bytes = [(to_bytes(k), v.encode()) for k, v in self._known]
         # Windows of the key material (runs with letters and digits) beyond the kind prefix.
         self.windows: dict[str, str] = {}
         for core in self.secrets:
@@ -128,8 +127,11 @@ class Redactor:
         try:
             if len(text) < SHORTEST_SECRET:
                 return text
-            pattern = self._text_ws() if "openai-insecure-api-key." in text else self._text
-            text = pattern.sub(self._text_match, text)
+            for form, shown in self._known:
+                if form in text:
+                    text = text.replace(form, shown)
+            pattern = _SHAPES_WS_TEXT if "openai-insecure-api-key." in text else _SHAPES_TEXT
+            text = pattern.sub(_fingerprint_match, text)
             if len(text) >= 32:
                 text = _HEX32_TEXT.sub(_fingerprint_match, text)
             if auth_params and _has_auth_word(text):
@@ -141,15 +143,6 @@ class Redactor:
             return text
         except Exception:
             return REDACTED
-
-    def _text_ws(self) -> re.Pattern[str]:
-        """The text pattern with the Realtime subprotocol key (its look-behind would slow
-        every other value down, so it is compiled only when a value holds the protocol)."""
-        return re.compile(self._text.pattern.replace(_JWT, f"{_WS_KEY}|{_JWT}"))
-
-    def _text_match(self, match: re.Match[str]) -> str:
-        found = match.group(0)
-        return self.fingerprints.get(found) or fingerprint_key(found)
 
     def _cut_windows(self, text: str) -> str:
         """Any 8 characters of a known key left (a partial echo) are replaced."""
@@ -200,26 +193,29 @@ class Redactor:
     # -- bodies --------------------------------------------------------------------------
 
     def scrub_bytes(self, data: bytes) -> bytes:
-        """`data` with known secrets (any encoding) and key shapes replaced; one pass."""
-        data = self._bytes.sub(self._bytes_match, data)
+        """`data` with known secrets (any encoding) and key shapes replaced.
+
+        A C substring search per encoded secret, then one regex pass for the shapes.
+        """
+        for form, shown in self._known_bytes:
+            if form in data:
+                data = data.replace(form, shown)
+        data = _SHAPES_BYTES.sub(_fingerprint_bytes_match, data)
         if len(data) >= 32:
             data = _HEX32_BYTES.sub(lambda m: fingerprint_key(m.group(0).decode()).encode(), data)
         return data
 
     def may_hold(self, data: bytes) -> bool:
         """A fast literal check: whether `data` may hold a known secret or a key prefix."""
-        return any(k in data for k in self._fingerprint_bytes) or any(
-            p in data for p in _PREFIX_BYTES
-        )
-
-    def _bytes_match(self, match: re.Match[bytes]) -> bytes:
-        found = match.group(0)
-        known = self._fingerprint_bytes.get(found)
-        return known or fingerprint_key(found.decode("utf-8", "surrogateescape")).encode()
+        return any(k in data for k, _ in self._known_bytes) or any(p in data for p in _PREFIX_BYTES)
 
 
 def _fingerprint_match(match: re.Match[str]) -> str:
     return fingerprint_key(match.group(0))
+
+
+def _fingerprint_bytes_match(match: re.Match[bytes]) -> bytes:
+    return fingerprint_key(match.group(0).decode("utf-8", "surrogateescape")).encode()
 
 
 def _redact_auth_param(match: re.Match[str]) -> str:
