@@ -56,9 +56,8 @@ _MASKED_ECHO = re.compile(r"([A-Za-z0-9_\-]{1,40})(\*{3,40})([A-Za-z0-9_\-]{0,8}
 _KEYLIKE_RUN = re.compile(r"[A-Za-z0-9_\-+/=.~]{12,4096}")
 _WRAPPING = " \t\r\n\"'`\xa0\u200b\u200c\u200d\u2060\ufeff"
 
-_SHAPES_TEXT = re.compile(f"{_KEY_PREFIXED}|{_JWT}")
-# With the Realtime subprotocol key: its look-behind would slow every other value down.
-_SHAPES_WS_TEXT = re.compile(f"{_KEY_PREFIXED}|{_WS_KEY}|{_JWT}")
+# Text we emit is short: one pass with every shape (the look-behinds cost little there).
+_SHAPES_TEXT = re.compile(f"{_KEY_PREFIXED}|{_WS_KEY}|{_JWT}|{_HEX32}")
 _SHAPES_BYTES = re.compile(f"{_KEY_PREFIXED}|{_JWT}".encode())
 _HEX32_TEXT = re.compile(_HEX32)
 _HEX32_BYTES = re.compile(_HEX32.encode())
@@ -130,10 +129,9 @@ class Redactor:
             for form, shown in self._known:
                 if form in text:
                     text = text.replace(form, shown)
-            pattern = _SHAPES_WS_TEXT if "openai-insecure-api-key." in text else _SHAPES_TEXT
-            text = pattern.sub(_fingerprint_match, text)
-            if len(text) >= 32:
-                text = _HEX32_TEXT.sub(_fingerprint_match, text)
+            # Every shape in one pass: a fingerprint written by one pass could otherwise end
+            # next to what a later pass looks for, and change what it sees.
+            text = _SHAPES_TEXT.sub(_fingerprint_match, text)
             if auth_params and _has_auth_word(text):
                 text = _AUTH_PARAM.sub(_redact_auth_param, text)
             if "***" in text:
@@ -200,9 +198,10 @@ class Redactor:
         for form, shown in self._known_bytes:
             if form in data:
                 data = data.replace(form, shown)
+        # Keys first: a key ends before a 32-hex run could start (never the other way round).
         data = _SHAPES_BYTES.sub(_fingerprint_bytes_match, data)
         if len(data) >= 32:
-            data = _HEX32_BYTES.sub(lambda m: fingerprint_key(m.group(0).decode()).encode(), data)
+            data = _HEX32_BYTES.sub(_fingerprint_bytes_match, data)
         return data
 
     def may_hold(self, data: bytes) -> bool:
