@@ -56,7 +56,7 @@ def annotate_error_body(
 def _redact_strings(node: Any, redactor: Redactor) -> Any:
     """`node` with every string (keys too) redacted; upstream wording ("Bearer YOUR_KEY") kept."""
     if isinstance(node, str):
-        return redactor.text(node, auth_params=False)
+        return redactor.text(node, auth_params=False, partial=True)
     if isinstance(node, dict):
         return {
             redactor.text(k, auth_params=False): _redact_strings(v, redactor)

@@ -105,7 +105,7 @@ def build_event(
         "status": ex.status,
         "duration_ms": ex.duration_ms,
         "cause": finding.cause if finding else None,
-        "hint": redactor.text(finding.hint) if finding else None,
+        "hint": redactor.text(finding.hint, partial=True) if finding else None,
         "answered_by": ev.reply.answered_by if ev.reply else None,
         "key": ev.key,
         "organization": shown_id_header(headers.get("openai-organization")),

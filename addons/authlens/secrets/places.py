@@ -7,6 +7,7 @@ merged, these names come from there and this module keeps only what redaction de
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import unquote_plus
 
@@ -36,11 +37,14 @@ _SECRET_FIELD_NAME = re.compile(
 )
 
 
+# Cached by name (a header or field name is not a secret; the values never enter the cache).
+@functools.lru_cache(maxsize=1024)
 def is_secret_header(lower_name: str) -> bool:
     """Whether a request header of this (lower-case) name holds a credential."""
     return lower_name in SECRET_HEADERS or bool(_SECRET_HEADER_NAME.match(lower_name))
 
 
+@functools.lru_cache(maxsize=1024)
 def is_secret_field(name: str) -> bool:
     """Whether a body or query field of this name holds a credential (names are unquoted)."""
     if len(name) > 200:

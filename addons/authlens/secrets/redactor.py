@@ -49,7 +49,7 @@ _JWT = r"eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,409
 _WS_KEY = r"(?<=openai-insecure-api-key\.)[^\s,]{8,512}+(?!\.\.\.)"
 _HEX32 = r"(?<![A-Za-z0-9_-])[a-fA-F0-9]{32}(?![A-Za-z0-9_-])"
 _AUTH_PARAM = re.compile(r"(?i)\b(bearer|basic|token)(\s+|\s*[:=]\s*)([^\s\"',;&}]{8,4096})")
-_AUTH_WORDS = ("bearer", "basic", "token")
+_AUTH_WORD = re.compile(r"(?i)bearer|basic|token")
 # An upstream's masked echo: "a0759e97****ecff", "sk-proj-abcd****wxyz".
 _MASKED_ECHO = re.compile(r"([A-Za-z0-9_\-]{1,40})(\*{3,40})([A-Za-z0-9_\-]{0,8})")
 # Runs of key characters inside a credential as sent (the key in "Bearer 'sk-...'\xa0").
@@ -63,8 +63,12 @@ _HEX32_TEXT = re.compile(_HEX32)
 _HEX32_BYTES = re.compile(_HEX32.encode())
 
 
+_DIGIT = re.compile(r"[0-9]")
+_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _is_keylike(run: str) -> bool:
-    return any(c.isdigit() for c in run) and any(c.isalpha() for c in run)
+    return bool(_DIGIT.search(run) and _LETTER.search(run))
 
 
 def _encodings(secret: str) -> set[str]:
@@ -106,22 +110,30 @@ class Redactor:
         # they spell) for the life of the process.
         self._known = sorted(self.fingerprints.items(), key=lambda kv: len(kv[0]), reverse=True)
         self._known_bytes = [(to_bytes(k), v.encode()) for k, v in self._known]
-        # Windows of the key material (runs with letters and digits) beyond the kind prefix.
-        self.windows: dict[str, str] = {}
-        for core in self.secrets:
-            if not _KEYLIKE_RUN.fullmatch(core) or not _is_keylike(core):
-                continue
-            start = len(kind_prefix(core))
-            for i in range(max(0, start - WINDOW + 1), len(core) - WINDOW + 1):
-                self.windows.setdefault(core[i : i + WINDOW], core)
+        self._windows: set[str] | None = None  # built on first use (hints only)
+
+    @property
+    def windows(self) -> set[str]:
+        """Every 8-character window of the key material beyond its kind prefix."""
+        if self._windows is None:
+            self._windows = set()
+            for core in self.secrets:
+                if not _KEYLIKE_RUN.fullmatch(core) or not _is_keylike(core):
+                    continue
+                start = len(kind_prefix(core))
+                for i in range(max(0, start - WINDOW + 1), len(core) - WINDOW + 1):
+                    self._windows.add(core[i : i + WINDOW])
+        return self._windows
 
     # -- text we emit --------------------------------------------------------------------
 
-    def text(self, text: str, *, auth_params: bool = True) -> str:
+    def text(self, text: str, *, auth_params: bool = True, partial: bool = False) -> str:
         """`text` with every known secret and key-shaped string replaced by a fingerprint.
 
         `auth_params` also replaces any value after `Bearer`/`Basic`/`token`; upstream
         messages we pass on keep their wording ("Bearer YOUR_KEY") by turning it off.
+        `partial` also cuts any 8 characters of a known key (a partial echo an upstream
+        quoted): for hints and the messages we annotate, which quote upstream text.
         """
         try:
             if len(text) < SHORTEST_SECRET:
@@ -136,7 +148,7 @@ class Redactor:
                 text = _AUTH_PARAM.sub(_redact_auth_param, text)
             if "***" in text:
                 text = _MASKED_ECHO.sub(_mask_echo, text)
-            if self.windows and len(text) <= _MAX_WINDOW_SCAN:
+            if partial and self.secrets and len(text) <= _MAX_WINDOW_SCAN:
                 text = self._cut_windows(text)
             return text
         except Exception:
@@ -231,8 +243,7 @@ def _mask_echo(match: re.Match[str]) -> str:
 
 
 def _has_auth_word(text: str) -> bool:
-    lowered = text.lower()
-    return any(word in lowered for word in _AUTH_WORDS)
+    return _AUTH_WORD.search(text) is not None
 
 
 def _redact_pair(pair: str) -> str:
