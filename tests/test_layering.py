@@ -17,6 +17,7 @@ CORE = [
     "exchange",
     "providers",
     "settings",
+    "options",
 ]
 
 

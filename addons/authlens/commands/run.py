@@ -17,20 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from authlens.options import LIST_OPTIONS, OPTION_NAMES
 from authlens.settings import SettingsError, load_settings, packaged_default_config
-
-# The addon's options (`proxy.addon.OPTIONS`, which imports mitmproxy); a list-valued option
-# may be given several times.
-OPTION_NAMES = (
-    "authlens_config",
-    "authlens_log_file",
-    "authlens_log_stdout",
-    "authlens_hosts",
-    "authlens_annotate_body",
-    "authlens_log_all",
-    "authlens_profiles",
-)
-_LISTS = frozenset({"authlens_hosts", "authlens_profiles"})
 
 ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "proxy" / "entry.py"
 
@@ -78,7 +66,7 @@ def authlens_options(user_args: Sequence[str]) -> dict[str, Any]:
         name, _, value = setting.partition("=")
         if not name.startswith("authlens_"):
             continue
-        if name in _LISTS:
+        if name in LIST_OPTIONS:  # may be given several times
             found.setdefault(name, []).append(value)
         else:
             found[name] = value

@@ -15,7 +15,7 @@ import signal
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.proxy.mode_specs import ProxyMode
@@ -24,6 +24,7 @@ from authlens.diagnosis.evidence import Evidence, gather_evidence
 from authlens.diagnosis.history import KeyHistory, record_exchange
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Finding
+from authlens.options import OPTION_NAMES, OPTIONS
 from authlens.output.annotate import annotate_error_body
 from authlens.output.events import build_event, rfc3339
 from authlens.output.logsink import SECRETS_FIELD, JsonLog, open_log
@@ -46,25 +47,6 @@ from authlens.secrets.text import header_safe
 from authlens.settings import Settings, SettingsError, load_settings
 
 _log = logging.getLogger(__name__)
-
-# (option, type, help) for every `--set authlens_*`; booleans are text so "unset" differs
-# from "false" and the layering (file < environment < option) stays exact.
-OPTIONS: tuple[tuple[str, Any, str], ...] = (
-    ("config", Optional[str], "Path of a TOML settings file (see config/default.toml)."),  # noqa: UP045
-    ("log_file", Optional[str], "Also append the JSON lines to this file."),  # noqa: UP045
-    ("log_stdout", Optional[str], "Write the JSON lines to stdout: true or false (default true)."),  # noqa: UP045
-    ("hosts", Sequence[str], "Inspected hosts, glob patterns (default: OpenAI and Azure OpenAI)."),
-    ("annotate_body", Optional[str], "Write the hint into JSON error bodies: true or false."),  # noqa: UP045
-    ("log_all", Optional[str], "Also log traffic to hosts that are not inspected: true or false."),  # noqa: UP045
-    (
-        "profiles",
-        Sequence[str],
-        "Extra provider profiles: glob=provider (openai, azure, compatible).",
-    ),
-)
-OPTION_NAMES = tuple(f"authlens_{name}" for name, _, _ in OPTIONS)
-# Changing one of these opens the log again; other options only rebuild the settings.
-_LOG_OPTIONS = frozenset({"authlens_config", "authlens_log_file", "authlens_log_stdout"})
 
 header_value = header_safe  # 0.1 name, kept for callers
 
