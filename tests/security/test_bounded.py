@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from authlens.fake_openai import FakeOpenAI, Reply, openai_error
-from tests.harness import ConnectRelay, Proxy, ProxyFactory, TestAuthority, synthetic_key
+from tests import harness
+from tests.harness import ConnectRelay, Proxy, ProxyFactory, synthetic_key
 from tests.security.kit import (
     Answer,
     BareProxy,
@@ -36,7 +37,7 @@ RSS_RATIO = 2.0
 
 @pytest.fixture
 def bare(
-    relay: ConnectRelay, confdir: Path, authority: TestAuthority, tmp_path: Path
+    relay: ConnectRelay, confdir: Path, authority: harness.TestAuthority, tmp_path: Path
 ) -> Iterator[BareProxy]:
     proxy = bare_proxy(relay, tmp_path / "bare", confdir, authority.pem)
     proxy.start()

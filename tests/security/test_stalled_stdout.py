@@ -11,10 +11,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests import harness
 from tests.harness import (
     ConnectRelay,
     Proxy,
-    TestAuthority,
     clean_env,
     synthetic_key,
     upstream_args,
@@ -26,7 +26,7 @@ _LISTENING = re.compile(r"listening at [0-9.]+:(\d+)")
 
 
 def test_a_stalled_stdout_reader_does_not_stall_forwarding(
-    relay: ConnectRelay, confdir: Path, authority: TestAuthority, tmp_path: Path
+    relay: ConnectRelay, confdir: Path, authority: harness.TestAuthority, tmp_path: Path
 ) -> None:
     """60 exchanges with 2 KB paths (far beyond what a pipe holds) all pass; all are logged."""
     log = tmp_path / "authlens.jsonl"
