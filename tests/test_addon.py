@@ -205,9 +205,13 @@ def test_our_failure_never_breaks_the_flow(
     monkeypatch.setattr(module, "gather_evidence", explode)
     flow = run_flow(addon, openai_flow())
     assert flow.response is not None and flow.response.raw_content == INVALID_KEY_BODY
-    (event,) = lines(log_path)
-    assert event["event"] == "internal_error"
+    error, exchange = lines(log_path)
+    assert error["event"] == "internal_error"
+    # Fail closed: the exchange is still logged, with what is known.
+    assert exchange["event"] == "exchange" and exchange["id"] == flow.metadata["authlens"]["id"]
+    assert exchange["status"] == 401 and exchange["cause"] is None
     assert not leaks(log_path.read_text(), KEY, "sk-proj-")
+    assert not leaks(str(flow.request.headers), KEY, "sk-proj-")
 
 
 def test_bad_option_stops_configure(tmp_path: Path) -> None:

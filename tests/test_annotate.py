@@ -6,6 +6,7 @@ import orjson
 import pytest
 
 from authlens.output.annotate import annotate_error_body
+from authlens.secrets.redactor import Redactor
 
 ARGS = {"cause": "quoted_key", "hint": "Remove the quotes.", "exchange_id": "id-1", "key": "k"}
 
@@ -41,7 +42,7 @@ def test_echoed_secret_is_redacted_in_our_copy() -> None:
     """The body we hand the app never repeats a credential the request carried."""
     secret = "zz-credential-value-0123456789"
     body = orjson.dumps({"error": {"message": f"bad key {secret}", "type": "x"}})
-    out = annotate_error_body(body, **ARGS, secrets=[secret]) or b""
+    out = annotate_error_body(body, **ARGS, redactor=Redactor([secret])) or b""
     assert secret.encode() not in out
 
 

@@ -32,7 +32,8 @@ from authlens.exchange import Exchange, Failure
 from authlens.output.annotate import annotate_error_body
 from authlens.output.events import build_event, model_from_body
 from authlens.proxy.addon import AuthLens, header_value
-from authlens.proxy.flowscrub import json_secrets
+from authlens.secrets.bodies import field_secrets
+from authlens.secrets.redactor import Redactor
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(31)
@@ -106,7 +107,9 @@ def test_exception_in_a_hook_is_an_internal_error_line(
         flow.error = __import__("mitmproxy.flow", fromlist=["Error"]).Error("Connect call failed")
     body_before = flow.response.raw_content if flow.response else None
     getattr(addon, hook)(flow)
-    (line,) = events(log_path)
+    line, *rest = events(log_path)
+    # Fail closed: when the response hook fails, the exchange is still logged (one line).
+    assert [e["event"] for e in rest] == (["exchange"] if hook == "response" else [])
     assert line["event"] == "internal_error"
     assert line["hook"] == hook
     assert line["error"] == "RuntimeError"
@@ -208,7 +211,7 @@ def test_classifier_never_raises(
         assert finding.hint.isascii()
         annotated = annotate_error_body(
             body, cause=finding.cause, hint=finding.hint, exchange_id="p1", key=ev.key,
-            secrets=ev.secrets,
+            redactor=Redactor(ev.secrets),
         )  # fmt: skip
         assert annotated is None or orjson.loads(annotated)["error"]["authlens"]["id"] == "p1"
 
@@ -222,7 +225,7 @@ def test_body_parsing_never_raises(body: bytes | None, content_type: str) -> Non
     """Reading a model or secret fields out of any request body never raises."""
     model = model_from_body(body, content_type)
     assert model is None or isinstance(model, str)
-    assert all(isinstance(s, str) for s in json_secrets(body))
+    assert all(isinstance(s, str) for s in field_secrets(body, content_type))
 
 
 @settings(max_examples=300, deadline=None)
@@ -253,8 +256,8 @@ def test_failure_classification_never_raises(where: str, message: str, started: 
         (b'{"api\\u005fkey": "zz-secret-value-3"}', ("zz-secret-value-3",)),
     ],
 )
-def test_json_secrets_skips_only_bodies_without_secret_fields(
+def test_field_secrets_skips_only_bodies_without_secret_fields(
     body: bytes, found: tuple[str, ...]
 ) -> None:
     """The quick pre-check never hides a secret field, escaped names included."""
-    assert json_secrets(body) == found
+    assert tuple(field_secrets(body, "application/json")) == found

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from authlens.output import logsink
+from authlens.output import logwriter
 from authlens.output.logsink import (
     SECRETS_FIELD,
     LineFanout,
@@ -128,7 +128,7 @@ def test_lines_beyond_the_queue_bound_are_dropped_and_reported_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """A destination stalled past the bound costs lines, never memory or the proxy's time."""
-    monkeypatch.setattr(logsink, "_QUEUED_LINES", 0)
+    monkeypatch.setattr(logwriter, "_QUEUED_LINES", 0)
     fd = os.open(tmp_path / "a.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     fanout = LineFanout([(fd, "a.jsonl")])
     fanout.start_writer()

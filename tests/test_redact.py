@@ -104,7 +104,7 @@ def test_redact_path(path: str, expected: str) -> None:
 
 def test_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     """When redaction itself fails, the whole value is withheld."""
-    import authlens.output.redact as redact
+    import authlens.secrets.redactor as redact
 
     def broken(_: str) -> str:
         raise RuntimeError("boom")

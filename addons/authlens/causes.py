@@ -66,6 +66,7 @@ CONNECTION: Final = {
     # Added by authlens (the contract allows additions): an exchange that broke mid-way.
     "upstream_disconnected": "the upstream closed or reset the connection before its response was complete",
     "client_disconnected": "the client closed the connection before the response was complete",
+    "proxy_shutdown": "the proxy stopped while the exchange was in flight",
 }  # fmt: skip
 
 ENVIRONMENT: Final = {

@@ -10,16 +10,23 @@ the registry does not list yet.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import re
 from enum import StrEnum
 
 from authlens.credentials.shape import degenerate, human_text
 from authlens.registry import KINDS, OPENAI_MARKER, KeyKind, kind_by_name, kind_of
-from authlens.registry import kind_prefix as _registry_prefix
+from authlens.secrets.fingerprint import fingerprint_key, kind_prefix
 
-__all__ = ["KINDS", "OPENAI_MARKER", "KeyKind", "Shape", "key_kind", "kind_prefix", "openai_shape"]
+__all__ = [
+    "KINDS",
+    "OPENAI_MARKER",
+    "KeyKind",
+    "Shape",
+    "fingerprint_key",
+    "key_kind",
+    "kind_prefix",
+    "openai_shape",
+]
 
 _SHOW_LAST4_FROM = 20
 _OPENAI = "openai"
@@ -43,15 +50,6 @@ _FOREIGN_SK_STEMS = tuple(
     }
     - {_SK, *OPENAI_SK_PREFIXES}
 )
-
-
-# Characters that can wrap a pasted key without being part of it; skipped to find its prefix.
-_WRAPPING = " \t\r\n\"'`{}$<>[]()"
-
-
-def kind_prefix(token: str) -> str:
-    """The known literal prefix of `token` (after quotes or braces around it), or ''."""
-    return _registry_prefix(token.lstrip(_WRAPPING))
 
 
 def key_kind(token: str) -> KeyKind | None:
@@ -144,16 +142,3 @@ def parse_fingerprint(value: str) -> tuple[str, str] | None:
 def is_fingerprint(value: str) -> bool:
     """True when `value` is an authlens fingerprint (a scrubbed flow or HAR), not a key."""
     return parse_fingerprint(value) is not None
-
-
-@functools.lru_cache(maxsize=256)
-def fingerprint_key(token: str) -> str:
-    """`<kind prefix>...<last 4> sha256:<12 hex>`; no last 4 below 20 characters.
-
-    Cached: every exchange fingerprints its key, and the same few keys repeat.
-    """
-    digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    last4 = token[-4:] if len(token) >= _SHOW_LAST4_FROM else ""
-    if not last4.isascii() or not last4.isprintable():
-        last4 = last4.encode("ascii", "backslashreplace").decode()
-    return f"{kind_prefix(token)}...{last4} sha256:{digest}"

@@ -12,8 +12,8 @@ from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.hints import header_value, quote_snippet
 from authlens.diagnosis.response_rules import finding, said, who_answered
 from authlens.exchange import Finding
-from authlens.output.redact import redact_path
 from authlens.registry import PROVIDERS
+from authlens.secrets.redactor import redact_path
 
 BILLING_PAGE = "https://platform.openai.com/settings/organization/billing"
 LIMITS_PAGE = "https://platform.openai.com/settings/organization/limits"

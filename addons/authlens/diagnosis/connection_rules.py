@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.hints import one_line, quote_snippet
 from authlens.exchange import Failure, Finding, Side
-from authlens.output.redact import redact_text
+from authlens.secrets.redactor import redact_text
 
 UPSTREAM_UNREACHABLE = "upstream_unreachable"
 UPSTREAM_TLS_FAILED = "upstream_tls_failed"

@@ -6,8 +6,8 @@ import re
 import time
 from collections.abc import Iterable
 
-from authlens.output.redact import redact_text
 from authlens.registry import kind_prefix
+from authlens.secrets.redactor import redact_text
 
 _MAX_HINT = 400
 # Whitespace and control characters: a NUL quoted from a binary body would break a header.

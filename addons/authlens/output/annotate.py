@@ -6,12 +6,22 @@ else the caller keeps the original bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import Any
 
 import orjson
 
-from authlens.diagnosis.upstream import load_json
-from authlens.output.redact import redact_text
+from authlens.secrets.redactor import PLAIN, Redactor
+
+_MAX_ANNOTATED = 1 << 20  # as diagnosis parses; larger bodies pass untouched, byte for byte
+
+
+def _load_json(body: bytes | None) -> Any:
+    if not body or len(body) > _MAX_ANNOTATED:
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def annotate_error_body(
@@ -21,17 +31,37 @@ def annotate_error_body(
     hint: str,
     exchange_id: str,
     key: str | None,
-    secrets: Iterable[str] = (),
+    redactor: Redactor = PLAIN,
 ) -> bytes | None:
-    """The annotated body, or None when `body` is not a JSON error object."""
-    data = load_json(body)
+    """The annotated body, or None when `body` is not a JSON error object.
+
+    The app gets our copy of the upstream's error: every string in it is redacted (an
+    upstream may echo the key in `message`, `param` or anywhere else).
+    """
+    data = _load_json(body)
     if not isinstance(data, dict) or not isinstance(data.get("error"), dict):
+        return None
+    try:
+        data = _redact_strings(data, redactor)
+    except RecursionError:  # nested deeper than we walk: the body passes as it came
         return None
     error = data["error"]
     message = error.get("message")
     if isinstance(message, str):
-        # The app gets our copy of the message: it must not echo a credential either.
-        message = redact_text(message, secrets, auth_params=False)
         error["message"] = f"{message} [authlens: {hint}]" if message else f"[authlens: {hint}]"
     error["authlens"] = {"cause": cause, "hint": hint, "id": exchange_id, "key": key}
     return orjson.dumps(data)
+
+
+def _redact_strings(node: Any, redactor: Redactor) -> Any:
+    """`node` with every string (keys too) redacted; upstream wording ("Bearer YOUR_KEY") kept."""
+    if isinstance(node, str):
+        return redactor.text(node, auth_params=False, partial=True)
+    if isinstance(node, dict):
+        return {
+            redactor.text(k, auth_params=False): _redact_strings(v, redactor)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_redact_strings(v, redactor) for v in node]
+    return node

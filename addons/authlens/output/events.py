@@ -6,19 +6,41 @@ import functools
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
-from authlens.credentials.keys import fingerprint_key, key_kind
-from authlens.diagnosis.evidence import Evidence
-from authlens.exchange import Finding
-from authlens.output.redact import redact_path
+from authlens.exchange import Exchange, Finding
+from authlens.secrets.redactor import PLAIN, Redactor, shown_id
 
 _UA_SDK = re.compile(r"^(Async)?(Azure)?(OpenAI|Anthropic)/(Python|JS) ([\w.+-]{1,40})")
 _UA_PRODUCT = re.compile(r"^([\w.-]{1,40})/([\w.+-]{1,40})")
 _LANG_NAMES = {"python": "python", "js": "node"}
-_ORG_ID = re.compile(r"(?:org|proj)[-_][A-Za-z0-9]{1,64}")
+
+
+class Reply(Protocol):
+    """What the event reads of the upstream's answer (`diagnosis.upstream.UpstreamReply`)."""
+
+    @property
+    def request_id(self) -> str | None: ...
+    @property
+    def answered_by(self) -> str: ...
+
+
+class Diagnosed(Protocol):
+    """What the event reads of an exchange's evidence (`diagnosis.evidence.Evidence`).
+
+    A protocol, so output/ does not import diagnosis/: data flows one way.
+    """
+
+    @property
+    def exchange(self) -> Exchange: ...
+    @property
+    def reply(self) -> Reply | None: ...
+    @property
+    def key(self) -> str | None: ...
+    @property
+    def secrets(self) -> tuple[str, ...]: ...
 
 
 def sdk_of(headers: Mapping[str, str]) -> str | None:
@@ -38,13 +60,7 @@ def sdk_of(headers: Mapping[str, str]) -> str | None:
 
 def shown_id_header(value: str | None) -> str | None:
     """An OpenAI-Organization / OpenAI-Project value, fingerprinted if a secret was pasted there."""
-    if value is None:
-        return None
-    if _ORG_ID.fullmatch(value) or (
-        len(value) <= 40 and key_kind(value) is None and "sk-" not in value
-    ):
-        return value
-    return fingerprint_key(value)
+    return None if value is None else shown_id(value)
 
 
 def level_of(status: int | None) -> str:
@@ -64,9 +80,17 @@ def _utc_second(second: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
-def build_event(ev: Evidence, finding: Finding | None) -> dict[str, Any]:
-    """The exchange's log event: every contract field, `None` where unknown, no secret."""
+def build_event(
+    ev: Diagnosed, finding: Finding | None, redactor: Redactor | None = None
+) -> dict[str, Any]:
+    """The exchange's log event: every contract field, `None` where unknown, no secret.
+
+    `redactor` is the exchange's (built from `ev.secrets` when not given); the log's last
+    processor scrubs every field again.
+    """
     ex = ev.exchange
+    if redactor is None:
+        redactor = Redactor(ev.secrets) if ev.secrets else PLAIN
     headers = ex.request_headers
     return {
         "timestamp": rfc3339(ex.ended),
@@ -77,11 +101,11 @@ def build_event(ev: Evidence, finding: Finding | None) -> dict[str, Any]:
         "upstream_request_id": ev.reply.request_id if ev.reply else None,
         "method": ex.method,
         "host": ex.host,
-        "path": redact_path(ex.path, ev.secrets),
+        "path": redactor.path(ex.path),
         "status": ex.status,
         "duration_ms": ex.duration_ms,
         "cause": finding.cause if finding else None,
-        "hint": finding.hint if finding else None,
+        "hint": redactor.text(finding.hint, partial=True) if finding else None,
         "answered_by": ev.reply.answered_by if ev.reply else None,
         "key": ev.key,
         "organization": shown_id_header(headers.get("openai-organization")),
@@ -110,7 +134,8 @@ def model_from_body(body: bytes | None, content_type: str) -> str | None:
         except orjson.JSONDecodeError:
             return None
         model = data.get("model") if isinstance(data, dict) else None
-        return model[:200] if isinstance(model, str) else None
+        # A key sent as the model (a swapped argument) is stored as its fingerprint.
+        return PLAIN.text(model[:200]) if isinstance(model, str) else None
     # Large prompts: the SDKs write `model` near the start; a bounded scan avoids a full parse.
     match = _MODEL.search(body, 0, 4096)
-    return match.group(1).decode("utf-8", "replace") if match else None
+    return PLAIN.text(match.group(1).decode("utf-8", "replace")) if match else None

@@ -5,23 +5,18 @@ the configured destinations. A last processor scrubs every string before renderi
 secret that slipped into an event never reaches a line; it is also where the exchange's own
 credentials are redacted (passed under `SECRETS_FIELD`), so each value is redacted once.
 
-Inside the running proxy (`LineFanout.start_writer`), the log file is written by a thread:
-a slow or stalled disk must not stall mitmproxy's event loop. (stdout stays in the hook:
-mitmdump writes its own output there too, in several writes per line.) Each line still
-reaches the file within about 0.1 s.
+Inside the running proxy (`LineFanout.start_writer`), what may stall is written by a thread
+(`logwriter`): a slow disk or a stdout nobody reads must not stall mitmproxy's event loop.
+Each line still reaches the file within about 0.1 s.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
-import queue
 import re
 import stat
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +25,9 @@ from typing import Any
 import orjson
 import structlog
 
-from authlens.output.redact import REDACTED, SHORTEST_SECRET, redact_text
+from authlens.output.logwriter import LineWriter
+from authlens.secrets.redactor import REDACTED, SHORTEST_SECRET, Redactor
+from authlens.secrets.text import json_safe
 
 # Event key under which the emitter hands the exchange's credentials to `scrub_secrets`;
 # popped there, never rendered.
@@ -60,10 +57,16 @@ def known_format(name: str, value: str) -> bool:
     return pattern is not None and pattern.fullmatch(value) is not None
 
 
-@functools.lru_cache(maxsize=1024)
-def _scrubbed(value: str) -> str:
-    """Pattern-only redaction of a value; hints, hosts, paths and models repeat across lines."""
-    return redact_text(value)
+def _shown(name: str, value: str, redactor: Redactor) -> str:
+    """A string field as the line may show it."""
+    if len(value) < SHORTEST_SECRET:
+        return value
+    if known_format(name, value):
+        # Our ids and W3C trace ids pass; a credential (or a piece of one) pasted there does not.
+        if any(secret in value or value in secret for secret in redactor.secrets):
+            return REDACTED
+        return value
+    return redactor.text(value)
 
 
 def scrub_secrets(
@@ -71,28 +74,35 @@ def scrub_secrets(
 ) -> MutableMapping[str, Any]:
     """Redact the exchange's secrets and key-shaped strings in every string value.
 
-    Fails closed per value: anything that is not a string, number, bool or None is replaced.
+    The exchange's `Redactor` (or a tuple of secrets) comes under `SECRETS_FIELD`. Every
+    string is made valid Unicode (a non-UTF-8 byte from a header shows as `\\xa0`), so
+    rendering never fails. Fails closed per value: anything that is not a string, number,
+    bool or None is replaced.
     """
-    secrets: tuple[str, ...] = event_dict.pop(SECRETS_FIELD, None) or ()
+    given = event_dict.pop(SECRETS_FIELD, None)
+    redactor = given if isinstance(given, Redactor) else Redactor(given or ())
     for name, value in event_dict.items():
         if isinstance(value, str):
-            if len(value) < SHORTEST_SECRET:
-                continue  # neither a secret nor any key shape fits (redact_text returns it)
-            if secrets and any(secret in value for secret in secrets):
-                event_dict[name] = redact_text(value, secrets)
-            elif known_format(name, value):
-                # A piece of a credential (a key pasted into traceparent) is not an id.
-                if any(value in secret for secret in secrets):
-                    event_dict[name] = REDACTED
-            else:
-                event_dict[name] = _scrubbed(value)
+            event_dict[name] = json_safe(_shown(name, value, redactor))
         elif value is not None and not isinstance(value, (bool, int, float)):
-            event_dict[name] = redact_text(str(value)) if isinstance(value, Path) else REDACTED
+            shown = redactor.text(json_safe(str(value))) if isinstance(value, Path) else REDACTED
+            event_dict[name] = shown
     return event_dict
 
 
 def render_json(_logger: object, _method: str, event_dict: MutableMapping[str, Any]) -> bytes:
-    return orjson.dumps(event_dict)
+    """One JSON line; never raises (a value orjson refuses is replaced, not the line lost)."""
+    try:
+        return orjson.dumps(event_dict)
+    except TypeError:
+        safe = {
+            str(k): v if isinstance(v, (str, int, float, bool)) or v is None else REDACTED
+            for k, v in event_dict.items()
+        }
+        try:
+            return orjson.dumps(safe)
+        except TypeError:
+            return orjson.dumps({k: json_safe(str(v)) for k, v in safe.items()})
 
 
 class LineFanout:
@@ -104,11 +114,12 @@ class LineFanout:
     keeps forwarding, and writing resumes by itself once the destination works again.
 
     Lines are written in the caller's thread until `start_writer`; from then on, regular
-    files, pipes and sockets are written by a writer thread fed by a queue. Two kinds stay
-    direct: character devices (a terminal, /dev/null), and `shared` descriptors that others
-    in the process write to as well: mitmdump prints its own flow lines to stdout in
-    several writes, and a line written from another thread could land between them.
-    Shared destinations come first, so a line in the log file is already on stdout.
+    files, pipes, sockets and terminals are written by a writer thread fed by a bounded
+    queue. `shared` descriptors (stdout, where mitmdump prints its own lines in several
+    writes) stay in the caller's thread while they can take a line without blocking; a
+    reader that stopped reading (a pager, a blocking log driver) sends their lines to the
+    writer thread too, so it never stalls forwarding. Lines beyond the queue's bound are
+    dropped, counted and reported.
     """
 
     def __init__(self, destinations: Iterable[tuple[int, str]], shared: Iterable[int] = ()) -> None:
@@ -117,14 +128,22 @@ class LineFanout:
         self.direct = self.destinations  # written in the caller's thread
         self.failed: set[int] = set()  # destinations already reported as failing
         self.writer: LineWriter | None = None
+        # A second thread for shared descriptors that could not take a line at once: a
+        # stdout nobody reads must not hold back the log file's lines.
+        self.spill: LineWriter | None = None
+        self.owned: tuple[int, ...] = ()  # descriptors `close` closes (the log file's)
 
     @property
     def fds(self) -> tuple[int, ...]:
         return tuple(fd for fd, _ in self.destinations)
 
     def write(self, data: bytes) -> int:
+        spill = self.spill
         for fd, name in self.direct:
-            self.write_now(fd, name, data)
+            if spill is not None and not spill.direct_ok(fd, len(data)):
+                spill.put(data, ((fd, name),))  # a stalled reader waits for the thread
+            else:
+                self.write_now(fd, name, data)
         if self.writer is not None:
             self.writer.put(data)
         return len(data)
@@ -151,121 +170,51 @@ class LineFanout:
             os.write(2, message.encode("utf-8", "replace"))
 
     def start_writer(self) -> None:
-        """Write files, pipes and sockets from a thread from now on (idempotent)."""
-        queued = tuple(d for d in self.destinations if d[0] not in self.shared and _may_block(d[0]))
-        if self.writer is not None or not queued:
+        """Write from a thread from now on what could stall the caller (idempotent)."""
+        if self.writer is not None or self.spill is not None:
             return
-        self.writer = LineWriter(self, queued)
-        self.direct = tuple(d for d in self.destinations if d not in queued)
+        queued = tuple(d for d in self.destinations if d[0] not in self.shared and _may_block(d[0]))
+        if queued:
+            self.writer = LineWriter(self, queued)
+            self.direct = tuple(d for d in self.destinations if d not in queued)
+        if any(fd in self.shared and _may_block(fd) for fd, _ in self.destinations):
+            self.spill = LineWriter(self, ())
 
     def flush(self) -> None:
         """Nothing to do: structlog calls this after every line, which must not wait."""
 
     def drain(self, timeout: float = 5.0) -> None:
         """Wait (at most `timeout` seconds) until the queued lines are written."""
-        if self.writer is not None:
-            self.writer.drain(timeout)
+        for writer in (self.spill, self.writer):
+            if writer is not None:
+                writer.drain(timeout)
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued, then stop the writer thread; later lines are written directly."""
-        writer, self.writer = self.writer, None
+        writers = (self.spill, self.writer)
+        self.writer = self.spill = None
         self.direct = self.destinations
-        if writer is not None:
-            writer.stop(timeout)
+        for writer in writers:
+            if writer is not None:
+                writer.stop(timeout)
+
+    def release(self, timeout: float = 5.0) -> None:
+        """`close`, and close the log file too: this fanout is replaced (reconfigured, SIGHUP)."""
+        self.close(timeout)
+        owned, self.owned = self.owned, ()
+        self.destinations = self.direct = tuple(d for d in self.destinations if d[0] not in owned)
+        for fd in owned:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _may_block(fd: int) -> bool:
-    """Whether writes to `fd` can stall for long: a disk (NFS, full page cache) or a pipe."""
+    """Whether writes to `fd` can stall: a disk (NFS), a pipe, a socket or a terminal."""
     try:
         mode = os.fstat(fd).st_mode
     except OSError:
         return False
-    return stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
-
-
-_QUEUED_LINES = 50_000  # about 50 MB of lines waiting for a stalled destination, at most
-# After writing, the writer lets lines gather this long: a thread switch per line cost 0.1 ms
-# of CPU per exchange (benchmarks.md), one per 100 ms nothing measurable. A line after a
-# quiet spell is written at once; under load, at most about 0.1 s after its hook.
-_GATHER_SECONDS = 0.1
-_BATCH_BYTES = 1 << 20
-
-
-class LineWriter:
-    """The writer thread: takes whole lines from a queue and writes them to each destination.
-
-    To a regular file, the lines gathered are written with one O_APPEND `os.write` (still
-    whole lines: appends never interleave within a write); to a pipe or socket, one write per
-    line, as before. The queue is bounded: while a destination stalls for long, lines beyond
-    the bound are dropped and reported once, as a failing write is; the proxy never waits.
-    A stalled destination delays the others' lines, never the proxy.
-    """
-
-    def __init__(self, fanout: LineFanout, destinations: tuple[tuple[int, str], ...]) -> None:
-        self.fanout = fanout
-        self.destinations = tuple(
-            (fd, name, stat.S_ISREG(os.fstat(fd).st_mode)) for fd, name in destinations
-        )
-        self.lines: queue.SimpleQueue[bytes | threading.Event | None] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self.run, name="authlens-log-writer", daemon=True)
-        self.thread.start()
-
-    def put(self, line: bytes) -> None:
-        if self.lines.qsize() >= _QUEUED_LINES:
-            for fd, name, _ in self.destinations:
-                self.fanout.report_failure(fd, name, "writes stalled, queue full")
-            return
-        self.lines.put(line)
-
-    def run(self) -> None:
-        while True:
-            items = [self.lines.get()]  # after a quiet spell, a line is written at once
-            while not self.lines.empty():
-                items.append(self.lines.get_nowait())
-            if not self.write_items(items):
-                return
-            time.sleep(_GATHER_SECONDS)  # under load, lines gather: one wake-up per batch
-
-    def write_items(self, items: list[bytes | threading.Event | None]) -> bool:
-        """Write `items` in order; False once the stop marker is reached."""
-        pending: list[bytes] = []
-        size = 0
-        for item in items:
-            if isinstance(item, bytes):
-                pending.append(item)
-                size += len(item)
-                if size >= _BATCH_BYTES:
-                    size = self.write_pending(pending)
-                continue
-            size = self.write_pending(pending)
-            if item is None:
-                return False
-            item.set()  # every line queued before the marker is written
-        self.write_pending(pending)
-        return True
-
-    def write_pending(self, pending: list[bytes]) -> int:
-        """Write and clear `pending`; the size now pending (0)."""
-        if not pending:
-            return 0
-        joined = b"".join(pending)
-        for fd, name, regular in self.destinations:
-            if regular:
-                self.fanout.write_now(fd, name, joined)
-            else:
-                for line in pending:
-                    self.fanout.write_now(fd, name, line)
-        pending.clear()
-        return 0
-
-    def drain(self, timeout: float) -> None:
-        done = threading.Event()
-        self.lines.put(done)
-        done.wait(timeout)
-
-    def stop(self, timeout: float) -> None:
-        self.lines.put(None)
-        self.thread.join(timeout)
+    return stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)
 
 
 def _write_all(fd: int, rest: memoryview) -> None:
@@ -320,9 +269,12 @@ def open_log(
     stdout_fd = sys.__stdout__.fileno() if sys.__stdout__ else 1
     if stdout and human is None:
         destinations.append((stdout_fd, "stdout"))
+    owned: tuple[int, ...] = ()
     if log_file is not None:
-        destinations.append((open_log_file(log_file), str(log_file)))
+        owned = (open_log_file(log_file),)
+        destinations.append((owned[0], str(log_file)))
     fanout = LineFanout(destinations, shared=(stdout_fd,))
+    fanout.owned = owned
     sink: Any = HumanStdout(stdout_fd, human, fanout) if stdout and human else fanout
     logger = structlog.wrap_logger(
         structlog.BytesLogger(sink),

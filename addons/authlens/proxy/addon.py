@@ -8,13 +8,14 @@ save and HAR addons write it).
 
 from __future__ import annotations
 
-import functools
+import asyncio
+import contextlib
 import logging
-import re
+import signal
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.proxy.mode_specs import ProxyMode
@@ -23,11 +24,11 @@ from authlens.diagnosis.evidence import Evidence, gather_evidence
 from authlens.diagnosis.history import KeyHistory, record_exchange
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Finding
+from authlens.options import OPTION_NAMES, OPTIONS
 from authlens.output.annotate import annotate_error_body
 from authlens.output.events import build_event, rfc3339
 from authlens.output.human import HumanView, human_view
 from authlens.output.logsink import SECRETS_FIELD, JsonLog, open_log
-from authlens.output.redact import redact_text
 from authlens.providers import HostMatcher, Profiles
 from authlens.proxy.banner import show_banner, stdout_fd
 from authlens.proxy.connwatch import ConnectionWatch
@@ -35,53 +36,24 @@ from authlens.proxy.exposure import startup_warnings
 from authlens.proxy.failure_hooks import FailureHooks
 from authlens.proxy.flowdata import (
     META,
+    fallback_event,
     flow_to_exchange,
     has_header,
     header_text,
     reply_facts,
     set_headers,
 )
-from authlens.proxy.flowscrub import request_secrets, scrub_flow
+from authlens.proxy.flowscrub import request_secrets, scrub_flow, scrub_response
 from authlens.proxy.hookguard import failure_location, guarded
 from authlens.proxy.recorded import record_diagnosis
+from authlens.secrets.redactor import PLAIN, Redactor
+from authlens.secrets.text import header_safe
 from authlens.settings import Settings, SettingsError, load_settings
 from authlens.telemetry import ReplyFacts, Telemetry, TelemetryError, open_telemetry
 
 _log = logging.getLogger(__name__)
 
-# (option, type, help) for every `--set authlens_*`; booleans are text so "unset" differs
-# from "false" and the layering (file < environment < option) stays exact.
-OPTIONS: tuple[tuple[str, Any, str], ...] = (
-    ("config", Optional[str], "Path of a TOML settings file (see config/default.toml)."),  # noqa: UP045
-    ("log_file", Optional[str], "Also append the JSON lines to this file."),  # noqa: UP045
-    ("log_stdout", Optional[str], "Write the JSON lines to stdout: true or false (default true)."),  # noqa: UP045
-    ("hosts", Sequence[str], "Inspected hosts, glob patterns (default: OpenAI and Azure OpenAI)."),
-    ("annotate_body", Optional[str], "Write the hint into JSON error bodies: true or false."),  # noqa: UP045
-    ("log_all", Optional[str], "Also log traffic to hosts that are not inspected: true or false."),  # noqa: UP045
-    (
-        "profiles",
-        Sequence[str],
-        "Extra provider profiles: glob=provider (openai, azure, compatible).",
-    ),
-    (
-        "log_format",
-        Optional[str],  # noqa: UP045
-        "stdout: auto (a readable line per exchange on a terminal, else JSON), json or pretty.",
-    ),
-    ("metrics", Optional[str], "host:port to serve Prometheus /metrics on (off by default)."),  # noqa: UP045
-)
-
-
-_HEADER_UNSAFE = re.compile(r"[^\x20-\x7e]")
-
-
-def header_value(text: str) -> str:
-    """`text` as printable ASCII: a control character quoted from a body would break HTTP."""
-    return _HEADER_UNSAFE.sub("?", text)
-
-
-# A misconfigured client repeats the same finding with the same key on every request.
-_redacted_hint = functools.lru_cache(maxsize=256)(redact_text)
+header_value = header_safe  # 0.1 name, kept for callers
 
 
 class AuthLens(FailureHooks):
@@ -98,6 +70,7 @@ class AuthLens(FailureHooks):
         self.human: HumanView | None = None  # stdout's human view, when it has one
         self.writer_started = False  # mitmproxy runs: log writes leave the event loop
         self.telemetry = Telemetry()  # client names; metrics and spans once configured
+        self.in_flight: dict[str, http.HTTPFlow] = {}  # flows whose request hook ran, not logged
 
     def load(self, loader: Any) -> None:
         for name, typespec, help_text in OPTIONS:
@@ -106,7 +79,16 @@ class AuthLens(FailureHooks):
 
     def configure(self, updated: set[str]) -> None:
         # Not guarded: a bad option must stop startup with its message.
-        if self.log is not None and not any(u.startswith("authlens_") for u in updated):
+        unknown = sorted(
+            k for k in getattr(ctx.options, "deferred", {}) if k.startswith("authlens_")
+        )
+        if unknown:
+            raise exceptions.OptionsError(
+                f"unknown authlens option(s): {', '.join(unknown)}; "
+                f"valid: {', '.join(OPTION_NAMES)}"
+            )
+        mine = {u for u in updated if u.startswith("authlens_")}
+        if self.log is not None and not mine:
             return
         overrides: dict[str, Any] = {}
         for name, _, _ in OPTIONS[1:]:
@@ -116,25 +98,38 @@ class AuthLens(FailureHooks):
         config = ctx.options.authlens_config
         try:
             settings = load_settings(Path(config) if config else None, overrides)
-            # mitmdump's -v (termlog debug) also shows whole hints and ids in the human view.
-            full = getattr(ctx.options, "termlog_verbosity", "") == "debug"
-            human = human_view(settings.log_format, stdout_fd(), full=full)
-            log = open_log(stdout=settings.log_stdout, log_file=settings.log_file, human=human)
+        except SettingsError as e:
+            raise exceptions.OptionsError(str(e)) from None
+        try:
             self.telemetry = open_telemetry(settings.metrics, self.telemetry)
-        except (SettingsError, TelemetryError) as e:
-            raise exceptions.OptionsError(str(e)) from e
-        except OSError as e:
-            raise exceptions.OptionsError(f"authlens log file cannot be opened: {e}") from e
+        except TelemetryError as e:
+            raise exceptions.OptionsError(str(e)) from None
+        destination = (settings.log_file, settings.log_stdout, settings.log_format)
+        current = (self.settings.log_file, self.settings.log_stdout, self.settings.log_format)
+        if self.log is None or destination != current:
+            self.replace_log(settings)
         self.settings = settings
-        self.human = human
         self.inspected = HostMatcher(settings.hosts)
         self.profiles = Profiles(settings.profiles)
         self.history.capacity = settings.history_size
+
+    def replace_log(self, settings: Settings) -> None:
+        """Open the log `settings` name; the one it replaces is drained and its file closed."""
+        # mitmdump's -v (termlog debug) also shows whole hints and ids in the human view.
+        full = getattr(ctx.options, "termlog_verbosity", "") == "debug"
+        human = human_view(settings.log_format, stdout_fd(), full=full)
+        try:
+            log = open_log(stdout=settings.log_stdout, log_file=settings.log_file, human=human)
+        except OSError as e:
+            raise exceptions.OptionsError(
+                f"authlens log file cannot be opened: {settings.log_file}: {e.strerror or e}"
+            ) from None
         previous, self.log = self.log, log
+        self.human = human
         if self.writer_started:
             log.fanout.start_writer()
         if previous is not None:
-            previous.fanout.close()  # its queued lines are written first
+            previous.fanout.release()  # its queued lines are written first
 
     @guarded
     def running(self) -> None:
@@ -142,6 +137,9 @@ class AuthLens(FailureHooks):
         self.writer_started = True
         if self.log is not None:
             self.log.fanout.start_writer()
+        # logrotate renames the file and sends SIGHUP: reopen it (and do not die of it).
+        with contextlib.suppress(RuntimeError, NotImplementedError):  # no loop, or Windows
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.reopen_log)
         options = ctx.options
         listen = [ProxyMode.parse(m).listen_host(options.listen_host) for m in options.mode]
         confdir = Path(options.confdir)
@@ -151,6 +149,13 @@ class AuthLens(FailureHooks):
             _log.warning("authlens: %s", warning)
         if self.human is not None and self.settings.log_stdout:
             show_banner(self.human, self.settings)
+
+    def reopen_log(self) -> None:
+        """SIGHUP: the log file is opened again by name (after logrotate moved it)."""
+        try:
+            self.replace_log(self.settings)
+        except Exception as e:
+            self.internal_error("reopen_log", e)
 
     @guarded
     def request(self, flow: http.HTTPFlow) -> None:
@@ -166,6 +171,7 @@ class AuthLens(FailureHooks):
             # Lets OpenAI support find the request even if no response ever comes back.
             set_headers(flow.request.headers, {"X-Client-Request-Id": state["id"]})
         flow.metadata[META] = state
+        self.in_flight[flow.id] = flow  # scrubbed and logged at shutdown if still open
 
     @guarded
     def responseheaders(self, flow: http.HTTPFlow) -> None:
@@ -184,34 +190,49 @@ class AuthLens(FailureHooks):
         state = flow.metadata.get(META)
         if state is None or flow.response is None or state.get("logged"):
             return
+        self.in_flight.pop(flow.id, None)
         self.connections.take_failure(flow.client_conn.id)  # it recovered: nothing to report
         state["logged"] = True
-        if not state["inspected"]:  # `log_all`: a line, and nothing else touched
-            ev = gather_evidence(flow_to_exchange(flow, state))
-            event = build_event(ev, None)
-            self.telemetry.describe(event, ev.exchange)  # no metrics or span: not inspected
-            self.emit(event, request_secrets(flow.request))
-            return
-        secrets = None
+        redactor: Redactor | None = None
         try:
             exchange = flow_to_exchange(flow, state)
+            if not state["inspected"]:  # `log_all`: a line, and nothing else touched
+                redactor = Redactor(request_secrets(flow.request))
+                ev = gather_evidence(exchange)
+                event = build_event(ev, None, redactor)
+                self.telemetry.describe(event, ev.exchange)  # no metrics or span: not inspected
+                self.emit(event, redactor)
+                return
             ev = gather_evidence(exchange, self.history)
             # The header copy and credentials the evidence holds are not computed again.
             secrets = request_secrets(flow.request, exchange.request_headers, ev.credentials)
-            every_secret = ev.secrets + secrets
+            redactor = Redactor(ev.secrets + secrets)
             finding = diagnose(ev)
-            record_diagnosis(state, finding, ev.key, every_secret)  # for `explain` (recorded.py)
-            event = build_event(ev, finding)
+            record_diagnosis(state, finding, ev.key, redactor.secrets)  # for `explain`
+            event = build_event(ev, finding, redactor)
+            if state.get("note"):
+                event["note"] = state["note"]
             # Everything is computed before the flow changes: if our code fails, it is untouched.
-            self.annotate(flow, ev, finding, every_secret)
+            self.annotate(flow, ev, finding, event["hint"], redactor)
             record_exchange(self.history, ev.key, ev.exchange)
-            self.emit(event, every_secret, exchange, lambda body: reply_facts(flow, body))
+            self.emit(event, redactor, exchange, lambda body: reply_facts(flow, body))
+        except Exception as e:
+            # Fail closed, and still log the exchange with what is known.
+            self.internal_error("response", e)
+            self.emit(fallback_event(flow, state), redactor or PLAIN)
         finally:
             # Even when our diagnosis failed, the stored flow must not keep the key.
-            scrub_flow(flow, secrets)
+            scrub_flow(flow, redactor)
+            if state.get("model"):
+                state["model"] = (redactor or PLAIN).text(state["model"])
 
     def annotate(
-        self, flow: http.HTTPFlow, ev: Evidence, finding: Finding | None, secrets: tuple[str, ...]
+        self,
+        flow: http.HTTPFlow,
+        ev: Evidence,
+        finding: Finding | None,
+        hint: str | None,
+        redactor: Redactor,
     ) -> None:
         response = flow.response
         assert response is not None
@@ -221,11 +242,13 @@ class AuthLens(FailureHooks):
             if has_header(response.headers, b"x-authlens-id")
             else {"X-Authlens-Id": ev.exchange.id}
         )
-        if finding is None:
+        if response.status_code >= 400 and not ev.exchange.stream:
+            scrub_response(response, redactor)  # an upstream echo of the key stays with us
+        if finding is None or hint is None:
             if added:
                 set_headers(response.headers, added)
             return
-        hint = header_value(_redacted_hint(finding.hint, secrets))  # it may quote the upstream
+        hint = header_safe(hint)  # redacted once, by `build_event`
         body = None
         if self.settings.annotate_body:
             body = annotate_error_body(
@@ -234,7 +257,7 @@ class AuthLens(FailureHooks):
                 hint=hint,
                 exchange_id=ev.exchange.id,
                 key=ev.key,
-                secrets=secrets,
+                redactor=redactor,
             )
         set_headers(
             response.headers,
@@ -251,7 +274,12 @@ class AuthLens(FailureHooks):
 
     @guarded
     def done(self) -> None:
-        """mitmproxy shuts down: the queued log lines are written before it exits."""
+        """mitmproxy shuts down: flows in flight are logged and scrubbed before mitmproxy's
+        `save` addon writes them (its `done` runs after ours: scripts load before it), then
+        the queued log lines are written."""
+        flows, self.in_flight = list(self.in_flight.values()), {}
+        for flow in flows:
+            self.shutdown_flow(flow)
         if self.log is not None:
             self.log.fanout.close()
         self.telemetry.close()
@@ -259,20 +287,20 @@ class AuthLens(FailureHooks):
     def emit(
         self,
         event: dict[str, Any],
-        secrets: tuple[str, ...] = (),
+        redactor: Redactor = PLAIN,
         exchange: Exchange | None = None,
         reply: Callable[[bool], ReplyFacts] | None = None,
     ) -> None:
         """Log `event`; every credential the exchange sent is redacted from every field.
 
-        The log's last processor (`logsink.scrub_secrets`) redacts them, with the key shapes,
-        in one pass per value; e.g. the key pasted into OpenAI-Organization as well.
-        Telemetry completes the event first (client, trace context), then counts and traces it.
+        The log's last processor (`logsink.scrub_secrets`) applies the exchange's redactor to
+        every string, e.g. the key pasted into OpenAI-Organization as well. Telemetry
+        completes the event first (client, trace context), then counts and traces it.
         """
         if exchange is not None:
-            self.telemetry.observe(event, exchange, secrets, reply)
+            self.telemetry.observe(event, exchange, redactor.secrets, reply)
         if self.log is not None:
-            getattr(self.log.logger, event["level"])(**event, **{SECRETS_FIELD: secrets})
+            getattr(self.log.logger, event["level"])(**event, **{SECRETS_FIELD: redactor})
 
     def internal_error(self, hook: str, error: Exception) -> None:
         """Report our own failure without secrets; the flow goes on untouched.

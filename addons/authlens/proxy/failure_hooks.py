@@ -25,9 +25,10 @@ from authlens.diagnosis.connection_rules import failure_of
 from authlens.diagnosis.evidence import gather_evidence
 from authlens.diagnosis.history import KeyHistory
 from authlens.diagnosis.rules import diagnose
-from authlens.exchange import Exchange, Failure, Side
+from authlens.exchange import Exchange, Failure, Finding, Side
 from authlens.output.events import build_event
 from authlens.providers import HostMatcher, Profiles
+from authlens.proxy.answers import failure_answer
 from authlens.proxy.connwatch import ClientSeen, ConnectionWatch
 from authlens.proxy.flowdata import (
     META,
@@ -38,6 +39,13 @@ from authlens.proxy.flowdata import (
 )
 from authlens.proxy.flowscrub import request_secrets, scrub_flow
 from authlens.proxy.hookguard import guarded
+from authlens.secrets.redactor import PLAIN, Redactor
+
+PROXY_SHUTDOWN = "proxy_shutdown"
+_SHUTDOWN_HINT = (
+    "authlens (mitmproxy) was stopped while this exchange was in flight; the client got no "
+    "complete answer: send it again once the proxy runs."
+)
 
 # A client that completes the handshake and leaves this soon without a request refused it.
 _QUICK_CLOSE = 2.0
@@ -70,8 +78,10 @@ class FailureHooks:
     history: KeyHistory
     connections: ConnectionWatch
 
+    in_flight: dict[str, http.HTTPFlow]
+
     def emit(
-        self, event: dict[str, Any], secrets: tuple[str, ...] = (), exchange: Exchange | None = None
+        self, event: dict[str, Any], redactor: Redactor = PLAIN, exchange: Exchange | None = None
     ) -> None:
         raise NotImplementedError
 
@@ -102,24 +112,48 @@ class FailureHooks:
     @guarded
     def error(self, flow: http.HTTPFlow) -> None:
         """mitmproxy answered itself (502) or the exchange broke: log it once, with a cause."""
+        self.in_flight.pop(flow.id, None)
         state = flow.metadata.get(META)
         if state is None and not flow.is_replay and self.is_inspected(flow):
             # The request hook never ran: an invalid request, or one that broke while read.
             state = flow.metadata[META] = self.start_state(flow)
         if state is None or state.get("logged"):
             return
-        secrets = None
+        if _shutting_down():
+            self.shutdown_flow(flow)
+            return
+        redactor = None
         try:
             state["logged"] = True
-            secrets = request_secrets(flow.request)
+            redactor = Redactor(request_secrets(flow.request))
             pending = self.connections.take_failure(flow.client_conn.id)
             where, message = (pending.where, pending.message) if pending else (cn.FLOW, "")
             message = message or (flow.error.msg if flow.error else "")
             started = flow.response is not None
-            failure = failure_of(where, message, secrets=secrets, response_started=started)
-            self.emit_failure(flow_to_exchange(flow, state, failure), secrets)
+            failure = failure_of(where, message, secrets=redactor.secrets, response_started=started)
+            if pending is None and not started and flow.request.timestamp_end is None:
+                # The client stopped sending (an aborted upload, a malformed request).
+                failure = Failure(cn.CLIENT_DISCONNECTED, failure.detail)
+            self.emit_failure(flow_to_exchange(flow, state, failure), redactor)
         finally:
-            scrub_flow(flow, secrets)
+            scrub_flow(flow, redactor)
+
+    def shutdown_flow(self, flow: http.HTTPFlow) -> None:
+        """A flow still in flight when the proxy stops: one `proxy_shutdown` line, scrubbed."""
+        redactor = None
+        try:
+            state = flow.metadata.get(META)
+            if state is None or state.get("logged"):
+                return
+            state["logged"] = True
+            redactor = Redactor(request_secrets(flow.request))
+            failure = Failure(PROXY_SHUTDOWN, "the proxy stopped")
+            finding = Finding(PROXY_SHUTDOWN, _SHUTDOWN_HINT, Side.CONNECTION)
+            self.emit_failure(flow_to_exchange(flow, state, failure), redactor, finding)
+        except Exception as e:
+            self.internal_error("done", e)
+        finally:
+            scrub_flow(flow, redactor)
 
     @guarded
     def http_connect(self, flow: http.HTTPFlow) -> None:
@@ -152,9 +186,12 @@ class FailureHooks:
             if not message and response is not None:
                 message = response.get_text(strict=False) or ""
             state = self.start_state(flow)
-            secrets = request_secrets(flow.request)
-            failure = failure_of(cn.CONNECT, message, secrets=secrets)
-            self.emit_failure(flow_to_exchange(flow, state, failure), secrets)
+            redactor = Redactor(request_secrets(flow.request))
+            failure = failure_of(cn.CONNECT, message, secrets=redactor.secrets)
+            event = self.emit_failure(flow_to_exchange(flow, state, failure), redactor)
+            if response is not None and event["cause"] and event["hint"]:
+                # mitmproxy sends the CONNECT's response after this hook: ours instead.
+                flow.response = failure_answer(state["id"], event["cause"], event["hint"], None)
         finally:
             scrub_flow(flow)
 
@@ -176,6 +213,9 @@ class FailureHooks:
         host = data.conn.sni or address_host(data.context.server)
         if self.inspects(client, host):
             seen = self.connections.get(client.id)
+            # Eager mode may have failed towards the upstream as well: the client refusing
+            # our certificate is what it sees, and the one line this connection gets.
+            self.connections.take_failure(client.id)
             failure = client_tls_failure(data.conn.error or "", seen)
             self.emit_failure(flowless_exchange(client, host, self.profiles(host), failure, seen))
 
@@ -198,14 +238,26 @@ class FailureHooks:
             flowless_exchange(client, pending.host, self.profiles(pending.host), failure, seen)
         )
 
-    def emit_failure(self, exchange: Exchange, secrets: tuple[str, ...] = ()) -> None:
+    def emit_failure(
+        self, exchange: Exchange, redactor: Redactor = PLAIN, finding: Finding | None = None
+    ) -> dict[str, Any]:
         """One exchange line for a failure: level error, `null` for what never happened."""
         ev = gather_evidence(exchange, self.history)
-        finding = diagnose(ev)
+        if finding is None:
+            finding = diagnose(ev)
         if finding is not None and finding.side is not Side.CONNECTION:
             finding = None  # nothing reached the upstream: what was sent is not the cause
-        event = build_event(ev, finding)
+        if ev.secrets:
+            redactor = Redactor(redactor.secrets + ev.secrets)
+        event = build_event(ev, finding, redactor)
         event["level"] = "error"
         event["method"] = event["method"] or None
         event["path"] = event["path"] or None
-        self.emit(event, ev.secrets + secrets, exchange)
+        self.emit(event, redactor, exchange)
+        return event
+
+
+def _shutting_down() -> bool:
+    """Whether mitmproxy is stopping (Ctrl-C, SIGTERM, `docker stop`)."""
+    should_exit = getattr(getattr(ctx, "master", None), "should_exit", None)
+    return bool(should_exit is not None and should_exit.is_set())

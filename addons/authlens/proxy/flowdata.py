@@ -13,8 +13,11 @@ from mitmproxy import connection, http
 from mitmproxy.proxy import mode_specs
 
 from authlens.exchange import Exchange, Failure
-from authlens.output.events import model_from_body
+from authlens.output.events import level_of, model_from_body, rfc3339, sdk_of
 from authlens.proxy.connwatch import ClientSeen
+from authlens.secrets.bodies import MAX_BODY, Unreadable, decoded
+from authlens.secrets.redactor import PLAIN
+from authlens.secrets.text import native
 from authlens.telemetry import ReplyFacts, StreamTap
 from authlens.telemetry.replyfacts import body_facts
 
@@ -44,18 +47,21 @@ def header_dict(headers: http.Headers) -> dict[str, str]:
     One pass over the raw fields: `dict(headers)` rescans every field per name (`get_all`),
     which cost 25 us for the SDK's nine request headers; this takes under 2 us.
     """
-    copy: dict[str, str] = {}
+    values: dict[str, list[str]] = {}
     for raw_name, raw_value in headers.fields:
-        name = raw_name.decode("utf-8", "surrogateescape").lower()
-        value = raw_value.decode("utf-8", "surrogateescape")
-        copy[name] = f"{copy[name]}, {value}" if name in copy else value
-    return copy
+        name = native(raw_name).lower()
+        value = native(raw_value)
+        if name in values:
+            values[name].append(value)  # joined once below: 150,000 repeats stay linear
+        else:
+            values[name] = [value]
+    return {name: v[0] if len(v) == 1 else ", ".join(v) for name, v in values.items()}
 
 
 def header_text(headers: http.Headers, lower_name: bytes) -> str:
     """`headers.get(name, "")` in one pass over the raw fields (repeats joined with ", ")."""
     values = [value for name, value in headers.fields if name.lower() == lower_name]
-    return b", ".join(values).decode("utf-8", "surrogateescape")
+    return native(b", ".join(values))
 
 
 def has_header(headers: http.Headers, lower_name: bytes) -> bool:
@@ -131,9 +137,11 @@ def flow_to_exchange(
     body = None
     if response is not None and not failure and not state["stream"] and response.status_code >= 400:
         try:
-            body = response.content
-        except ValueError:  # undecodable Content-Encoding: diagnose from headers only
-            body = None
+            encoding = header_text(response.headers, b"content-encoding")
+            body = decoded(response.raw_content or b"", encoding)
+        except Unreadable as e:
+            # Bounded work: a huge or undecodable error body passes untouched, with a note.
+            state["note"] = f"error body not inspected: {e} (limit {MAX_BODY} bytes)"
     return Exchange(
         id=state["id"],
         provider=state["provider"],
@@ -175,3 +183,33 @@ def flowless_exchange(
         failure=failure,
         peer=peer_address(client),
     )
+
+
+def fallback_event(flow: http.HTTPFlow, state: dict[str, Any]) -> dict[str, Any]:
+    """The exchange's line when our diagnosis failed: what is known, nothing computed."""
+    request, response = flow.request, flow.response
+    headers = header_dict(request.headers)
+    status = response.status_code if response is not None else None
+    return {
+        "timestamp": rfc3339(time.time()),
+        "level": level_of(status),
+        "event": "exchange",
+        "id": state["id"],
+        "client_request_id": headers.get("x-client-request-id"),
+        "upstream_request_id": None,
+        "method": request.method,
+        "host": state["host"],
+        "path": PLAIN.path(request.path),
+        "status": status,
+        "duration_ms": None,
+        "cause": None,
+        "hint": None,
+        "answered_by": None,
+        "key": None,
+        "organization": None,
+        "project": None,
+        "model": None,
+        "stream": state["stream"],
+        "sdk": sdk_of(headers),
+        "note": "authlens could not diagnose this exchange (internal_error logged)",
+    }

@@ -2,84 +2,39 @@
 
 mitmweb, `-w` flow files and HAR dumps serialize the flow object; rewriting headers in the
 `request` hook would send the redacted value to the upstream, so this runs in `response`
-and `error`, when the request is already on the wire. The response is left alone: the client
-has not received it yet.
+and `error` (and at shutdown for flows still in flight), when the request is on the wire.
+The stored copy is scrubbed by the same rules as the log (`authlens.secrets`): credential
+headers by name, key shapes and this exchange's secrets in any encoding, secret-named query,
+matrix and body fields, compressed bodies decoded within a cap.
+
+It fails closed: if the exchange's secrets cannot be computed, the flow is scrubbed by name
+and shape alone; if that fails too, every header that may carry a credential, the query and
+the body are dropped from the stored copy.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from typing import Any
 from urllib.parse import unquote_plus
 
-import orjson
 from mitmproxy import http
 
-from authlens.credentials.credential import (
-    SentCredential,
-    find_credentials,
-    split_authorization,
+from authlens.credentials.credential import SentCredential, find_credentials, split_authorization
+from authlens.proxy.flowdata import header_dict, header_text
+from authlens.secrets.bodies import MAX_BODY, Unreadable, decoded, field_secrets, scrub_body
+from authlens.secrets.places import (
+    COOKIE_HEADERS,
+    ID_HEADERS,
+    TOKEN_HEADERS,
+    is_secret_field,
+    is_secret_header,
 )
-from authlens.output.redact import SECRET_HEADERS, redact_header, redact_path, redact_text
-from authlens.proxy.flowdata import header_dict
+from authlens.secrets.redactor import PLAIN, REDACTED, SHORTEST_SECRET, Redactor
+from authlens.secrets.text import native, to_bytes
 
-_REQUEST_SECRET_HEADER_BYTES = frozenset(name.encode() for name in SECRET_HEADERS - {"set-cookie"})
-# JSON fields that hold a credential when one is pasted into a request body.
-_SECRET_FIELD = re.compile(
-    r"(?i)^(api[-_]?key|key|token|access[-_]?token|secret|client[-_]?secret|password"
-    r"|authorization|bearer|subscription[-_]?key)$"
-)
-_MAX_JSON_SCAN = 1 << 20
-# Bodies without a secret-named key (or a \u escape that could spell one) are not parsed:
-# the request hook already parsed the body for `model`, and most bodies hold no such field.
-_MAY_HOLD_SECRET_FIELD = re.compile(
-    rb'(?i)"(?:api[-_]?key|key|token|access[-_]?token|secret|client[-_]?secret|password'
-    rb'|authorization|bearer|subscription[-_]?key)"|\\u'
-)
-_SHORTEST_SECRET = 8  # as in redact: shorter values are not redacted anywhere
-
-
-def json_secrets(body: bytes | None) -> tuple[str, ...]:
-    """String values of secret-named fields anywhere in a JSON body (never raises)."""
-    if not body or len(body) > _MAX_JSON_SCAN or body.lstrip()[:1] not in (b"{", b"["):
-        return ()
-    if not _MAY_HOLD_SECRET_FIELD.search(body):
-        return ()
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return ()
-    found: list[str] = []
-    stack: list[Any] = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for name, value in node.items():
-                if isinstance(value, str) and _SECRET_FIELD.match(name) and len(value) >= 8:
-                    found.append(value)
-                else:
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
-    return tuple(found)
-
-
-# Form fields that carry credentials (OAuth token requests: RFC 6749, RFC 8693).
-_FORM_SECRET = re.compile(r"(?i)^(?:\w*_token|assertion|client_secret|password|api_?key)$")
-
-
-def form_secrets(body: bytes | None) -> tuple[str, ...]:
-    """Values of credential fields in a form body, as written and decoded (never raises)."""
-    if not body or len(body) > _MAX_JSON_SCAN or b"=" not in body or body.lstrip()[:1] in b"{[":
-        return ()
-    text = body.decode("utf-8", "replace")
-    found = []
-    for raw_pair in text.split("&"):
-        name, _, raw_value = raw_pair.partition("=")
-        if _FORM_SECRET.match(unquote_plus(name)) and len(raw_value) >= _SHORTEST_SECRET:
-            found += [raw_value, unquote_plus(raw_value)]
-    return tuple(found)
+_MAX_COOKIE_SECRETS = 16  # 20,000 cookies must not become 20,000 secrets to match
+_MIN_COOKIE_SECRET = SHORTEST_SECRET
+_MAX_RESPONSE_SCAN = 1 << 20  # larger error bodies pass byte for byte (bounded work)
 
 
 def request_secrets(
@@ -90,66 +45,168 @@ def request_secrets(
     """Every credential-like value a request carries, for redaction anywhere.
 
     The credentials the rules read (Authorization, api-key, query), plus what only redaction
-    cares about: Proxy-Authorization, cookie values, secret-named JSON body fields.
-    `headers` (lower-case names, as `flowdata.header_dict`) and `credentials` (found in them)
-    save the work when the caller already has them.
+    cares about: each field of a repeated credential header, every secret-named header,
+    query, matrix and body field, long cookie values. Never raises on odd bytes.
     """
     if headers is None:
         headers = header_dict(request.headers)
     if credentials is None:
         credentials = find_credentials(headers, request.path)
     found = [c.token for c in credentials if c.token]
-    for name, raw_value in request.headers.fields:
-        lname = name.lower()
-        if lname == b"proxy-authorization":
-            found.append(split_authorization(_native(raw_value))[1])
-        elif lname == b"cookie":
-            found.extend(pair.partition("=")[2].strip() for pair in _native(raw_value).split(";"))
-    found.extend(json_secrets(request.raw_content))
-    found.extend(form_secrets(request.raw_content))
-    # A value JSON-escaped in a body ("a\"b") is found in its escaped form as well.
-    found.extend(orjson.dumps(s).decode()[1:-1] for s in list(found))
-    return tuple(dict.fromkeys(s for s in found if len(s) >= _SHORTEST_SECRET))
+    cookies = 0
+    for raw_name, raw_value in request.headers.fields:
+        lname, value = native(raw_name.lower()), native(raw_value)
+        if lname in TOKEN_HEADERS:
+            found.append(split_authorization(value)[1])
+        elif lname in COOKIE_HEADERS:
+            for pair in value.split(";"):
+                cookie = pair.partition("=")[2].strip()
+                if len(cookie) >= _MIN_COOKIE_SECRET and cookies < _MAX_COOKIE_SECRETS:
+                    found.append(cookie)
+                    cookies += 1
+        elif is_secret_header(lname):
+            found.append(value.strip())
+    found.extend(_path_secrets(request.path))
+    try:
+        body = decoded(
+            request.raw_content or b"", header_text(request.headers, b"content-encoding")
+        )
+        found.extend(field_secrets(body, header_text(request.headers, b"content-type")))
+    except Unreadable:
+        pass  # the stored copy of such a body is dropped (`scrub_flow`)
+    return tuple(dict.fromkeys(s for s in found if len(s) >= SHORTEST_SECRET))
 
 
-def _native(raw: bytes) -> str:
-    return raw.decode("utf-8", "surrogateescape")
+def _path_secrets(path: str) -> list[str]:
+    """Values of secret-named query and `;matrix` parameters, percent-decoded."""
+    base, _, query = path.partition("?")
+    pairs = base.split(";")[1:] + query.split("&")
+    found = []
+    for pair in pairs:
+        name, eq, value = pair.partition("=")
+        if eq and is_secret_field(name):
+            found.append(unquote_plus(value))
+    return found
 
 
-def scrub_flow(flow: http.HTTPFlow, secrets: tuple[str, ...] | None = None) -> None:
-    """Redact credentials in `flow.request` (headers, query, body) in place."""
-    request = flow.request
-    if secrets is None:
-        secrets = request_secrets(request)
-    _scrub_headers(request.headers, secrets)
-    if "?" in request.path:
-        request.path = redact_path(request.path, secrets)
-    raw = request.raw_content
-    if raw and secrets and any(s.encode("utf-8", "surrogatepass") in raw for s in secrets):
-        text = raw.decode("utf-8", "surrogateescape")
-        request.raw_content = redact_text(text, secrets).encode("utf-8", "surrogateescape")
+def scrub_flow(flow: http.HTTPFlow, redactor: Redactor | None = None) -> None:
+    """Redact credentials in `flow.request` (headers, path, body) in place; never raises.
 
-
-def _scrub_headers(headers: http.Headers, secrets: tuple[str, ...]) -> None:
-    """One pass over the raw fields; the fields are replaced only if a value changed.
-
-    Secret headers (Authorization, api-key, cookies, ...) are redacted by kind; a credential
-    can also sit in any other header (OpenAI-Organization, the Realtime subprotocol list).
+    Without a `redactor` (computing the exchange's secrets failed), name and shape rules
+    alone apply; if even that fails, the stored request loses whatever may hold a secret.
     """
-    fields = headers.fields
+    request = flow.request
+    try:
+        redactor = redactor or PLAIN
+        _scrub_headers(request.headers, redactor)
+        request.path = redactor.path(request.path)
+        _scrub_body(request, redactor)
+    except Exception:
+        _blanket(request)
+
+
+def _scrub_headers(headers: http.Headers, redactor: Redactor) -> None:
+    """One pass over the raw fields; replaced only if a value changed."""
     scrubbed: list[tuple[bytes, bytes]] = []
     changed = False
-    for raw_name, raw_value in fields:
-        lname, value = raw_name.lower(), _native(raw_value)
-        if lname in _REQUEST_SECRET_HEADER_BYTES:
-            value = redact_header(_native(lname), value)
-        elif any(s in value for s in secrets):
-            value = redact_text(value, secrets)
-        else:
-            scrubbed.append((raw_name, raw_value))
-            continue
-        new_value = value.encode("utf-8", "surrogateescape")
+    for raw_name, raw_value in headers.fields:
+        lname = native(raw_name.lower())
+        value = native(raw_value)
+        if is_secret_header(lname) or lname in ID_HEADERS:
+            value = redactor.header(lname, value)
+        elif len(value) >= SHORTEST_SECRET:
+            value = redactor.text(value)
+        new_value = to_bytes(value)
         changed = changed or new_value != raw_value
         scrubbed.append((raw_name, new_value))
     if changed:
         headers.fields = tuple(scrubbed)
+
+
+def _scrub_body(message: http.Message, redactor: Redactor) -> None:
+    raw = message.raw_content
+    if not raw:
+        return
+    encoding = header_text(message.headers, b"content-encoding")
+    try:
+        body = decoded(raw, encoding)
+        scrubbed = scrub_body(body, header_text(message.headers, b"content-type"), redactor)
+    except Unreadable as e:
+        _replace_body(message, f"[authlens: body not stored: {e}; limit {MAX_BODY} bytes]")
+        return
+    if scrubbed == body:
+        return
+    if encoding:
+        message.headers.pop("content-encoding", None)
+    message.raw_content = scrubbed
+    if "content-length" in message.headers:
+        message.headers["content-length"] = str(len(scrubbed))
+
+
+def _replace_body(message: http.Message, note: str) -> None:
+    message.headers.pop("content-encoding", None)
+    message.raw_content = note.encode()
+    if "content-length" in message.headers:
+        message.headers["content-length"] = str(len(message.raw_content))
+
+
+def _blanket(request: http.Request) -> None:
+    """The last resort: nothing that may hold a credential stays in the stored request."""
+    try:
+        request.headers.fields = tuple(
+            (name, REDACTED.encode() if _may_hold(name) else value)
+            for name, value in request.headers.fields
+        )
+        request.path = request.path.partition("?")[0].partition(";")[0]
+        if PLAIN.path(request.path) != request.path:
+            request.path = "/" + REDACTED
+        _replace_body(request, "[authlens: body not stored: redaction failed]")
+    except Exception:  # noqa: S110  # a flow we cannot even blank is left to mitmproxy
+        pass
+
+
+def _may_hold(raw_name: bytes) -> bool:
+    lname = native(raw_name.lower())
+    return is_secret_header(lname) or lname in ID_HEADERS or lname not in _HARMLESS
+
+
+_HARMLESS = frozenset(
+    {"host", "content-type", "content-length", "accept", "accept-encoding", "user-agent"}
+)
+
+
+def scrub_response(response: http.Response, redactor: Redactor) -> None:
+    """An error response without this exchange's secrets or key shapes (an upstream echo).
+
+    The client gets this copy too: it sent the key, the fingerprint in its place loses
+    nothing. Bodies beyond the cap, or undecodable, pass untouched (documented limit).
+    """
+    fields = []
+    for raw_name, raw_value in response.headers.fields:
+        lname = native(raw_name.lower())
+        if lname.startswith("x-authlens") or len(raw_value) < SHORTEST_SECRET:
+            fields.append((raw_name, raw_value))
+            continue
+        value = native(raw_value)
+        shown = redactor.header(lname, value) if lname in COOKIE_HEADERS else redactor.text(value)
+        fields.append((raw_name, to_bytes(shown)))
+    response.headers.fields = tuple(fields)
+    raw = response.raw_content
+    if not raw or len(raw) > _MAX_RESPONSE_SCAN:
+        return
+    encoding = header_text(response.headers, b"content-encoding")
+    try:
+        body = decoded(raw, encoding)
+    except Unreadable:
+        return
+    if len(body) > _MAX_RESPONSE_SCAN:
+        return
+    try:
+        scrubbed = scrub_body(body, header_text(response.headers, b"content-type"), redactor)
+    except Unreadable:
+        return
+    if scrubbed != body:
+        response.content = scrubbed  # re-encoded with its Content-Encoding
+
+
+__all__ = ["is_secret_field", "request_secrets", "scrub_flow", "scrub_response"]

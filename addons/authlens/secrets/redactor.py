@@ -1,0 +1,303 @@
+"""The per-exchange `Redactor`: one object that knows this exchange's secrets and every shape.
+
+Built once per exchange from the credentials it carried and applied once to every string we
+emit (log fields, hints, headers we add, annotated bodies, the stored flow). Known secrets are
+matched in every encoding a client or upstream may write them in (JSON escapes, percent
+encoding), together with key-shaped strings, in one regex pass per value; our own short
+outputs are also checked for any 8-character window of a known key (an upstream's partial
+echo). Redaction fails closed: a value it cannot finish is replaced whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+from authlens.registry import PREFIXES, WEBSOCKET_KEY_PROTOCOL
+from authlens.secrets.fingerprint import fingerprint_key, kind_prefix
+from authlens.secrets.places import (
+    COOKIE_HEADERS,
+    ID_HEADERS,
+    KEY_HEADERS,
+    TOKEN_HEADERS,
+    is_secret_field,
+    is_secret_header,
+)
+from authlens.secrets.text import to_bytes
+
+REDACTED = "[REDACTED]"
+SHORTEST_SECRET = 8  # shorter values are never redacted as secrets (too many false hits)
+WINDOW = 8  # contract section 6: no 8 consecutive characters of a key beyond its prefix
+_MAX_WINDOW_SCAN = 4096  # window checks run on our own short outputs, not on bodies
+_MAX_SECRETS = 64  # a request with 20,000 cookies must not build a 20,000-way regex
+
+# Key-shaped strings of every provider we know, and bearer/basic tokens; bounded repeats.
+# The key-prefix run is possessive and may not end in "...": a fingerprint such as
+# "sk-svcacct-...BBBB sha256:..." is already redacted and must not be redacted again.
+# Literal prefixes of the registry's key kinds (JWTs have their own pattern below).
+_JWT_START = "eyJ"
+KEY_PREFIXES = tuple(re.escape(p) for p in PREFIXES if p != _JWT_START)
+_KEY_PREFIXED = f"(?:{'|'.join(KEY_PREFIXES)})" + r"[A-Za-z0-9_\-]{8,512}+(?!\.\.\.)"
+_PREFIX_BYTES = tuple(p.encode() for p in PREFIXES)
+_JWT = r"eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,4096})?"
+# Browser Realtime sockets carry the key as a subprotocol: "openai-insecure-api-key.<key>".
+_WS_KEY = rf"(?<={re.escape(WEBSOCKET_KEY_PROTOCOL)})[^\s,]{{8,512}}+(?!\.\.\.)"
+_HEX32 = r"(?<![A-Za-z0-9_-])[a-fA-F0-9]{32}(?![A-Za-z0-9_-])"
+_AUTH_PARAM = re.compile(r"(?i)\b(bearer|basic|token)(\s+|\s*[:=]\s*)([^\s\"',;&}]{8,4096})")
+_AUTH_WORD = re.compile(r"(?i)bearer|basic|token")
+# An upstream's masked echo: "a0759e97****ecff", "sk-proj-abcd****wxyz".
+_MASKED_ECHO = re.compile(r"([A-Za-z0-9_\-]{1,40})(\*{3,40})([A-Za-z0-9_\-]{0,8})")
+# Runs of key characters inside a credential as sent (the key in "Bearer 'sk-...'\xa0").
+_KEYLIKE_RUN = re.compile(r"[A-Za-z0-9_\-+/=.~]{12,4096}")
+_WRAPPING = " \t\r\n\"'`\xa0\u200b\u200c\u200d\u2060\ufeff"
+
+# Text we emit is short: one pass with every shape (the look-behinds cost little there).
+_SHAPES_TEXT = re.compile(f"{_KEY_PREFIXED}|{_WS_KEY}|{_JWT}|{_HEX32}")
+_SHAPES_BYTES = re.compile(f"{_KEY_PREFIXED}|{_JWT}".encode())
+_HEX32_TEXT = re.compile(_HEX32)
+_HEX32_BYTES = re.compile(_HEX32.encode())
+
+
+_DIGIT = re.compile(r"[0-9]")
+_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _is_keylike(run: str) -> bool:
+    return bool(_DIGIT.search(run) and _LETTER.search(run))
+
+
+def _encodings(secret: str) -> set[str]:
+    """`secret` as JSON (escaped, with `\\/`), percent- and form-encoded."""
+    forms = {secret}
+    escaped = json.dumps(secret)[1:-1]
+    forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(secret, ensure_ascii=False)[1:-1]}
+    raw = to_bytes(secret)
+    forms |= {quote(raw, safe=""), quote_plus(raw, safe=""), quote(raw, safe="").lower()}
+    return {f for f in forms if len(f) >= SHORTEST_SECRET}
+
+
+class Redactor:
+    """Redaction for one exchange: its known secrets (in every encoding) and every key shape."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        cores: dict[str, None] = {}
+        for secret in secrets:
+            if len(cores) >= _MAX_SECRETS:
+                break
+            if len(secret) < SHORTEST_SECRET:
+                continue
+            cores[secret] = None
+            stripped = secret.strip(_WRAPPING)
+            if len(stripped) >= SHORTEST_SECRET:
+                cores[stripped] = None
+            for run in _KEYLIKE_RUN.findall(secret):
+                if _is_keylike(run):
+                    cores[run] = None
+        self.secrets = tuple(cores)
+        # Each encoded form maps to the fingerprint of the secret it encodes.
+        self.fingerprints: dict[str, str] = {}
+        for core in self.secrets:
+            shown = fingerprint_key(core)
+            for form in _encodings(core):
+                self.fingerprints.setdefault(form, shown)
+        # Longest first, so a secret is replaced whole before any part of it. Plain substring
+        # search, not a regex of the secrets: `re` caches compiled patterns (and so the keys
+        # they spell) for the life of the process.
+        self._known = sorted(self.fingerprints.items(), key=lambda kv: len(kv[0]), reverse=True)
+        self._known_bytes = [(to_bytes(k), v.encode()) for k, v in self._known]
+        self._windows: set[str] | None = None  # built on first use (hints only)
+
+    @property
+    def windows(self) -> set[str]:
+        """Every 8-character window of the key material beyond its kind prefix."""
+        if self._windows is None:
+            self._windows = set()
+            for core in self.secrets:
+                if not _KEYLIKE_RUN.fullmatch(core) or not _is_keylike(core):
+                    continue
+                start = len(kind_prefix(core))
+                for i in range(max(0, start - WINDOW + 1), len(core) - WINDOW + 1):
+                    self._windows.add(core[i : i + WINDOW])
+        return self._windows
+
+    # -- text we emit --------------------------------------------------------------------
+
+    def text(self, text: str, *, auth_params: bool = True, partial: bool = False) -> str:
+        """`text` with every known secret and key-shaped string replaced by a fingerprint.
+
+        `auth_params` also replaces any value after `Bearer`/`Basic`/`token`; upstream
+        messages we pass on keep their wording ("Bearer YOUR_KEY") by turning it off.
+        `partial` also cuts any 8 characters of a known key (a partial echo an upstream
+        quoted): for hints and the messages we annotate, which quote upstream text.
+        """
+        try:
+            if len(text) < SHORTEST_SECRET:
+                return text
+            for form, shown in self._known:
+                if form in text:
+                    text = text.replace(form, shown)
+            # Every shape in one pass: a fingerprint written by one pass could otherwise end
+            # next to what a later pass looks for, and change what it sees.
+            text = _SHAPES_TEXT.sub(_fingerprint_match, text)
+            if auth_params and _has_auth_word(text):
+                text = _AUTH_PARAM.sub(_redact_auth_param, text)
+            if "***" in text:
+                text = _MASKED_ECHO.sub(_mask_echo, text)
+            if partial and self.secrets and len(text) <= _MAX_WINDOW_SCAN:
+                text = self._cut_windows(text)
+            return text
+        except Exception:
+            return REDACTED
+
+    def _cut_windows(self, text: str) -> str:
+        """Any 8 characters of a known key left (a partial echo) are replaced."""
+        windows = self.windows
+        spans: list[list[int]] = []
+        for i in range(len(text) - WINDOW + 1):
+            if text[i : i + WINDOW] in windows:
+                if spans and spans[-1][1] >= i:
+                    spans[-1][1] = i + WINDOW
+                else:
+                    spans.append([i, i + WINDOW])
+        for start, end in reversed(spans):
+            text = f"{text[:start]}{REDACTED}{text[end:]}"
+        return text
+
+    def header(self, name: str, value: str) -> str:
+        """The value of request header `name` as authlens may show or store it."""
+        try:
+            lname = name.lower()
+            if lname in TOKEN_HEADERS:
+                scheme, token = _split_scheme(value)
+                shown = fingerprint_key(token) if token else ""
+                return f"{scheme} {shown}".strip()
+            if lname in KEY_HEADERS:
+                return fingerprint_key(value)
+            if lname in COOKIE_HEADERS:
+                return _redact_cookie(value, set_cookie=lname == "set-cookie")
+            if lname in ID_HEADERS:
+                return self.text(shown_id(value))
+            if is_secret_header(lname) and len(value) >= SHORTEST_SECRET:
+                return fingerprint_key(value)
+            return self.text(value)
+        except Exception:
+            return REDACTED
+
+    def path(self, path: str) -> str:
+        """A request path without secrets: query and `;matrix` parameters by name, then text."""
+        try:
+            base, sep, query = path.partition("?")
+            if ";" in base:
+                base = ";".join(_redact_pair(p) for p in base.split(";"))
+            if sep:
+                base = f"{base}?{'&'.join(_redact_pair(p) for p in query.split('&'))}"
+            return self.text(base)
+        except Exception:
+            return REDACTED
+
+    # -- bodies --------------------------------------------------------------------------
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        """`data` with known secrets (any encoding) and key shapes replaced.
+
+        A C substring search per encoded secret, then one regex pass for the shapes.
+        """
+        for form, shown in self._known_bytes:
+            if form in data:
+                data = data.replace(form, shown)
+        # Keys first: a key ends before a 32-hex run could start (never the other way round).
+        data = _SHAPES_BYTES.sub(_fingerprint_bytes_match, data)
+        if len(data) >= 32:
+            data = _HEX32_BYTES.sub(_fingerprint_bytes_match, data)
+        return data
+
+    def may_hold(self, data: bytes) -> bool:
+        """A fast literal check: whether `data` may hold a known secret or a key prefix."""
+        return any(k in data for k, _ in self._known_bytes) or any(p in data for p in _PREFIX_BYTES)
+
+
+def _fingerprint_match(match: re.Match[str]) -> str:
+    return fingerprint_key(match.group(0))
+
+
+def _fingerprint_bytes_match(match: re.Match[bytes]) -> bytes:
+    return fingerprint_key(match.group(0).decode("utf-8", "surrogateescape")).encode()
+
+
+def _redact_auth_param(match: re.Match[str]) -> str:
+    token = match.group(3)
+    if token.startswith("[REDACTED") or "..." in token:
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}{fingerprint_key(token)}"
+
+
+def _mask_echo(match: re.Match[str]) -> str:
+    """An upstream's masked echo keeps the kind prefix and the last 4, as a fingerprint does."""
+    head, stars, tail = match.groups()
+    return f"{kind_prefix(head)}{stars}{tail[-4:]}"
+
+
+_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9_-]{0,15}[:=]?)\s+(.*)", re.S)
+
+
+def _split_scheme(value: str) -> tuple[str, str]:
+    """(scheme, token) of a "<scheme> <token>" header: the scheme is the word before the first
+    run of whitespace (RFC 9110 section 11.4); without one, the whole value is the token."""
+    match = _SCHEME.fullmatch(value)
+    if match is None:
+        return "", value.strip()
+    return match.group(1), match.group(2).strip()
+
+
+def _has_auth_word(text: str) -> bool:
+    return _AUTH_WORD.search(text) is not None
+
+
+def _redact_pair(pair: str) -> str:
+    name, eq, _ = pair.partition("=")
+    return f"{name}={quote(REDACTED)}" if eq and is_secret_field(name) else pair
+
+
+def _redact_cookie(value: str, *, set_cookie: bool) -> str:
+    """Cookie names stay, values go; Set-Cookie attributes after the first pair stay."""
+    parts = value.split(";")
+    pairs = parts[:1] if set_cookie else parts
+    redacted = [f"{p.partition('=')[0]}={REDACTED}" if "=" in p else REDACTED for p in pairs]
+    return ";".join(redacted + (parts[1:] if set_cookie else []))
+
+
+_ORG_ID = re.compile(r"(?:org|proj)[-_][A-Za-z0-9]{1,64}")
+
+
+def shown_id(value: str) -> str:
+    """An OpenAI-Organization / OpenAI-Project value, fingerprinted unless it looks like an id."""
+    if _ORG_ID.fullmatch(value):
+        return value
+    if len(value) <= 40 and kind_prefix(value) == "" and not _HEX32_TEXT.search(value):
+        return value
+    return fingerprint_key(value)
+
+
+PLAIN = Redactor()  # key shapes only: for text no exchange's secrets are known for
+
+
+def _redactor(secrets: Iterable[str]) -> Redactor:
+    secrets = tuple(secrets)
+    return Redactor(secrets) if secrets else PLAIN
+
+
+def redact_text(text: str, secrets: Iterable[str] = (), *, auth_params: bool = True) -> str:
+    """One value redacted with `secrets` (build a `Redactor` to redact several)."""
+    return _redactor(secrets).text(text, auth_params=auth_params)
+
+
+def redact_header(name: str, value: str) -> str:
+    """The value of header `name` as authlens may show it."""
+    return PLAIN.header(name, value)
+
+
+def redact_path(path: str, secrets: Iterable[str] = ()) -> str:
+    """A request path whose key-like query and matrix parameters have their values removed."""
+    return _redactor(secrets).path(path)
