@@ -7,9 +7,12 @@ import pytest
 
 from authlens.credentials.keys import fingerprint_key
 from authlens.exchange import Finding, Side
+from authlens.output.events import build_event
 from authlens.proxy.recorded import record_diagnosis
+from authlens.secrets.redactor import Redactor
 from authlens.tools.offline import RECORDED_LIVE, Recorded, explain, har_exchange, recorded
 from tests.keyfactory import leaks, project_key
+from tests.replies import evidence
 
 KEY = project_key(51)
 FP = fingerprint_key(KEY)
@@ -19,16 +22,17 @@ def test_record_keeps_cause_redacted_hint_and_fingerprint() -> None:
     """Plain strings only; a key quoted in the hint is replaced by its fingerprint."""
     state: dict[str, object] = {"id": "x"}
     finding = Finding("quoted_key", f"The key {KEY} is quoted.", Side.REQUEST)
-    record_diagnosis(state, finding, FP, (KEY,))
+    event = build_event(evidence(key=KEY), finding, Redactor((KEY,)))
+    record_diagnosis(state, event)
     assert state["cause"] == "quoted_key"
-    assert state["key"] == FP
+    assert state["key"] == event["key"]
     assert not leaks(str(state["hint"]), KEY, "sk-proj-")
     orjson.dumps(state)  # flow files store it: plain JSON values
 
 
 def test_success_is_recorded_as_no_cause() -> None:
     state: dict[str, object] = {}
-    record_diagnosis(state, None, FP, ())
+    record_diagnosis(state, {"cause": None, "hint": None, "key": FP})
     assert (state["cause"], state["hint"], state["key"]) == (None, None, FP)
 
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.padding import Padding
 from rich.text import Text
 
-from authlens.output.redact import redact_text
+from authlens.secrets.redactor import redact_text
 from authlens.tools.console import (
     error,
     make_console,

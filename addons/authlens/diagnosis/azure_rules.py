@@ -15,9 +15,12 @@ from authlens.diagnosis.hints import quote_snippet
 from authlens.diagnosis.response_rules import finding, said
 from authlens.exchange import Finding
 from authlens.providers import AZURE
+from authlens.registry import PROVIDERS
 
 KEYS_PAGE = "Azure portal > your resource > Keys and Endpoint"
-APIM_HEADER = "Ocp-Apim-Subscription-Key"
+_AZURE = PROVIDERS["azure"]
+_KEY_HEADER = _AZURE.key_headers[0]  # api-key
+APIM_HEADER = "-".join(w.capitalize() for w in _AZURE.key_headers[1].split("-"))
 _DEPLOYMENT = re.compile(r"/openai/deployments/([^/?]{1,80})")
 # API Management: "Access denied due to missing subscription key. Make sure to include ..."
 _APIM_MISSING = re.compile(r"\b(?:missing|no|include|without)\b.{0,30}\bsubscription key\b", re.I)
@@ -56,8 +59,8 @@ def azure_token_invalid(ev: Evidence) -> Finding | None:
         ev,
         "azure_token_invalid",
         "Azure rejected the Bearer token: send a current Entra ID token for "
-        "https://cognitiveservices.azure.com/.default (AZURE_OPENAI_AD_TOKEN or a credential "
-        "provider), or send the resource key as 'api-key: <key>' instead.",
+        f"{_AZURE.entra_scope} (AZURE_OPENAI_AD_TOKEN or a credential "
+        f"provider), or send the resource key as '{_KEY_HEADER}: <key>' instead.",
     )
 
 
@@ -82,7 +85,7 @@ def azure_apim_missing_key(ev: Evidence) -> Finding | None:
         f"The Azure API Management gateway expects its subscription key in the {APIM_HEADER} "
         f"header (or the header its API settings name), but {sent}: add "
         f"default_headers={{'{APIM_HEADER}': <key>}} to the client (JS: defaultHeaders), or "
-        "set the API's subscription header name to the one your client sends (api-key).",
+        f"set the API's subscription header name to the one your client sends ({_KEY_HEADER}).",
     )
 
 
@@ -113,7 +116,7 @@ def azure_invalid_key(ev: Evidence) -> Finding | None:
     return finding(
         ev,
         "azure_invalid_key",
-        f"Azure rejected the api-key: use Key 1 or Key 2 from {KEYS_PAGE} "
+        f"Azure rejected the {_KEY_HEADER}: use Key 1 or Key 2 from {KEYS_PAGE} "
         "(AZURE_OPENAI_API_KEY) and that same resource's endpoint (AZURE_OPENAI_ENDPOINT).",
     )
 
@@ -158,7 +161,7 @@ def azure_resource_not_found(ev: Evidence) -> Finding | None:
     return finding(
         ev,
         "wrong_base_url",
-        "Azure found no such path: AZURE_OPENAI_ENDPOINT must be https://<resource>.openai.azure"
-        ".com/ and requests go to /openai/deployments/<name>/... with a valid ?api-version= "
+        f"Azure found no such path: AZURE_OPENAI_ENDPOINT must be {_AZURE.base_url}/ and "
+        "requests go to /openai/deployments/<name>/... with a valid ?api-version= "
         "(OPENAI_API_VERSION), or /openai/v1/.",
     )

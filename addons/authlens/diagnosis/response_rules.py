@@ -37,7 +37,7 @@ _NO_KEY_MESSAGES = ("you didn't provide an api key", "no auth credentials found"
 _INVALID_KEY_MESSAGES = (
     "incorrect api key provided",
     "invalid api key",
-    "invalid x-api-key",
+    f"invalid {PROVIDERS['anthropic'].key_headers[0]}",  # Anthropic's wording
     "invalid authentication credentials",
     "invalid proxy server token",
     "authentication fails",
@@ -212,7 +212,7 @@ def invalid_api_key(ev: Evidence) -> Finding | None:
         hint = (
             "The Bearer token is a Microsoft Entra ID token, which only Azure accepts: send it "
             "to your Azure OpenAI endpoint (AzureOpenAI client, AZURE_OPENAI_ENDPOINT), or "
-            f"send an OpenAI key from {API_KEYS_PAGE} to api.openai.com."
+            f"send an OpenAI key from {API_KEYS_PAGE} to {PROVIDERS['openai'].hosts[0]}."
         )
     elif reply.answered_by in ("openai", "intermediary"):
         hint = (

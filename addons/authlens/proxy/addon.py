@@ -208,8 +208,8 @@ class AuthLens(FailureHooks):
             secrets = request_secrets(flow.request, exchange.request_headers, ev.credentials)
             redactor = Redactor(ev.secrets + secrets)
             finding = diagnose(ev)
-            record_diagnosis(state, finding, ev.key, redactor.secrets)  # for `explain`
             event = build_event(ev, finding, redactor)
+            record_diagnosis(state, event)  # for `explain` (proxy/recorded.py)
             if state.get("note"):
                 event["note"] = state["note"]
             # Everything is computed before the flow changes: if our code fails, it is untouched.

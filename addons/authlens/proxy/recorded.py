@@ -10,19 +10,12 @@ got it and the key's fingerprint: nothing secret. HAR files keep the `X-Authlens
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from authlens.exchange import Finding
-from authlens.output.redact import redact_text
 
-
-def record_diagnosis(
-    state: dict[str, Any], finding: Finding | None, key: str | None, secrets: tuple[str, ...]
-) -> None:
-    """Keep the diagnosis in the flow's state: plain strings, redacted like the log line."""
-    state["key"] = key
-    if finding is None:
-        state["cause"] = state["hint"] = None
-        return
-    state["cause"] = finding.cause
-    state["hint"] = redact_text(finding.hint, secrets)
+def record_diagnosis(state: dict[str, Any], event: Mapping[str, Any]) -> None:
+    """Keep the diagnosis in the flow's state: the log line's cause, hint and key (redacted)."""
+    state["key"] = event.get("key")
+    state["cause"] = event.get("cause")
+    state["hint"] = event.get("hint")

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-from authlens.registry import PREFIXES, WEBSOCKET_KEY_PROTOCOL
+from authlens.registry import PREFIXES, WEBSOCKET_KEY_PROTOCOL, kind_by_name
 from authlens.secrets.fingerprint import fingerprint_key, kind_prefix
 from authlens.secrets.places import (
     COOKIE_HEADERS,
@@ -37,11 +37,11 @@ _MAX_SECRETS = 64  # a request with 20,000 cookies must not build a 20,000-way r
 # The key-prefix run is possessive and may not end in "...": a fingerprint such as
 # "sk-svcacct-...BBBB sha256:..." is already redacted and must not be redacted again.
 # Literal prefixes of the registry's key kinds (JWTs have their own pattern below).
-_JWT_START = "eyJ"
+_JWT_START = kind_by_name("jwt").prefix  # base64 of a JSON header
 KEY_PREFIXES = tuple(re.escape(p) for p in PREFIXES if p != _JWT_START)
 _KEY_PREFIXED = f"(?:{'|'.join(KEY_PREFIXES)})" + r"[A-Za-z0-9_\-]{8,512}+(?!\.\.\.)"
 _PREFIX_BYTES = tuple(p.encode() for p in PREFIXES)
-_JWT = r"eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,4096})?"
+_JWT = _JWT_START + r"[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,4096})?"
 # Browser Realtime sockets carry the key as a subprotocol: "openai-insecure-api-key.<key>".
 _WS_KEY = rf"(?<={re.escape(WEBSOCKET_KEY_PROTOCOL)})[^\s,]{{8,512}}+(?!\.\.\.)"
 _HEX32 = r"(?<![A-Za-z0-9_-])[a-fA-F0-9]{32}(?![A-Za-z0-9_-])"

@@ -14,7 +14,7 @@ from typing import Any
 
 from authlens.diagnosis.upstream import REQUEST_ID_HEADERS
 from authlens.exchange import Exchange
-from authlens.output.redact import redact_text
+from authlens.secrets.redactor import redact_text
 from authlens.telemetry.labels import operation_name, provider_name
 from authlens.telemetry.replyfacts import ReplyFacts
 

@@ -19,8 +19,12 @@ from authlens.credentials.classify import (
     classify_project,
 )
 from authlens.exchange import Finding, Side
+from authlens.registry import PROVIDERS
 
-OPENAI_HOST = "api.openai.com"
+_OPENAI, _AZURE = PROVIDERS["openai"], PROVIDERS["azure"]
+
+OPENAI_HOST = _OPENAI.hosts[0]
+_AZURE_ROOT = _AZURE.base_url + "/"
 KEY_VARIABLES = ("OPENAI_API_KEY", "OPENAI_ADMIN_KEY", "AZURE_OPENAI_API_KEY")
 _ENDPOINTS = ("/chat/completions", "/completions", "/responses", "/embeddings", "/models",
               "/images/generations", "/audio/transcriptions", "/audio/speech",
@@ -85,7 +89,7 @@ def base_url_problem(variable: str, value: str) -> str | None:
         return "has blanks or a CR around it (a CRLF .env?)"
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "is not a URL like https://api.openai.com/v1"
+        return f"is not a URL like {_OPENAI.base_url}"
     host, path = parts.hostname, parts.path.rstrip("/")
     if parts.scheme == "http" and not is_private_host(host):
         return "uses plain http:// to a public host: the key would travel unencrypted; use https://"
@@ -93,9 +97,7 @@ def base_url_problem(variable: str, value: str) -> str | None:
         return "names an endpoint, not the base: the SDK appends /chat/completions etc. itself"
     if variable == "AZURE_OPENAI_ENDPOINT":
         if "/openai/deployments" in path:
-            return (
-                "names a deployment URL: use the resource root https://<resource>.openai.azure.com/"
-            )
+            return f"names a deployment URL: use the resource root {_AZURE_ROOT}"
         return None
     if host == OPENAI_HOST and path != "/v1":
         return "doubles /v1" if path.startswith("/v1/v1") else "misses /v1 (or has a wrong path)"
@@ -107,8 +109,8 @@ def base_url_findings(variable: str, value: str) -> list[Finding]:
     if problem is None:
         return []
     fix = (
-        "https://<resource>.openai.azure.com/"
+        _AZURE_ROOT
         if variable == "AZURE_OPENAI_ENDPOINT"
-        else "https://api.openai.com/v1 (or your provider's base URL)"
+        else f"{_OPENAI.base_url} (or your provider's base URL)"
     )
     return [Finding("wrong_base_url", f"{variable} {problem}; expected {fix}.", Side.REQUEST)]

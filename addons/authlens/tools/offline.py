@@ -32,8 +32,8 @@ from authlens.diagnosis.rules import diagnose
 from authlens.diagnosis.upstream import load_json
 from authlens.exchange import Exchange, Failure, Finding, Side
 from authlens.output.events import model_from_body
-from authlens.output.redact import redact_path
 from authlens.providers import COMPATIBLE, provider_for_host
+from authlens.secrets.redactor import redact_path
 
 _API_PATH = re.compile(r"/v1/|/v1$|/openai/|/chat/completions|/embeddings|/responses")
 _OUR_SUFFIX = re.compile(r" ?\[authlens: [^\]]*\]$")

@@ -25,10 +25,11 @@ from authlens.diagnosis.hints import one_line
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Finding, Side
 from authlens.providers import provider_for_host
+from authlens.registry import PROVIDERS
 from authlens.tools.console import invoked_as
 from authlens.tools.proxylint import bypasses, first_set, looks_intercepting
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_BASE_URL = PROVIDERS["openai"].base_url
 RUNTIME = "Python urllib, trusting what httpx trusts; other runtimes: authlens doctor"
 _MAX_BODY = 1 << 20
 

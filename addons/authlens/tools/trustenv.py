@@ -21,12 +21,13 @@ from urllib.parse import urlsplit
 
 import certifi  # a mitmproxy dependency
 
+from authlens.registry import PROVIDERS
 from authlens.tools.proxylint import bypasses
 
 CA_FILE = "mitmproxy-ca-cert.pem"
 BUNDLE_FILE = "authlens-ca-bundle.pem"
 SHELLS = ("bash", "zsh", "fish", "powershell", "dotenv")
-API_HOSTS = ("api.openai.com",)  # the host the NO_PROXY merge must never exclude
+API_HOSTS = (PROVIDERS["openai"].hosts[0],)  # the host the NO_PROXY merge must never exclude
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 _SYSTEM_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Alpine with ca-certificates
@@ -117,7 +118,7 @@ def reverse_alternative(proxy: str, shell: str, prog: str = "authlens") -> list[
     return [
         comment(""),
         comment("Alternative without a CA (reverse mode): start the proxy with"),
-        comment(f"  {prog} run --mode reverse:https://api.openai.com -p {port}"),
+        comment(f"  {prog} run --mode reverse:https://{API_HOSTS[0]} -p {port}"),
         comment("and point only the OpenAI client at it (instead of the lines above):"),
         comment(f"  {render_line(shell, Setting('OPENAI_BASE_URL', reverse_base_url(port)))}"),
     ]
