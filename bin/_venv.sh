@@ -115,10 +115,10 @@ release_setup_lock() {
     rm -rf "$(setup_lock)"
 }
 
-# What the installed packages were made from: the lock and pyproject.toml (entry points, the
+# What the installed packages were made from: the locks and pyproject.toml (entry points, the
 # project's own metadata). cksum is POSIX (sha256sum is GNU-only, shasum needs Perl).
 wanted_stamp() {
-    cat "$lock_file" "$root/pyproject.toml" | cksum | tr -s ' \t' '--'
+    cat "$root"/requirements/*.txt "$root/pyproject.toml" | cksum | tr -s ' \t' '--'
 }
 
 venv_runs() {
@@ -143,11 +143,11 @@ install_venv() {
     fi
     echo "authlens: installing authlens and the locked dependencies into $(basename "$venv")" >&2
     rm -f "$stamp"
-    # The locked files are fetched (hashes checked) into the venv's wheelhouse, then installed
-    # from there only; a test installs the image's lock into a clean venv from the same folder.
-    pip_in_venv download --require-hashes --no-deps --dest "$venv/wheels" -r "$lock_file" >&2
-    pip_in_venv install --no-index --find-links "$venv/wheels" --require-hashes --no-deps \
-        -r "$lock_file" >&2
+    # The image's locked wheels (requirements/runtime.txt, hashes checked) are kept in the venv's
+    # wheelhouse: a test installs them into a clean venv offline, as the Dockerfile does.
+    pip_in_venv download --require-hashes --no-deps --only-binary :all: --dest "$venv/wheels" \
+        -r "$root/requirements/runtime.txt" >&2
+    pip_in_venv install --require-hashes --no-deps --find-links "$venv/wheels" -r "$lock_file" >&2
     # authlens itself, editable, built by the locked hatchling (no build isolation).
     pip_in_venv install --no-index --no-deps --no-build-isolation --editable "$root" >&2
     wanted_stamp >"$stamp"
