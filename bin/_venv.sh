@@ -143,10 +143,10 @@ install_venv() {
     fi
     echo "authlens: installing authlens and the locked dependencies into $(basename "$venv")" >&2
     rm -f "$stamp"
-    # The image's locked wheels (requirements/runtime.txt, hashes checked) are kept in the venv's
-    # wheelhouse: a test installs them into a clean venv offline, as the Dockerfile does.
+    # The image's locked wheels (runtime and build backend, hashes checked) are kept in the venv's
+    # wheelhouse: a test replays the Dockerfile's install steps in clean venvs from it, offline.
     pip_in_venv download --require-hashes --no-deps --only-binary :all: --dest "$venv/wheels" \
-        -r "$root/requirements/runtime.txt" >&2
+        -r "$root/requirements/runtime.txt" -r "$root/requirements/build.txt" >&2
     pip_in_venv install --require-hashes --no-deps --find-links "$venv/wheels" -r "$lock_file" >&2
     # authlens itself, editable, built by the locked hatchling (no build isolation).
     pip_in_venv install --no-index --no-deps --no-build-isolation --editable "$root" >&2
