@@ -19,7 +19,7 @@ def test_defaults_then_user_args() -> None:
 def test_run_passes_the_repository_entry_script() -> None:
     """One entry script: from a clone, `authlens run` hands mitmdump addons/authlens_addon.py."""
     repo_entry = Path(__file__).resolve().parent.parent / "addons" / "authlens_addon.py"
-    assert ENTRY_SCRIPT == repo_entry
+    assert repo_entry == ENTRY_SCRIPT
     args = mitmdump_args([])
     assert args[args.index("-s") + 1] == str(repo_entry)
 

@@ -17,7 +17,6 @@ from typing import Any
 from authlens.settings import packaged_default_config
 
 
-
 def _entry_script() -> Path:
     """addons/authlens_addon.py, installed beside the package as the module `authlens_addon`."""
     spec = importlib.util.find_spec("authlens_addon")  # finds the file, does not run it
