@@ -2,7 +2,8 @@
 # step with the lock (requirements/dev.txt). Portable: bash 3.2 (macOS) and POSIX tools only.
 #
 # AUTHLENS_PYTHON picks the interpreter: unset, the newest Python >= 3.12 on PATH or under pyenv,
-# in .venv; a version ("3.12", "3.12.7") or an interpreter's path, in .venv-<major.minor>.
+# in .venv; a version ("3.12", "3.12.7") or an interpreter's path, in .venv-<major.minor>. The
+# interpreter is looked for only when its venv has to be created.
 # mitmproxy 12 needs Python 3.12+, and pip on an older Python silently installs mitmproxy 11.
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -60,9 +61,28 @@ CANDIDATES
     echo "$best"
 }
 
-# Sets $python (the interpreter) and $venv (its virtualenv folder) from AUTHLENS_PYTHON.
+# Sets $venv from AUTHLENS_PYTHON, without looking for an interpreter when a version is named.
 choose_venv() {
     local wanted=${AUTHLENS_PYTHON:-} version
+    case "$wanted" in
+        "") venv="$root/.venv" ;;
+        [0-9]*.[0-9]*) venv="$root/.venv-$(echo "$wanted" | cut -d. -f1,2)" ;;
+        *)
+            version=$(python_version "$wanted") || true
+            # shellcheck disable=SC2086
+            if ! meets_floor $version; then
+                echo "authlens: AUTHLENS_PYTHON=$wanted is not a Python >= $floor_major.$floor_minor" >&2
+                exit 1
+            fi
+            set -- $version
+            venv="$root/.venv-$1.$2"
+            ;;
+    esac
+}
+
+# Sets $python, the interpreter to create $venv with.
+choose_python() {
+    local wanted=${AUTHLENS_PYTHON:-}
     if [ -n "$wanted" ] && [ -x "$wanted" ]; then
         python=$wanted
     elif ! python=$(find_python "$wanted"); then
@@ -70,18 +90,6 @@ choose_venv() {
         echo "authlens: install one (e.g. 'pyenv install ${wanted:-3.12}') and run this command again." >&2
         exit 1
     fi
-    if [ -z "$wanted" ]; then
-        venv="$root/.venv"
-        return 0
-    fi
-    version=$(python_version "$python") || true
-    # shellcheck disable=SC2086
-    if ! meets_floor $version; then
-        echo "authlens: $python is not a Python >= $floor_major.$floor_minor" >&2
-        exit 1
-    fi
-    set -- $version
-    venv="$root/.venv-$1.$2"
 }
 
 # A lock around the setup, so two commands started together on a fresh clone do not install
@@ -137,6 +145,7 @@ pip_in_venv() {
 install_venv() {
     local stamp="$venv/.authlens-installed"
     if ! venv_runs; then
+        choose_python
         echo "authlens: creating $(basename "$venv") with $python" >&2
         rm -rf "$venv"
         "$python" -m venv "$venv" >&2
