@@ -35,10 +35,21 @@ def with_end_marker(args: tuple[str, ...], fake: FakeOpenAI) -> tuple[str, ...]:
     return (*main, "--mode", f"reverse:{fake.url}@127.0.0.2:0")
 
 
+def on_main_port(proxy: Proxy) -> Proxy:
+    """The proxy, its port the main listener's (the end marker's may have been logged first)."""
+    main = wait_for(
+        lambda: re.search(r"listening at 127\.0\.0\.1:(\d+)", proxy.stdout() + proxy.stderr()),
+        10,
+        f"no main listener:\n{proxy.stderr()}",
+    )
+    proxy.port = int(main[1])
+    return proxy
+
+
 @pytest.fixture
 def start(make_proxy: ProxyFactory, fake: FakeOpenAI) -> Callable[..., Proxy]:
     """Start a mitmdump with `args` and the end-marker listener."""
-    return lambda *args: make_proxy("mitmdump", *with_end_marker(args, fake))
+    return lambda *args: on_main_port(make_proxy("mitmdump", *with_end_marker(args, fake)))
 
 
 def closed_port() -> int:
@@ -146,7 +157,7 @@ def distrusting_proxy(
         workdir = tmp_path / f"distrusting{len(started)}"
         proxy = Proxy("mitmdump", with_end_marker(args, fake), workdir, confdir, untrusted_ca)
         started.append(proxy)
-        return proxy.start()
+        return on_main_port(proxy.start())
 
     yield make
     for proxy in started:
