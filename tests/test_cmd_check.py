@@ -11,7 +11,8 @@ import orjson
 import pytest
 
 from authlens.fake_openai import FakeOpenAI
-from tests.cli import AUTHLENS, authlens, clean_env, free_port, wait_for_port
+from tests.cli import AUTHLENS, authlens, clean_env
+from tests.harness import listening_port
 from tests.keyfactory import leaks, project_key
 
 GOOD = project_key(21)
@@ -147,14 +148,15 @@ def test_help_has_examples(tmp_path: Path) -> None:
 def test_probe_goes_through_the_proxy(tmp_path: Path, fake: FakeOpenAI) -> None:
     """With HTTP_PROXY set, the probe goes through a real `authlens run` (the proxy adds its
     X-Client-Request-Id on the way) and still diagnoses the answer."""
-    port = free_port()
-    proxy = subprocess.Popen(
-        [AUTHLENS, "run", "-p", str(port), "--set", f"confdir={tmp_path}",
-         "--set", "authlens_hosts=127.0.0.1"],
-        env=clean_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    stderr = tmp_path / "stderr.txt"
+    with stderr.open("wb") as err:
+        proxy = subprocess.Popen(
+            [AUTHLENS, "run", "-p", "0", "--set", f"confdir={tmp_path}",
+             "--set", "authlens_hosts=127.0.0.1"],
+            env=clean_env(tmp_path), stdout=subprocess.DEVNULL, stderr=err,
+        )  # fmt: skip
     try:
-        wait_for_port(port, proxy)
+        port = listening_port(proxy, stderr)
         code, findings, _ = check(tmp_path, "--probe", OPENAI_API_KEY=OTHER,
                                   OPENAI_BASE_URL=f"{fake.url}/v1",
                                   HTTP_PROXY=f"http://127.0.0.1:{port}")  # fmt: skip

@@ -1,258 +1,163 @@
-"""The compose services' commands and environments, run on this machine.
+"""The authlens service run as its container would: the image's commands, paths and ports.
 
-The live tests run on this machine what the containers would run: the image's ENTRYPOINT and
-the service's `command` with the image's and the service's environment, then the example
-client's image CMD with its service's environment. Container paths become temporary folders
-(one per named volume, shared between services as the volume is), the service name
-`authlens` becomes 127.0.0.1, container ports become free local ports, and the listen host
-0.0.0.0 becomes 127.0.0.1. Only how mitmproxy reaches api.openai.com changes, so nothing
-touches the internet: the regular mode is chained (`upstream:`) to a CONNECT relay that
-tunnels to the local fake OpenAI (to the client it is the same HTTP proxy: CONNECT, then TLS
-with the authlens CA), and the reverse mode targets the fake directly.
+tests/container.py runs, inside Linux namespaces of its own, the Dockerfile's ENTRYPOINT with
+the compose service's `command`, the image's ENV with the service's `environment`, the named
+volumes at the image's paths and the HEALTHCHECK command, all taken as written from
+BuildKit's and Compose's own reading of the files. Clients reach it as the compose clients do
+(`http://authlens:8080` as HTTPS_PROXY, `http://authlens:8081/v1` as OPENAI_BASE_URL). It needs
+root and unshare(1): elsewhere these tests skip, except in CI where they fail.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import re
-import socket
-import ssl
+import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
 
-from authlens.fake_openai import FakeOpenAI
-from tests.dockerfiles import (
-    AUTHLENS_IMAGE,
-    BAD_KEY,
-    CA_CERT,
-    CLIENT_DOCKERFILE,
-    CLIENT_IMAGE,
-    CONFDIR,
-    ENTRYPOINT,
-    GOOD_KEY,
-    LOG_FILE,
-    copies,
-    execute,
-    image_env,
-    only,
-)
-from tests.harness import ConnectRelay, wait_for
+from tests.dockerfiles import BAD_KEY, CA_CERT, GOOD_KEY, ROOT, image_env, stages
 from tests.keyfactory import leaks
 
+pytestmark = pytest.mark.e2e
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def translate(text: str, paths: Mapping[str, Path], ports: Mapping[int, int]) -> str:
-    """`text` from a container, as seen on this machine."""
-    text = re.sub(r"(?<=//)authlens(?=:)", "127.0.0.1", text).replace("0.0.0.0", "127.0.0.1")
-    text = re.sub(r"(?<![\d.])\d{4,5}(?!\d)", lambda m: str(ports.get(int(m[0]), m[0])), text)
-    alternatives = "|".join(re.escape(p) for p in sorted(paths, key=len, reverse=True))
-    return re.sub(rf"(?<![\w./-])(?:{alternatives})(?![\w.-])", lambda m: str(paths[m[0]]), text)
+CAN_UNSHARE = sys.platform == "linux" and os.geteuid() == 0 and shutil.which("unshare")
+if not CAN_UNSHARE and not os.environ.get("CI"):
+    pytest.skip("needs Linux, root and unshare(1) (CI fails instead)", allow_module_level=True)
 
 
-@dataclass
-class Project:
-    """The compose project run here; `volumes` maps each named volume to one folder."""
-
-    services: dict[str, Any]
-    volumes: dict[str, Path]
-    ports: dict[int, int]
-    tmp: Path
-    relay: ConnectRelay
-    proxy: subprocess.Popen[bytes] | None = None
-
-    def paths(self, service: str) -> dict[str, Path]:
-        mounts = self.services[service].get("volumes", [])
-        return {v["target"]: self.volumes[v["source"]] for v in mounts}
-
-    def healthcheck(self, paths: Mapping[str, Path] | None = None) -> int:
-        test = self.services["authlens"]["healthcheck"]["test"][2:]  # after CMD python
-        argv = [translate(a, paths or self.paths("authlens"), self.ports) for a in test]
-        return execute([sys.executable, *argv], self.base_env()).returncode
-
-    def start_authlens(self, upstream_ca: Path, fake_port: int) -> None:
-        paths = self.paths("authlens")
-        argv = [
-            translate(a, paths, self.ports)
-            for a in ENTRYPOINT + self.services["authlens"]["command"]
-        ]
-        argv = [
-            str(Path(sys.executable).with_name(argv[0])),
-            *offline_upstreams(argv[1:], self.relay.port, fake_port),
-        ]
-        argv += ["--set", f"ssl_verify_upstream_trusted_ca={upstream_ca}"]
-        env = image_env(AUTHLENS_IMAGE) | self.services["authlens"]["environment"]
-        env = {k: translate(v, paths, self.ports) for k, v in env.items()}
-        with (self.tmp / "stdout").open("wb") as out, (self.tmp / "stderr").open("wb") as err:
-            self.proxy = subprocess.Popen(argv, env=self.base_env() | env, stdout=out, stderr=err)
-
-    def base_env(self) -> dict[str, str]:
-        """Only PATH and HOME: the machine's SSL_CERT_FILE and proxies must not leak in."""
-        return {"PATH": os.environ["PATH"], "HOME": str(self.tmp)}
-
-    def running(self) -> bool:
-        assert self.proxy is not None
-        assert self.proxy.poll() is None, (self.tmp / "stderr").read_text()
-        return True
-
-    def run_client(self, service: str, **overrides: str | None) -> subprocess.CompletedProcess[str]:
-        """The client image's CMD with the service's environment; None in `overrides` unsets."""
-        paths = self.paths(service) | {"/tmp": self.tmp / service}  # the container's own /tmp
-        (self.tmp / service).mkdir(exist_ok=True)
-        paths |= {dest: CLIENT_DOCKERFILE.parent / src[0] for src, dest in copies(CLIENT_IMAGE)}
-        env = {
-            k: translate(v, paths, self.ports)
-            for k, v in self.services[service]["environment"].items()
-        }
-        env = {k: v for k, v in (env | overrides).items() if v is not None}
-        argv = [translate(a, paths, self.ports) for a in only(CLIENT_IMAGE, "CMD").exec_form()]
-        assert self.running()
-        return execute([sys.executable, *argv[1:]], self.base_env() | env)
-
-
-def offline_upstreams(argv: list[str], relay: int, fake: int) -> list[str]:
-    """Reach the fake instead of api.openai.com; the listen ports and all else stay."""
-    rewrites = {
-        r"regular@(\d+)": rf"upstream:http://127.0.0.1:{relay}@\1",
-        r"reverse:https://api\.openai\.com@(\d+)": rf"reverse:https://127.0.0.1:{fake}@\1",
-    }
-    swapped = list(argv)
-    for pattern, replacement in rewrites.items():
-        (n,) = [n for n, a in enumerate(argv) if re.fullmatch(pattern, a)]
-        swapped[n] = re.sub(pattern, replacement, argv[n])
-    return swapped
+def volume_paths(service: dict[str, Any], volumes: dict[str, Path]) -> dict[str, str]:
+    """Container path -> this machine's folder for each named volume the service mounts."""
+    return {v["target"]: str(volumes[v["source"]]) for v in service["volumes"]}
 
 
 @pytest.fixture(scope="module")
-def project(
-    services: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Project]:
-    tmp = tmp_path_factory.mktemp("project")
-    ca = trustme.CA()
-    ca.cert_pem.write_to_path(str(tmp / "upstream-ca.pem"))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("api.openai.com", "127.0.0.1").configure_cert(context)
+def run(services: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One container run: what tests/container.py saw, and where its output went."""
+    tmp = tmp_path_factory.mktemp("container")
+    tmp.chmod(0o755)
+    authority = trustme.CA()
+    authority.cert_pem.write_to_path(str(tmp / "upstream-ca.pem"))
+    cert = authority.issue_cert("api.openai.com")
+    cert.private_key_and_cert_chain_pem.write_to_path(str(tmp / "upstream.pem"))
     volumes = {name: tmp / name for name in ("authlens-ca", "authlens-logs")}
     for folder in volumes.values():
         folder.mkdir()
-    with FakeOpenAI([GOOD_KEY], ssl_context=context) as fake:
-        relay = ConnectRelay(fake.port)
-        p = Project(services, volumes, {8080: free_port(), 8081: free_port()}, tmp, relay)
-        assert p.healthcheck() != 0  # nothing listens yet, no CA
-        p.start_authlens(tmp / "upstream-ca.pem", fake.port)
-        try:
-            deadline = time.monotonic() + 30  # compose's start_period, and more
-            while p.running() and p.healthcheck() != 0:
-                assert time.monotonic() < deadline, (tmp / "stderr").read_text()
-                time.sleep(0.2)
-            yield p
-        finally:
-            assert p.proxy is not None
-            p.proxy.terminate()
-            p.proxy.wait(10)
-            relay.close()
-
-
-def log_lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def logged(path: Path, exchange_id: str) -> list[dict[str, Any]] | None:
-    """The log's lines once the one for `exchange_id` is there, else None."""
-    lines = log_lines(path) if path.exists() else []
-    return lines if any(line["id"] == exchange_id for line in lines) else None
-
-
-@pytest.mark.e2e
-def test_healthcheck_fails_without_the_ca_file(project: Project) -> None:
-    """With the proxy up, the check passes only while the CA file is where it looks."""
-    assert project.healthcheck() == 0
-    elsewhere = project.paths("authlens") | {CONFDIR: project.tmp / "no-ca-here"}
-    assert project.healthcheck(elsewhere) != 0
-
-
-@pytest.mark.e2e
-def test_ca_volume_gives_clients_the_certificate_not_the_key(project: Project) -> None:
-    """mitmproxy wrote its CA where the clients mount it; only its owner can read the key."""
-    ca_folder = project.volumes["authlens-ca"]
-    assert (ca_folder / CA_CERT).stat().st_mode & 0o004
-    assert (ca_folder / "mitmproxy-ca.pem").stat().st_mode & 0o077 == 0
-
-
-@pytest.mark.e2e
-def test_regular_mode_client_goes_through_the_proxy(project: Project) -> None:
-    """HTTPS_PROXY and the CA bundle work; authlens asked for api.openai.com:443 upstream."""
-    result = project.run_client("client")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("ok: 3 models")
-    assert "api.openai.com:443" in project.relay.authorities
-
-
-@pytest.mark.e2e
-def test_regular_mode_client_needs_the_authlens_ca(project: Project) -> None:
-    """Without the bundle the client refuses the proxy's certificate: it really intercepts."""
-    result = project.run_client("client", PROXY_CA_CERT=None, SSL_CERT_FILE=None)
-    assert result.returncode == 1
-    assert "CERTIFICATE_VERIFY_FAILED" in result.stdout
-
-
-@pytest.mark.e2e
-def test_reverse_mode_client_needs_no_ca(project: Project) -> None:
-    """OPENAI_BASE_URL=http://authlens:8081/v1 alone reaches the upstream through authlens."""
-    result = project.run_client("client-reverse")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("ok: 3 models")
-
-
-@pytest.mark.e2e
-@pytest.mark.parametrize("service", ["client", "client-reverse"])
-def test_diagnosis_reaches_the_client_and_both_logs(project: Project, service: str) -> None:
-    """A rejected key: the client shows cause and hint; stdout and the log volume log it."""
-    result = project.run_client(service, OPENAI_API_KEY=BAD_KEY)
-    assert result.returncode == 1, result.stdout + result.stderr
-    shown = re.match(
-        r"error 401: cause=invalid_api_key id=(\S+)\n.*\[authlens: ", result.stdout, re.S
+    all_stages = stages()
+    image = all_stages[-1]
+    service = services["authlens"]
+    env = image_env(image, all_stages) | service["environment"]
+    env |= {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env |= {"HOME": str(tmp)}
+    # The package under test, where a developer points the shared venv at a work tree.
+    env |= {k: v for k, v in os.environ.items() if k == "PYTHONPATH"}
+    ca_folder = next(v["target"] for v in service["volumes"] if v["source"] == "authlens-ca")
+    spec = {
+        "argv": [
+            *image.last("ENTRYPOINT").value,
+            *service["command"],
+            "--set",
+            f"ssl_verify_upstream_trusted_ca={tmp / 'upstream-ca.pem'}",
+        ],
+        "env": env,
+        "healthcheck": list(image.last("HEALTHCHECK").value[1:]),  # after CMD
+        "volumes": volume_paths(service, volumes),
+        "hosts": ["authlens", "api.openai.com"],
+        "upstream_cert": str(tmp / "upstream.pem"),
+        "proxy_ca": f"{ca_folder}/{CA_CERT}",
+        "https_proxy": services["client"]["environment"]["HTTPS_PROXY"],
+        "reverse_base_url": services["client-reverse"]["environment"]["OPENAI_BASE_URL"],
+        "good_key": GOOD_KEY,
+        "bad_key": BAD_KEY,
+        "scratch": str(tmp),
+        "repo": str(ROOT),
+        "stdout": str(tmp / "stdout"),
+        "stderr": str(tmp / "stderr"),
+        "out": str(tmp / "seen.json"),
+    }
+    (tmp / "spec.json").write_text(json.dumps(spec))
+    done = subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "--net",
+            "--fork",
+            sys.executable,
+            "-m",
+            "tests.container",
+            str(tmp / "spec.json"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
-    assert shown, result.stdout
-    log_file = Path(translate(LOG_FILE, project.paths("authlens"), project.ports))
-    for path in (project.tmp / "stdout", log_file):
-        # The file is written by the proxy's writer thread: give it a moment.
-        lines = wait_for(
-            functools.partial(logged, path, shown[1]), 5, f"no line for {shown[1]} in {path}"
-        )
-        (line,) = [line for line in lines if line["id"] == shown[1]]
-        assert (line["status"], line["cause"]) == (401, "invalid_api_key")
-        assert not leaks(json.dumps(lines), BAD_KEY, "sk-proj-")
+    stderr = (tmp / "stderr").read_text() if (tmp / "stderr").exists() else ""
+    assert done.returncode == 0, done.stdout + done.stderr + stderr
+    seen: dict[str, Any] = json.loads((tmp / "seen.json").read_text())
+    return {
+        "seen": seen,
+        "stdout": (tmp / "stdout").read_text(),
+        "stderr": stderr,
+        "volumes": volumes,
+        "log_file": volumes["authlens-logs"] / Path(env["AUTHLENS_LOG_FILE"]).name,
+    }
 
 
-@pytest.mark.e2e
-def test_readme_recipe_tails_the_compose_logs(project: Project) -> None:
+def test_healthcheck_tracks_the_proxy_and_its_ca(run: dict[str, Any]) -> None:
+    """Unhealthy before start, healthy once both modes listen, unhealthy without the CA file."""
+    seen = run["seen"]
+    assert not seen["healthy_before_start"]
+    assert seen["healthy_after_start"], run["stderr"]
+    assert not seen["healthy_without_ca"]
+
+
+@pytest.mark.parametrize("mode", ["regular", "reverse"])
+def test_both_modes_pass_good_keys_and_diagnose_bad_ones(run: dict[str, Any], mode: str) -> None:
+    """As the compose clients reach them: a good key gets the models, a bad one a diagnosis."""
+    calls = run["seen"]["calls"]
+    assert calls[f"{mode}/good_key"]["status"] == 200
+    bad = calls[f"{mode}/bad_key"]
+    assert (bad["status"], bad["cause"]) == (401, "invalid_api_key")
+
+
+def test_every_exchange_logged_to_stdout_and_the_log_volume(run: dict[str, Any]) -> None:
+    """The JSON lines go to stdout (docker compose logs) and to AUTHLENS_LOG_FILE in the volume."""
+    ids = {c["id"] for c in run["seen"]["calls"].values()}
+    assert None not in ids
+    for text in (run["stdout"], run["log_file"].read_text()):
+        lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        assert ids <= {line["id"] for line in lines}
+        assert not leaks(text, BAD_KEY, "sk-proj-")
+        assert not leaks(text, GOOD_KEY, "sk-proj-")
+
+
+def test_ca_volume_gives_clients_the_certificate_not_the_key(run: dict[str, Any]) -> None:
+    """mitmproxy wrote its CA into the volume: the certificate world-readable, the key 0600."""
+    folder = run["volumes"]["authlens-ca"]
+    assert (folder / CA_CERT).stat().st_mode & 0o004
+    assert (folder / "mitmproxy-ca.pem").stat().st_mode & 0o077 == 0
+
+
+def test_docker_stop_ends_the_proxy_cleanly(run: dict[str, Any]) -> None:
+    """SIGTERM (what `docker stop` sends) makes the entrypoint exit 0, well before the kill."""
+    assert run["seen"]["exit_code_on_sigterm"] == 0
+
+
+def test_readme_recipe_tails_the_compose_logs(run: dict[str, Any], tmp_path: Path) -> None:
     """`docker compose logs -f authlens | authlens tail -`: prefixed lines still read as events."""
-    result = project.run_client("client", OPENAI_API_KEY=BAD_KEY)
-    exchange = re.search(r"id=(\S+)", result.stdout)
-    assert exchange, result.stdout
-    wait_for(lambda: logged(project.tmp / "stdout", exchange[1]), 5, "the line was not logged")
-    logs = "".join(
-        f"authlens-1  | {line}\n" for line in (project.tmp / "stdout").read_text().splitlines()
-    )
+    logs = "".join(f"authlens-1  | {line}\n" for line in run["stdout"].splitlines())
+    bad = run["seen"]["calls"]["reverse/bad_key"]["id"]
     tail = Path(sys.executable).with_name("authlens")
     shown = subprocess.run(
         [tail, "tail", "-"], input=logs, capture_output=True, text=True, timeout=60, check=False
     )
     assert shown.returncode == 0, shown.stderr
-    (line,) = [line for line in shown.stdout.splitlines() if exchange[1] in line]
+    (line,) = [line for line in shown.stdout.splitlines() if bad in line]
     assert "invalid_api_key" in line

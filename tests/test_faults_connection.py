@@ -7,10 +7,10 @@ and `tls_failed_*` hooks, in regular, reverse and upstream modes.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,32 @@ from tests.harness import ConnectRelay, Proxy, ProxyFactory, clean_env, upstream
 
 pytestmark = pytest.mark.e2e
 LOCAL = ("--set", "authlens_hosts=127.0.0.1")
+# Every proxy here has a second listener, reverse to the fake on 127.0.0.2: an exchange sent
+# there after the failure is the end marker (its line comes once the proxy is past the failure).
+END_PATH = "/v1/authlens-test-end"
+_END_LISTENER = re.compile(r"listening at 127\.0\.0\.2:(\d+)")
+
+
+def with_end_marker(args: tuple[str, ...], fake: FakeOpenAI) -> tuple[str, ...]:
+    main = args if "--mode" in args else ("--mode", "regular", *args)
+    return (*main, "--mode", f"reverse:{fake.url}@127.0.0.2:0")
+
+
+def on_main_port(proxy: Proxy) -> Proxy:
+    """The proxy, its port the main listener's (the end marker's may have been logged first)."""
+    main = wait_for(
+        lambda: re.search(r"listening at 127\.0\.0\.1:(\d+)", proxy.stdout() + proxy.stderr()),
+        10,
+        f"no main listener:\n{proxy.stderr()}",
+    )
+    proxy.port = int(main[1])
+    return proxy
+
+
+@pytest.fixture
+def start(make_proxy: ProxyFactory, fake: FakeOpenAI) -> Callable[..., Proxy]:
+    """Start a mitmdump with `args` and the end-marker listener."""
+    return lambda *args: on_main_port(make_proxy("mitmdump", *with_end_marker(args, fake)))
 
 
 def closed_port() -> int:
@@ -41,11 +67,20 @@ def untrusted_ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def failures(proxy: Proxy, count: int = 1) -> list[dict[str, Any]]:
-    """The exchange lines once `count` are there, after a pause that would show a duplicate."""
-    wait_for(lambda: len(proxy.log_lines()) >= count or None, 10, proxy.stdout() + proxy.stderr())
-    time.sleep(0.5)
-    return [e for e in proxy.log_lines() if e.get("event") == "exchange"]
+def failures(proxy: Proxy) -> list[dict[str, Any]]:
+    """The exchange lines of the failure, once the end marker's line shows nothing more comes."""
+    wait_for(lambda: proxy.log_lines() or None, 10, proxy.stdout() + proxy.stderr())
+    listener = _END_LISTENER.search(proxy.stdout() + proxy.stderr())
+    assert listener, proxy.stderr()
+    send(f"http://127.0.0.2:{listener[1]}{END_PATH}")
+    wait_for(
+        lambda: any(e.get("path") == END_PATH for e in proxy.log_lines()) or None,
+        10,
+        f"no end-marker line:\n{proxy.stdout()}",
+    )
+    return [
+        e for e in proxy.log_lines() if e.get("event") == "exchange" and e.get("path") != END_PATH
+    ]
 
 
 def send(url: str, *, proxy: str | None = None, verify: Any = False) -> int | str:
@@ -68,9 +103,9 @@ def assert_one_failure(lines: list[dict[str, Any]], cause: str) -> dict[str, Any
     return line
 
 
-def test_regular_connect_to_unreachable_host(make_proxy: ProxyFactory) -> None:
+def test_regular_connect_to_unreachable_host(start: Callable[..., Proxy]) -> None:
     """CONNECT to a closed port: mitmproxy's 502 on the CONNECT, one upstream_unreachable line."""
-    proxy = make_proxy("mitmdump", *LOCAL)
+    proxy = start(*LOCAL)
     result = send(f"https://127.0.0.1:{closed_port()}/v1/models", proxy=proxy.url)
     assert result == "ProxyError"
     line = assert_one_failure(failures(proxy), "upstream_unreachable")
@@ -79,18 +114,18 @@ def test_regular_connect_to_unreachable_host(make_proxy: ProxyFactory) -> None:
     assert "could not connect to 127.0.0.1" in line["hint"]
 
 
-def test_regular_plain_http_to_unreachable_host(make_proxy: ProxyFactory) -> None:
+def test_regular_plain_http_to_unreachable_host(start: Callable[..., Proxy]) -> None:
     """A plain-HTTP request to a closed port: the flow's error hook logs it with its path."""
-    proxy = make_proxy("mitmdump", *LOCAL)
+    proxy = start(*LOCAL)
     assert send(f"http://127.0.0.1:{closed_port()}/v1/models", proxy=proxy.url) == 502
     line = assert_one_failure(failures(proxy), "upstream_unreachable")
     assert line["path"] == "/v1/models"
     assert line["method"] == "GET"
 
 
-def test_reverse_mode_unreachable_target(make_proxy: ProxyFactory) -> None:
+def test_reverse_mode_unreachable_target(start: Callable[..., Proxy]) -> None:
     """Reverse mode connects before any request: the line is written when the client leaves."""
-    proxy = make_proxy("mitmdump", "--mode", f"reverse:http://127.0.0.1:{closed_port()}")
+    proxy = start("--mode", f"reverse:http://127.0.0.1:{closed_port()}")
     assert send(f"{proxy.url}/v1/models") == "RemoteProtocolError"
     line = assert_one_failure(failures(proxy), "upstream_unreachable")
     assert line["host"] == "127.0.0.1"
@@ -98,9 +133,9 @@ def test_reverse_mode_unreachable_target(make_proxy: ProxyFactory) -> None:
     assert line["path"] is None
 
 
-def test_upstream_mode_unreachable_upstream_proxy(make_proxy: ProxyFactory) -> None:
+def test_upstream_mode_unreachable_upstream_proxy(start: Callable[..., Proxy]) -> None:
     """The upstream proxy does not answer: one line for the request that could not go."""
-    proxy = make_proxy("mitmdump", "--mode", f"upstream:http://127.0.0.1:{closed_port()}")
+    proxy = start("--mode", f"upstream:http://127.0.0.1:{closed_port()}")
     assert send("https://api.openai.com/v1/models", proxy=proxy.url) == 502
     line = assert_one_failure(failures(proxy), "upstream_unreachable")
     assert line["host"] == "api.openai.com"
@@ -109,7 +144,7 @@ def test_upstream_mode_unreachable_upstream_proxy(make_proxy: ProxyFactory) -> N
 
 @pytest.fixture
 def distrusting_proxy(
-    tmp_path: Path, confdir: Path, untrusted_ca: Path
+    tmp_path: Path, confdir: Path, untrusted_ca: Path, fake: FakeOpenAI
 ) -> Iterator[Callable[..., Proxy]]:
     """Proxies that verify the upstream against a CA that did not sign it.
 
@@ -120,9 +155,9 @@ def distrusting_proxy(
 
     def make(*args: str) -> Proxy:
         workdir = tmp_path / f"distrusting{len(started)}"
-        proxy = Proxy("mitmdump", args, workdir, confdir, untrusted_ca)
+        proxy = Proxy("mitmdump", with_end_marker(args, fake), workdir, confdir, untrusted_ca)
         started.append(proxy)
-        return proxy.start()
+        return on_main_port(proxy.start())
 
     yield make
     for proxy in started:
@@ -151,17 +186,17 @@ def test_refused_upstream_certificate(
 
 @pytest.mark.parametrize("mode", ["regular", "upstream"])
 def test_client_refusing_our_ca_with_httpx(
-    make_proxy: ProxyFactory, relay: ConnectRelay, fake: FakeOpenAI, mode: str
+    start: Callable[..., Proxy], relay: ConnectRelay, fake: FakeOpenAI, mode: str
 ) -> None:
     """A client that does not trust the authlens CA: client_tls_failed; httpx sends no user
     agent with its CONNECT, but its ClientHello is Python's: the Python variables, with the
     running confdir's bundle."""
     system_store = ssl.create_default_context()  # no authlens CA in it
     if mode == "regular":
-        proxy = make_proxy("mitmdump", *LOCAL)
+        proxy = start(*LOCAL)
         url, host = f"https://127.0.0.1:{fake.port}/v1/models", "127.0.0.1"
     else:
-        proxy = make_proxy("mitmdump", *upstream_args(relay))
+        proxy = start(*upstream_args(relay))
         url, host = "https://api.openai.com/v1/models", "api.openai.com"
     assert send(url, proxy=proxy.url, verify=system_store) == "ConnectError"
     line = assert_one_failure(failures(proxy), "client_tls_failed")
@@ -174,10 +209,10 @@ def test_client_refusing_our_ca_with_httpx(
 
 
 def test_client_refusing_our_ca_with_curl(
-    make_proxy: ProxyFactory, relay: ConnectRelay, untrusted_ca: Path
+    start: Callable[..., Proxy], relay: ConnectRelay, untrusted_ca: Path
 ) -> None:
     """curl sends a User-Agent with its CONNECT: the hint names curl's own options only."""
-    proxy = make_proxy("mitmdump", *upstream_args(relay))
+    proxy = start(*upstream_args(relay))
     command = ["curl", "-sS", "--max-time", "10", "--cacert", str(untrusted_ca)]
     command += ["--proxy", proxy.url, "https://api.openai.com/v1/models"]
     done = subprocess.run(command, capture_output=True, env=clean_env(), timeout=20, check=False)
@@ -190,9 +225,11 @@ def test_client_refusing_our_ca_with_curl(
     assert line["sdk"].startswith("curl ")
 
 
-def test_client_refusing_our_ca_in_reverse_mode(make_proxy: ProxyFactory, fake: FakeOpenAI) -> None:
+def test_client_refusing_our_ca_in_reverse_mode(
+    start: Callable[..., Proxy], fake: FakeOpenAI
+) -> None:
     """A reverse-mode client speaking TLS to the proxy that refuses its certificate."""
-    proxy = make_proxy("mitmdump", "--mode", f"reverse:{fake.url}")
+    proxy = start("--mode", f"reverse:{fake.url}")
     context = ssl.create_default_context()  # the system store: no authlens CA in it
     result = send(f"https://127.0.0.1:{proxy.port}/v1/models", verify=context)
     assert result == "ConnectError"

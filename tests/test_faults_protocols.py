@@ -7,6 +7,7 @@ HTTP on 127.0.0.1, reached in reverse mode) sends part of an answer and then res
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import socket
 import ssl
@@ -35,6 +36,7 @@ from tests.harness import (
 pytestmark = pytest.mark.e2e
 API = "https://api.openai.com"
 CHAT = b'{"model": "gpt-4o-mini", "stream": true, "messages": []}'
+END_PATH = "/v1/authlens-test-end"
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +50,11 @@ def client_for(proxy: Proxy, **kwargs: Any) -> httpx.Client:
 
 
 def lines_for(proxy: Proxy, exchange_id: str) -> list[dict[str, Any]]:
+    """The lines of one exchange, once a later exchange's line (the end marker) is there too."""
     proxy.log_line(exchange_id)
-    time.sleep(0.3)  # a duplicate would be written right after
+    with client_for(proxy) as client:
+        marker = client.get(f"{API}/v1/models").headers["x-authlens-id"]
+    proxy.log_line(marker)
     return [e for e in proxy.log_lines() if e.get("id") == exchange_id]
 
 
@@ -287,8 +292,17 @@ def test_upstream_breaking_off(
         except httpx.HTTPError:
             pass  # the client sees the break too; what matters is the proxy's account of it
     wait_for(lambda: proxy.log_lines() or None, 10, proxy.stdout() + proxy.stderr())
-    time.sleep(0.5)
-    (line,) = [e for e in proxy.log_lines() if e.get("event") == "exchange"]
+    # The end marker: another request, on another path; once its line is there, nothing more
+    # comes for the first one.
+    with contextlib.suppress(httpx.HTTPError), httpx.Client(trust_env=False, timeout=10) as client:
+        client.get(f"{proxy.url}{END_PATH}")
+    wait_for(
+        lambda: any(e.get("path") == END_PATH for e in proxy.log_lines()) or None,
+        10,
+        f"no end-marker line:\n{proxy.stdout()}",
+    )
+    exchanges = [e for e in proxy.log_lines() if e.get("event") == "exchange"]
+    (line,) = [e for e in exchanges if e.get("path") != END_PATH]
     assert line["status"] == status
     assert line["level"] == "error"
     assert line["cause"] == "upstream_disconnected"

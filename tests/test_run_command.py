@@ -16,11 +16,12 @@ def test_defaults_then_user_args() -> None:
     assert args[-4:] == ["--listen-host", "0.0.0.0", "-p", "9999"]
 
 
-def test_entry_script_matches_repository_entry() -> None:
-    """The packaged entry script creates the same addon as addons/authlens_addon.py."""
+def test_run_passes_the_repository_entry_script() -> None:
+    """One entry script: from a clone, `authlens run` hands mitmdump addons/authlens_addon.py."""
     repo_entry = Path(__file__).resolve().parent.parent / "addons" / "authlens_addon.py"
-    body = lambda p: p.read_text().split('"""', 2)[2]  # noqa: E731 - everything after the docstring
-    assert body(ENTRY_SCRIPT) == body(repo_entry)
+    assert repo_entry == ENTRY_SCRIPT
+    args = mitmdump_args([])
+    assert args[args.index("-s") + 1] == str(repo_entry)
 
 
 def test_user_set_options_replace_our_defaults() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,15 @@ def test_authlens_run_stdout_is_only_json(both: dict[str, Proxy], good_key: str)
     assert "listening at" in proxy.stderr()
 
 
+def exit_code(proxy: Proxy, timeout: float = 60) -> int | None:
+    """The exit code, waiting for the exit itself; None if it still runs after `timeout` s."""
+    assert proxy.process is not None
+    try:
+        return proxy.process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 BAD_FILES = {
     "missing file": (None, "missing.toml"),
     "invalid toml": ("hosts = [\n", "not valid TOML"),
@@ -104,7 +114,7 @@ def test_bad_config_file_stops_startup(
     if content is not None:
         path.write_text(content)
     proxy = make_proxy(launcher, "--set", f"authlens_config={path}", start=False)
-    code = proxy.wait_exit()
+    code = exit_code(proxy)
     assert code not in (None, 0), f"{launcher} kept running with {case}:\n{proxy.stderr()}"
     output = proxy.stderr() + proxy.stdout()
     assert str(path) in output
@@ -116,6 +126,6 @@ def test_bad_hosts_env_stops_startup(make_proxy: ProxyFactory, launcher: str) ->
     """An invalid AUTHLENS_HOSTS exits non-zero and names the setting."""
     env = clean_env(AUTHLENS_HOSTS="api.openai.com, not a host")
     proxy = make_proxy(launcher, env=env, start=False)
-    code = proxy.wait_exit()
+    code = exit_code(proxy)
     assert code not in (None, 0), f"{launcher} kept running:\n{proxy.stderr()}"
     assert "hosts" in proxy.stderr() + proxy.stdout()

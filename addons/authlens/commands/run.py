@@ -11,6 +11,7 @@ those files hold prompts and, before scrubbing, credentials.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -22,7 +23,16 @@ from authlens.settings import packaged_default_config
 from authlens.tools.console import error
 from authlens.tools.runstart import RunConfigError, check_settings, quiet_chatter
 
-ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "proxy" / "entry.py"
+
+def _entry_script() -> Path:
+    """addons/authlens_addon.py, installed beside the package as the module `authlens_addon`."""
+    spec = importlib.util.find_spec("authlens_addon")  # finds the file, does not run it
+    if spec is None or spec.origin is None:
+        raise RuntimeError("authlens_addon.py is not installed beside the authlens package")
+    return Path(spec.origin)
+
+
+ENTRY_SCRIPT = _entry_script()
 
 
 def add_parser(sub: Any) -> None:
