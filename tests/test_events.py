@@ -105,6 +105,11 @@ def test_levels(status: int | None, level: str) -> None:
         ({"x-stainless-lang": "go", "x-stainless-package-version": "1.2.3"}, "stainless-go 1.2.3"),
         ({"user-agent": "curl/8.5.0"}, "curl 8.5.0"),
         ({"user-agent": "python-httpx/0.28.1"}, "python-httpx 0.28.1"),
+        ({"user-agent": "Python/3.12 aiohttp/3.14.5"}, "aiohttp 3.14.5"),
+        ({"user-agent": "Java-http-client/17.0.15"}, "Java-http-client 17.0.15"),
+        ({"user-agent": "Go-http-client/2.0"}, "Go-http-client 2.0"),
+        ({"user-agent": "Mozilla/5.0 (X11) node-fetch"}, "Mozilla 5.0"),
+        ({"user-agent": "Python/3.12"}, "Python 3.12"),
         ({}, None),
     ],
 )

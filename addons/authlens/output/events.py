@@ -14,7 +14,10 @@ from authlens.exchange import Exchange, Finding
 from authlens.secrets.redactor import PLAIN, Redactor, shown_id
 
 _UA_SDK = re.compile(r"^(Async)?(Azure)?(OpenAI|Anthropic)/(Python|JS) ([\w.+-]{1,40})")
-_UA_PRODUCT = re.compile(r"^([\w.-]{1,40})/([\w.+-]{1,40})")
+_UA_PRODUCT = re.compile(r"([\w.-]{1,40})/([\w.+-]{1,40})")
+# A User-Agent that names the runtime first and the library after it (aiohttp sends
+# "Python/3.12 aiohttp/3.14.5"): the library is the client.
+_RUNTIMES = frozenset({"python", "java", "ruby", "php", "node", "go"})
 _LANG_NAMES = {"python": "python", "js": "node"}
 
 
@@ -53,8 +56,11 @@ def sdk_of(headers: Mapping[str, str]) -> str | None:
     version = headers.get("x-stainless-package-version")
     if lang and version:
         return f"stainless-{lang[:20]} {version[:40]}"
-    if match := _UA_PRODUCT.match(agent):
-        return f"{match.group(1)} {match.group(2)}"
+    products = _UA_PRODUCT.findall(agent[:200])
+    if products and products[0][0].lower() in _RUNTIMES and len(products) > 1:
+        return f"{products[1][0]} {products[1][1]}"
+    if products and agent.startswith(products[0][0]):
+        return f"{products[0][0]} {products[0][1]}"
     return agent[:80] or None
 
 
