@@ -16,7 +16,8 @@ from authlens.cli import EXIT_INTERNAL, main
 from authlens.fake_openai import FakeOpenAI
 from authlens.proxy.addon import OPTIONS
 from authlens.tools.runstart import EXAMPLES
-from tests.cli import AUTHLENS, authlens, clean_env, free_port, wait_for_port
+from tests.cli import AUTHLENS, authlens, clean_env
+from tests.harness import wait_for
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(41)
@@ -63,8 +64,7 @@ def test_bad_settings_stop_startup_in_two_lines(
 ) -> None:
     """A bad option, variable or file: exit 2, two lines naming it and the fix, no traceback,
     and nothing claims to listen."""
-    port = free_port()
-    result = authlens("run", "-p", str(port), *args, env=clean_env(tmp_path, **environ),
+    result = authlens("run", "-p", "0", *args, env=clean_env(tmp_path, **environ),
                       cwd=tmp_path, timeout=60)  # fmt: skip
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -74,21 +74,34 @@ def test_bad_settings_stop_startup_in_two_lines(
     assert "listening" not in (result.stdout + result.stderr).lower()
 
 
+# mitmproxy's "listening at 127.0.0.1:N" (stderr), or our banner's "listening  127.0.0.1:N"
+# (stdout, where the human view silences mitmproxy's messages).
+_LISTENING = re.compile(r"listening(?: at|\s+)\s*127\.0\.0\.1:(\d+)")
+
+
 def _serve(tmp_path: Path, fake: FakeOpenAI, *args: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    proxy = subprocess.Popen(
-        [AUTHLENS, "run", "-p", str(port), "--mode", f"reverse:{fake.url}",
-         "--set", "authlens_profiles=127.0.0.1=openai", *args],
-        env=clean_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    wait_for_port(port, proxy)
-    return proxy, port
+    """`authlens run` on a port it picks (-p 0), read from what it prints."""
+    out, err = tmp_path / "run.stdout", tmp_path / "run.stderr"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        proxy = subprocess.Popen(
+            [AUTHLENS, "run", "-p", "0", "--mode", f"reverse:{fake.url}",
+             "--set", "authlens_profiles=127.0.0.1=openai", *args],
+            env=clean_env(tmp_path), stdout=stdout, stderr=stderr,
+        )  # fmt: skip
+
+    def port() -> int | None:
+        assert proxy.poll() is None, err.read_text(errors="replace")
+        match = _LISTENING.search(out.read_text(errors="replace") + err.read_text(errors="replace"))
+        return int(match[1]) if match else None
+
+    return proxy, wait_for(port, 60, "authlens run did not say where it listens")
 
 
-def _stop(proxy: subprocess.Popen[bytes]) -> tuple[str, str]:
+def _stop(proxy: subprocess.Popen[bytes], tmp_path: Path) -> tuple[str, str]:
     proxy.terminate()
-    out, err = proxy.communicate(timeout=30)
-    return out.decode(), err.decode()
+    proxy.wait(timeout=30)
+    read = lambda name: (tmp_path / name).read_text(errors="replace")  # noqa: E731
+    return read("run.stdout"), read("run.stderr")
 
 
 @pytest.mark.e2e
@@ -106,7 +119,7 @@ def test_log_format_on_a_pipe(tmp_path: Path, log_format: str | None) -> None:
             httpx.get(f"http://127.0.0.1:{port}/v1/models",
                       headers={"Authorization": f'Bearer "{KEY}"'}, timeout=10)  # fmt: skip
         finally:
-            out, err = _stop(proxy)
+            out, err = _stop(proxy, tmp_path)
     (logged,) = [orjson.loads(text) for text in log.read_text().splitlines()]
     assert logged["cause"] == "quoted_key"
     lines = [text for text in out.splitlines() if text.strip()]

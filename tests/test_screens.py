@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from authlens.fake_openai import FakeOpenAI
-from tests.cli import AUTHLENS, REPO, free_port
+from tests.cli import AUTHLENS, REPO
 from tests.screens_data import KEY, OTHER, write_har, write_log
 
 SCREENS = Path(__file__).resolve().parent / "screens"
@@ -187,12 +187,13 @@ def test_check_screen(terminal: Callable[[int], Terminal], tmp_path: Path, width
 def test_run_screen(terminal: Callable[[int], Terminal], tmp_path: Path, width: int) -> None:
     """run on a terminal: the banner once it listens, then one readable block per exchange,
     no mitmproxy connection chatter."""
-    port = free_port()
     with FakeOpenAI([KEY]) as fake:
         term = terminal(width)
-        term.start(f"{AUTHLENS} run -p {port} --mode reverse:{fake.url} "
+        term.start(f"{AUTHLENS} run -p 0 --mode reverse:{fake.url} "
                    "--set authlens_profiles=127.0.0.1=openai", terminal_env(tmp_path))  # fmt: skip
-        term.wait_for(lambda screen: "Ctrl-C stops" in screen)
+        banner = term.wait_for(lambda screen: "Ctrl-C stops" in screen)
+        # The proxy picked its port (-p 0) and the banner says which.
+        port = int(re.search(r"listening\s+127\.0\.0\.1:(\d+)", banner)[1])  # type: ignore[index]
         calls = [
             {"Authorization": f"Bearer {KEY}", "User-Agent": "OpenAI/Python 1.109.1",
              "X-Stainless-Lang": "python", "X-Stainless-Package-Version": "1.109.1"},

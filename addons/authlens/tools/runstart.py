@@ -26,6 +26,7 @@ EXAMPLES: tuple[str, ...] = (
     "authlens_log_all=true",
     "authlens_profiles=llm.internal=openai",
     "authlens_log_format=json            # auto (default), json or pretty",
+    "authlens_metrics=127.0.0.1:9464     # Prometheus /metrics (off by default)",
 )
 _QUIETING = ("-q", "--quiet", "-v", "--verbose")
 
