@@ -91,3 +91,13 @@ def run_compose(
     return subprocess.run(
         command, env=base | dict(env or {}), capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def entrypoint(stage: Stage) -> list[str]:
+    """The image's ENTRYPOINT in exec form (BuildKit's parser gives its JSON array's items)."""
+    return list(stage.last("ENTRYPOINT").value)
+
+
+# What the Kubernetes manifests must match: the command and the CA's folder in the image.
+ENTRYPOINT = entrypoint(stages()[-1])
+CONFDIR = next(a.removeprefix("confdir=") for a in ENTRYPOINT if a.startswith("confdir="))
