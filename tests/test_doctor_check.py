@@ -105,7 +105,7 @@ def test_check_after_env_with_old_node(tmp_path: Path, confdir_ca: Path) -> None
     project.mkdir()
     (project / "package.json").write_text(json.dumps({"dependencies": {"openai": "^5"}}))
     for version, expected in (("20.20.2", 1), ("24.5.0", 0)):
-        env = user_env(tmp_path, base_path(node_bin(version)))
+        env = user_env(tmp_path, base_path(node_bin(version)), OPENAI_API_KEY=KEY)
         script = (f'eval "$({AUTHLENS} env --confdir {confdir_ca})" && '
                   f"{AUTHLENS} check --json --confdir {confdir_ca}")  # fmt: skip
         done = subprocess.run(["bash", "-c", script], env=env, cwd=project, capture_output=True,

@@ -63,6 +63,7 @@ def build_exchange(case: dict[str, Any]) -> Exchange:
         status=case["status"],
         response_headers=case["response_headers"],
         response_body=_body(case["body"]) if case["status"] >= 400 else None,
+        request_body=expand(case["request_body"]).encode() if "request_body" in case else None,
     )
 
 

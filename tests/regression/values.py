@@ -26,6 +26,16 @@ def _jwt(seed: int) -> str:
     return f"{header}.{claims.rstrip('=')}.{body(86, seed)}"
 
 
+def _oidc_token(seed: int) -> str:
+    """A GitHub Actions OIDC token (workload identity federation's subject), expired in 2023."""
+    header = base64.urlsafe_b64encode(b'{"alg":"RS256","typ":"JWT"}').decode().rstrip("=")
+    claims = base64.urlsafe_b64encode(
+        b'{"iss":"https://token.actions.githubusercontent.com","aud":"openai",'
+        b'"sub":"repo:acme/app:ref:refs/heads/main","exp":1700000000}'
+    ).decode()
+    return f"{header}.{claims.rstrip('=')}.{body(86, seed)}"
+
+
 def _values() -> dict[str, str]:
     project = project_key(1)
     return {
@@ -45,6 +55,7 @@ def _values() -> dict[str, str]:
         "mistral_key": body(32, 16, _ALNUM),
         "session_key": "sess-" + body(40, 17, _ALNUM),
         "entra_token": _jwt(18),
+        "github_oidc_token": _oidc_token(21),
         "quoted_project_key": f'"{project}"',
         "smart_quoted_project_key": f"\u201c{project}\u201d",
         "braced_project_key": "${" + project + "}",
