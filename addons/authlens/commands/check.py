@@ -188,7 +188,7 @@ def print_human(
         line.append(f" ({printable(finding.source)}) ", style="dim")
         line.append(finding.cause, style="bold magenta")
         console.print(line)
-        console.print(Padding(Text(printable(finding.hint)), (0, 0, 0, 2)))
+        console.print(Padding(Text(printable(finding.hint)), (0, 0, 0, 2), expand=False))
     if findings:
         console.print(Text(f"{len(findings)} problem(s) found.", style="bold red"))
     else:
