@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-MITMDUMP = REPO / ".venv" / "bin" / "mitmdump"
+MITMDUMP = Path(sys.executable).parent / "mitmdump"  # beside the Python running this
 ADDON = REPO / "addons" / "authlens_addon.py"
 _TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -16,6 +16,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +28,7 @@ import orjson
 import trustme
 
 REPO = Path(__file__).resolve().parents[1]
-VENV_BIN = REPO / ".venv" / "bin"
+VENV_BIN = Path(sys.executable).parent  # the venv running the tests (.venv, .venv-3.12, ...)
 ENTRY_SCRIPT = REPO / "addons" / "authlens_addon.py"
 UPSTREAM_IDENTITIES = ("api.openai.com", "*.openai.azure.com", "localhost", "127.0.0.1")
 LAUNCHERS = ("mitmdump", "authlens")
