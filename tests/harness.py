@@ -323,3 +323,26 @@ def curl(proxy: Proxy, url: str, *args: str, tmp: Path, via_proxy: bool = True) 
 def key_windows(key: str, kind_prefix: str, width: int = 8) -> set[str]:
     """Every `width`-character window of `key` that is not entirely inside its kind prefix."""
     return {key[i : i + width] for i in range(len(key) - width + 1) if i + width > len(kind_prefix)}
+
+
+def our_tracebacks(stderr: str) -> list[str]:
+    """The tracebacks in a proxy's stderr, less asyncio's own cancellation at shutdown.
+
+    On Python 3.12.1, asyncio's stream callback can log "Exception in callback ...
+    streams.py" with a CancelledError traceback when mitmproxy cancels a client's task while
+    stopping: no frame of ours, nothing of the exchange. Every other traceback counts.
+    """
+    found = []
+    lines = stderr.splitlines()
+    for start, line in enumerate(lines):
+        if not line.lstrip().startswith("Traceback (most recent call last):"):
+            continue
+        end = start + 1
+        while end < len(lines) and (lines[end][:1].isspace() or not lines[end]):
+            end += 1
+        block = "\n".join(lines[start : end + 1])
+        last = lines[end].strip() if end < len(lines) else ""
+        asyncio_cancel = last == "asyncio.exceptions.CancelledError" and "authlens" not in block
+        if not asyncio_cancel:
+            found.append(block)
+    return found

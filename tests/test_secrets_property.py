@@ -39,6 +39,7 @@ from tests.harness import (
     ProxyFactory,
     clean_env,
     key_windows,
+    our_tracebacks,
     upstream_args,
 )
 from tests.keyfactory import body as key_body
@@ -207,7 +208,7 @@ def test_files_hold_no_key_window(proxy: Proxy, outputs: dict[str, Path], sent: 
         texts[f"explain {export}"] = done.stdout + done.stderr
     lines = [json.loads(line) for line in texts["log file"].splitlines()]
     assert len([e for e in lines if e["event"] == "exchange"]) == len(sent.keys)
-    assert "Traceback" not in texts["stderr"]
+    assert not our_tracebacks(texts["stderr"])
     for key in sent.keys:
         for name, text in texts.items():
             assert not leaked(text, key), f"key window in {name}"
