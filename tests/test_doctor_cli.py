@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import trustme
 
 from tests.harness import Proxy, ProxyFactory
 from tests.runtimes.support import AUTHLENS, need, node_bin, own_confdir, user_env
@@ -89,10 +90,11 @@ def test_all_verified_exit_0(proxy: Proxy, tmp_path: Path) -> None:
     }]}  # fmt: skip
 
 
-def test_no_proxy_running(tmp_path: Path, confdir: Path) -> None:
+def test_no_proxy_running(tmp_path: Path) -> None:
     """Nothing listening: exit 2 and the command to start it, named as invoked."""
-
-    (confdir / "mitmproxy-ca-cert.pem").exists() or pytest.skip("no CA yet")
+    confdir = tmp_path / "conf"  # a CA of its own: the proxy's is not needed to find no proxy
+    confdir.mkdir()
+    trustme.CA().cert_pem.write_to_path(str(confdir / "mitmproxy-ca-cert.pem"))
     env = user_env(tmp_path, os.environ["PATH"], AUTHLENS_PROG="bin/authlens")
     done = subprocess.run([AUTHLENS, "doctor", "--proxy", "http://127.0.0.1:9", "--confdir",
                            str(confdir)], env=env, capture_output=True, text=True, timeout=60,
