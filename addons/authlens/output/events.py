@@ -86,6 +86,11 @@ def _utc_second(second: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
+# The fields `build_event` redacts with the redactor it is given (`key` is a fingerprint):
+# the log sink does not redact them again (`logsink.REDACTED_FIELD`).
+REDACTED_FIELDS = ("path", "hint", "key")
+
+
 def build_event(
     ev: Diagnosed, finding: Finding | None, redactor: Redactor | None = None
 ) -> dict[str, Any]:

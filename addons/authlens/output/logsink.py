@@ -32,6 +32,9 @@ from authlens.secrets.text import json_safe
 # Event key under which the emitter hands the exchange's credentials to `scrub_secrets`;
 # popped there, never rendered.
 SECRETS_FIELD = "_authlens_secrets"
+# Event key under which the emitter names the fields its redactor (the one under
+# `SECRETS_FIELD`) already redacted, e.g. a hint: they are not redacted a second time.
+REDACTED_FIELD = "_authlens_redacted"
 
 
 # Fields whose format authlens generates or a standard fixes, and the exact format: a value
@@ -74,16 +77,32 @@ def scrub_secrets(
 ) -> MutableMapping[str, Any]:
     """Redact the exchange's secrets and key-shaped strings in every string value.
 
-    The exchange's `Redactor` (or a tuple of secrets) comes under `SECRETS_FIELD`. Every
+    The exchange's `Redactor` (or a tuple of secrets) comes under `SECRETS_FIELD`, and the
+    names of the fields it already redacted under `REDACTED_FIELD` (only with a Redactor). Every
     string is made valid Unicode (a non-UTF-8 byte from a header shows as `\\xa0`), so
     rendering never fails. Fails closed per value: anything that is not a string, number,
     bool or None is replaced.
     """
     given = event_dict.pop(SECRETS_FIELD, None)
     redactor = given if isinstance(given, Redactor) else Redactor(given or ())
+    done = frozenset(event_dict.pop(REDACTED_FIELD, ())) if given is redactor else frozenset()
+    # Most lines hold nothing to redact: one look at all the plain strings together, and
+    # field-by-field redaction only when that look finds something.
+    plain = [
+        v
+        for k, v in event_dict.items()
+        if isinstance(v, str)
+        and len(v) >= SHORTEST_SECRET
+        and k not in KNOWN_FORMAT_FIELDS
+        and k not in done
+    ]
+    clean = not redactor.touches("\n".join(plain))
     for name, value in event_dict.items():
         if isinstance(value, str):
-            event_dict[name] = json_safe(_shown(name, value, redactor))
+            if name in done or (clean and name not in KNOWN_FORMAT_FIELDS):
+                event_dict[name] = json_safe(value)
+            else:
+                event_dict[name] = json_safe(_shown(name, value, redactor))
         elif value is not None and not isinstance(value, (bool, int, float)):
             shown = redactor.text(json_safe(str(value))) if isinstance(value, Path) else REDACTED
             event_dict[name] = shown

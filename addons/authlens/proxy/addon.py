@@ -26,9 +26,9 @@ from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Finding
 from authlens.options import OPTION_NAMES, OPTIONS
 from authlens.output.annotate import annotate_error_body
-from authlens.output.events import build_event, rfc3339
+from authlens.output.events import REDACTED_FIELDS, build_event, rfc3339
 from authlens.output.human import HumanView, human_view
-from authlens.output.logsink import SECRETS_FIELD, JsonLog, open_log
+from authlens.output.logsink import REDACTED_FIELD, SECRETS_FIELD, JsonLog, open_log
 from authlens.providers import HostMatcher, Profiles
 from authlens.proxy.banner import show_banner, stdout_fd
 from authlens.proxy.connwatch import ConnectionWatch
@@ -215,7 +215,8 @@ class AuthLens(FailureHooks):
             # Everything is computed before the flow changes: if our code fails, it is untouched.
             self.annotate(flow, ev, finding, event["hint"], redactor)
             record_exchange(self.history, ev.key, ev.exchange)
-            self.emit(event, redactor, exchange, lambda body: reply_facts(flow, body))
+            reply = lambda body: reply_facts(flow, body)  # noqa: E731
+            self.emit(event, redactor, exchange, reply, redacted=REDACTED_FIELDS)
         except Exception as e:
             # Fail closed, and still log the exchange with what is known.
             self.internal_error("response", e)
@@ -290,17 +291,21 @@ class AuthLens(FailureHooks):
         redactor: Redactor = PLAIN,
         exchange: Exchange | None = None,
         reply: Callable[[bool], ReplyFacts] | None = None,
+        *,
+        redacted: Sequence[str] = (),
     ) -> None:
         """Log `event`; every credential the exchange sent is redacted from every field.
 
         The log's last processor (`logsink.scrub_secrets`) applies the exchange's redactor to
-        every string, e.g. the key pasted into OpenAI-Organization as well. Telemetry
+        every string, e.g. the key pasted into OpenAI-Organization as well, except the
+        `redacted` fields `redactor` already made safe (`build_event`'s). Telemetry
         completes the event first (client, trace context), then counts and traces it.
         """
         if exchange is not None:
             self.telemetry.observe(event, exchange, redactor.secrets, reply)
         if self.log is not None:
-            getattr(self.log.logger, event["level"])(**event, **{SECRETS_FIELD: redactor})
+            private = {SECRETS_FIELD: redactor, REDACTED_FIELD: redacted}
+            getattr(self.log.logger, event["level"])(**event, **private)
 
     def internal_error(self, hook: str, error: Exception) -> None:
         """Report our own failure without secrets; the flow goes on untouched.

@@ -106,16 +106,31 @@ def scrub_flow(flow: http.HTTPFlow, redactor: Redactor | None = None) -> None:
 
 
 def _scrub_headers(headers: http.Headers, redactor: Redactor) -> None:
-    """One pass over the raw fields; replaced only if a value changed."""
-    scrubbed: list[tuple[bytes, bytes]] = []
-    changed = False
+    """One pass over the raw fields; replaced only if a value changed.
+
+    Credential and id headers are redacted by name; the others by text rules, looked at all
+    together first: most requests have nothing there, and then no other value is rebuilt.
+    """
+    named: list[bool] = []
+    others: list[str] = []
     for raw_name, raw_value in headers.fields:
         lname = native(raw_name.lower())
-        value = native(raw_value)
-        if is_secret_header(lname) or lname in ID_HEADERS:
-            value = redactor.header(lname, value)
-        elif len(value) >= SHORTEST_SECRET:
-            value = redactor.text(value)
+        named.append(is_secret_header(lname) or lname in ID_HEADERS)
+        if not named[-1] and len(raw_value) >= SHORTEST_SECRET:
+            others.append(native(raw_value))
+    by_text = redactor.touches("\n".join(others))
+    if not by_text and not any(named):
+        return
+    scrubbed: list[tuple[bytes, bytes]] = []
+    changed = False
+    for (raw_name, raw_value), by_name in zip(headers.fields, named, strict=True):
+        if by_name:
+            value = redactor.header(native(raw_name.lower()), native(raw_value))
+        elif by_text and len(raw_value) >= SHORTEST_SECRET:
+            value = redactor.text(native(raw_value))
+        else:
+            scrubbed.append((raw_name, raw_value))
+            continue
         new_value = to_bytes(value)
         changed = changed or new_value != raw_value
         scrubbed.append((raw_name, new_value))

@@ -46,11 +46,12 @@ _JWT = _JWT_START + r"[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-
 _WS_KEY = rf"(?<={re.escape(WEBSOCKET_KEY_PROTOCOL)})[^\s,]{{8,512}}+(?!\.\.\.)"
 _HEX32 = r"(?<![A-Za-z0-9_-])[a-fA-F0-9]{32}(?![A-Za-z0-9_-])"
 _AUTH_PARAM = re.compile(r"(?i)\b(bearer|basic|token)(\s+|\s*[:=]\s*)([^\s\"',;&}]{8,4096})")
-_AUTH_WORD = re.compile(r"(?i)bearer|basic|token")
+_AUTH_WORDS = ("bearer", "basic", "token")  # what `_AUTH_PARAM` starts with, lower-cased
 # An upstream's masked echo: "a0759e97****ecff", "sk-proj-abcd****wxyz".
 _MASKED_ECHO = re.compile(r"([A-Za-z0-9_\-]{1,40})(\*{3,40})([A-Za-z0-9_\-]{0,8})")
 # Runs of key characters inside a credential as sent (the key in "Bearer 'sk-...'\xa0").
 _KEYLIKE_RUN = re.compile(r"[A-Za-z0-9_\-+/=.~]{12,4096}")
+_WINDOW_RUN = re.compile(r"[A-Za-z0-9_\-+/=.~]{8,}")  # where a window of such a key can be
 _WRAPPING = " \t\r\n\"'`\xa0\u200b\u200c\u200d\u2060\ufeff"
 
 # Text we emit is short: one pass with every shape (the look-behinds cost little there).
@@ -58,6 +59,48 @@ _SHAPES_TEXT = re.compile(f"{_KEY_PREFIXED}|{_WS_KEY}|{_JWT}|{_HEX32}")
 _SHAPES_BYTES = re.compile(f"{_KEY_PREFIXED}|{_JWT}".encode())
 _HEX32_TEXT = re.compile(_HEX32)
 _HEX32_BYTES = re.compile(_HEX32.encode())
+# Every shape but the 32-hex one starts with one of these literals. A substring search for
+# each is far cheaper than the alternation above, which `re` tries at every position: the
+# shape passes run only on values holding one (fewer literals: "sk-" covers "sk-proj-").
+_STARTS = tuple(
+    sorted(
+        start
+        for start in {*PREFIXES, WEBSOCKET_KEY_PROTOCOL}
+        if not any(other != start and start.startswith(other) for other in PREFIXES)
+    )
+)
+_STARTS_BYTES = tuple(start.encode() for start in _STARTS)
+
+
+# Hex digits as "h", every other byte as ".": a run of 32 hex digits is then a substring.
+_HEX_MAP = bytes(
+    ord("h") if chr(b) in "0123456789abcdefABCDEF" else ord(".") for b in range(256)
+)
+_HEX_RUN = b"h" * 32
+
+
+def _may_have_hex32(data: bytes) -> bool:
+    """False only if `data` holds no run of 32 hex digits (two C passes, no regex)."""
+    return len(data) >= 32 and _HEX_RUN in data.translate(_HEX_MAP)
+
+
+# What must follow a start for a shape to match there: 8 key characters (a key, a JWT's
+# header; longer prefixes such as "sk-proj-" are made of key characters too), or 8
+# characters of a socket's key. A fingerprint ("sk-proj-...wxyz") has neither.
+_KEY_TAIL = re.compile(r"[A-Za-z0-9_\-]{8}")
+_WS_TAIL = re.compile(r"[^\s,]{8}")
+
+
+def _may_have_shape(text: str) -> bool:
+    """False only if no key shape can match in `text` (exact: a cheap pre-check)."""
+    for start in _STARTS:
+        tail = _WS_TAIL if start == WEBSOCKET_KEY_PROTOCOL else _KEY_TAIL
+        at = text.find(start)
+        while at >= 0:
+            if tail.match(text, at + len(start)):
+                return True
+            at = text.find(start, at + 1)
+    return _may_have_hex32(text.encode("utf-8", "surrogatepass"))
 
 
 _DIGIT = re.compile(r"[0-9]")
@@ -68,8 +111,14 @@ def _is_keylike(run: str) -> bool:
     return bool(_DIGIT.search(run) and _LETTER.search(run))
 
 
+# Characters every encoding below leaves as they are: a key made of them is its own encoding.
+_ENCODING_SAFE = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
 def _encodings(secret: str) -> set[str]:
     """`secret` as JSON (escaped, with `\\/`), percent- and form-encoded."""
+    if _ENCODING_SAFE.fullmatch(secret):
+        return {secret}  # the common case (a key): JSON and percent forms are the same text
     forms = {secret}
     escaped = json.dumps(secret)[1:-1]
     forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(secret, ensure_ascii=False)[1:-1]}
@@ -108,19 +157,53 @@ class Redactor:
         self._known = sorted(self.fingerprints.items(), key=lambda kv: len(kv[0]), reverse=True)
         self._known_bytes = [(to_bytes(k), v.encode()) for k, v in self._known]
         self._windows: set[str] | None = None  # built on first use (hints only)
+        self._probes: tuple[tuple[str, ...], frozenset[str]] | None = None
+
+    def _key_cores(self) -> list[tuple[str, int]]:
+        """(core, length of its kind prefix) of each known secret made of key characters."""
+        return [
+            (core, len(kind_prefix(core)))
+            for core in self.secrets
+            if _KEYLIKE_RUN.fullmatch(core) and _is_keylike(core)
+        ]
 
     @property
     def windows(self) -> set[str]:
         """Every 8-character window of the key material beyond its kind prefix."""
         if self._windows is None:
-            self._windows = set()
-            for core in self.secrets:
-                if not _KEYLIKE_RUN.fullmatch(core) or not _is_keylike(core):
-                    continue
-                start = len(kind_prefix(core))
-                for i in range(max(0, start - WINDOW + 1), len(core) - WINDOW + 1):
-                    self._windows.add(core[i : i + WINDOW])
+            self._windows = {
+                core[i : i + WINDOW]
+                for core, start in self._key_cores()
+                for i in range(max(0, start - WINDOW + 1), len(core) - WINDOW + 1)
+            }
         return self._windows
+
+    @property
+    def probes(self) -> tuple[tuple[str, ...], frozenset[str]]:
+        """What rules out a partial echo cheaply: (heads, grams).
+
+        `heads` are the few windows that begin inside a kind prefix. A window beyond it, at
+        any place in a text, covers 4 characters at a text position divisible by 4, and those
+        are one of the key's 4-grams (`grams`, all but the last 4 characters, which a
+        fingerprint shows). So a text without a head and without a gram at those positions
+        holds no window: a few substring searches and len/4 set lookups, no scan.
+        """
+        if self._probes is None:
+            heads: dict[str, None] = {}
+            grams: set[str] = set()
+            for core, start in self._key_cores():
+                for i in range(max(0, start - WINDOW + 1), min(start, len(core) - WINDOW + 1)):
+                    heads[core[i : i + WINDOW]] = None
+                grams.update(core[i : i + 4] for i in range(start, len(core) - 4))
+            self._probes = (tuple(heads), frozenset(grams))
+        return self._probes
+
+    def _may_echo(self, text: str) -> bool:
+        """False only if no window of a known key is in `text` (see `probes`)."""
+        heads, grams = self.probes
+        return any(head in text for head in heads) or any(
+            text[i : i + 4] in grams for i in range(0, len(text) - 3, 4)
+        )
 
     # -- text we emit --------------------------------------------------------------------
 
@@ -140,7 +223,8 @@ class Redactor:
                     text = text.replace(form, shown)
             # Every shape in one pass: a fingerprint written by one pass could otherwise end
             # next to what a later pass looks for, and change what it sees.
-            text = _SHAPES_TEXT.sub(_fingerprint_match, text)
+            if _may_have_shape(text):
+                text = _SHAPES_TEXT.sub(_fingerprint_match, text)
             if auth_params and _has_auth_word(text):
                 text = _AUTH_PARAM.sub(_redact_auth_param, text)
             if "***" in text:
@@ -152,18 +236,38 @@ class Redactor:
             return REDACTED
 
     def _cut_windows(self, text: str) -> str:
-        """Any 8 characters of a known key left (a partial echo) are replaced."""
+        """Any 8 characters of a known key left (a partial echo) are replaced.
+
+        Most texts hold none: the probes rule that out with substring searches. Otherwise only
+        runs of key characters are scanned (a window is made of them), not every position.
+        """
+        if not self._may_echo(text):
+            return text
         windows = self.windows
         spans: list[list[int]] = []
-        for i in range(len(text) - WINDOW + 1):
-            if text[i : i + WINDOW] in windows:
-                if spans and spans[-1][1] >= i:
-                    spans[-1][1] = i + WINDOW
-                else:
-                    spans.append([i, i + WINDOW])
+        for run in _WINDOW_RUN.finditer(text):
+            for i in range(run.start(), run.end() - WINDOW + 1):
+                if text[i : i + WINDOW] in windows:
+                    if spans and spans[-1][1] >= i:
+                        spans[-1][1] = i + WINDOW
+                    else:
+                        spans.append([i, i + WINDOW])
         for start, end in reversed(spans):
             text = f"{text[:start]}{REDACTED}{text[end:]}"
         return text
+
+    def touches(self, text: str) -> bool:
+        """Whether `text(text)` could change `text`: one cheap look for all its passes.
+
+        Lets a caller check many values joined by newlines at once (a log line's fields,
+        a request's headers) and redact one by one only when something is there.
+        """
+        return (
+            any(form in text for form, _ in self._known)
+            or _may_have_shape(text)
+            or _has_auth_word(text)
+            or "***" in text
+        )
 
     def header(self, name: str, value: str) -> str:
         """The value of request header `name` as authlens may show or store it."""
@@ -208,8 +312,9 @@ class Redactor:
             if form in data:
                 data = data.replace(form, shown)
         # Keys first: a key ends before a 32-hex run could start (never the other way round).
-        data = _SHAPES_BYTES.sub(_fingerprint_bytes_match, data)
-        if len(data) >= 32:
+        if any(start in data for start in _STARTS_BYTES):
+            data = _SHAPES_BYTES.sub(_fingerprint_bytes_match, data)
+        if _may_have_hex32(data):
             data = _HEX32_BYTES.sub(_fingerprint_bytes_match, data)
         return data
 
@@ -252,7 +357,12 @@ def _split_scheme(value: str) -> tuple[str, str]:
 
 
 def _has_auth_word(text: str) -> bool:
-    return _AUTH_WORD.search(text) is not None
+    """Whether `_AUTH_PARAM` may match: its words in any case `re`'s IGNORECASE accepts."""
+    if text.isascii():
+        folded = text.lower()
+    else:  # "ſ" and "K" fold to "s" and "k"; `re` also takes "ı" and "İ" for "i"
+        folded = text.casefold().replace("\u0131", "i").replace("i\u0307", "i")
+    return any(word in folded for word in _AUTH_WORDS)
 
 
 def _redact_pair(pair: str) -> str:
