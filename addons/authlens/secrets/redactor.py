@@ -73,9 +73,7 @@ _STARTS_BYTES = tuple(start.encode() for start in _STARTS)
 
 
 # Hex digits as "h", every other byte as ".": a run of 32 hex digits is then a substring.
-_HEX_MAP = bytes(
-    ord("h") if chr(b) in "0123456789abcdefABCDEF" else ord(".") for b in range(256)
-)
+_HEX_MAP = bytes(ord("h") if chr(b) in "0123456789abcdefABCDEF" else ord(".") for b in range(256))
 _HEX_RUN = b"h" * 32
 
 
@@ -359,9 +357,9 @@ def _split_scheme(value: str) -> tuple[str, str]:
 def _has_auth_word(text: str) -> bool:
     """Whether `_AUTH_PARAM` may match: its words in any case `re`'s IGNORECASE accepts."""
     if text.isascii():
-        folded = text.lower()
-    else:  # "ſ" and "K" fold to "s" and "k"; `re` also takes "ı" and "İ" for "i"
-        folded = text.casefold().replace("\u0131", "i").replace("i\u0307", "i")
+        return any(word in text.lower() for word in _AUTH_WORDS)
+    # "ſ" and "K" fold to "s" and "k"; `re` also takes "ı" and "İ" for "i".
+    folded = text.casefold().replace("\u0131", "i").replace("i\u0307", "i")
     return any(word in folded for word in _AUTH_WORDS)
 
 
