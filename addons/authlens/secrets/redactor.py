@@ -356,11 +356,13 @@ def _split_scheme(value: str) -> tuple[str, str]:
 
 def _has_auth_word(text: str) -> bool:
     """Whether `_AUTH_PARAM` may match: its words in any case `re`'s IGNORECASE accepts."""
-    if text.isascii():
-        return any(word in text.lower() for word in _AUTH_WORDS)
-    # "ſ" and "K" fold to "s" and "k"; `re` also takes "ı" and "İ" for "i".
-    folded = text.casefold().replace("\u0131", "i").replace("i\u0307", "i")
+    folded = text.lower() if text.isascii() else _fold(text)
     return any(word in folded for word in _AUTH_WORDS)
+
+
+def _fold(text: str) -> str:
+    """ "ſ" and "K" fold to "s" and "k"; `re` also takes "ı" and "İ" for "i"."""
+    return text.casefold().replace("\u0131", "i").replace("i\u0307", "i")
 
 
 def _redact_pair(pair: str) -> str:
