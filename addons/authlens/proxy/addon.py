@@ -243,33 +243,35 @@ class AuthLens(FailureHooks):
             if has_header(response.headers, b"x-authlens-id")
             else {"X-Authlens-Id": ev.exchange.id}
         )
-        if response.status_code >= 400 and not ev.exchange.stream:
-            scrub_response(response, redactor)  # an upstream echo of the key stays with us
-        if finding is None or hint is None:
-            if added:
-                set_headers(response.headers, added)
-            return
-        hint = header_safe(hint)  # redacted once, by `build_event`
+        shown = header_safe(hint) if finding is not None and hint else None  # redacted once
         body = None
-        if self.settings.annotate_body:
+        if finding is not None and shown is not None and self.settings.annotate_body:
             body = annotate_error_body(
                 ev.exchange.response_body,
                 cause=finding.cause,
-                hint=hint,
+                hint=shown,
                 exchange_id=ev.exchange.id,
                 key=ev.key,
                 redactor=redactor,
             )
+        if response.status_code >= 400 and not ev.exchange.stream:
+            # An upstream echo of the key stays with us; an annotated body is already a
+            # redacted copy (`annotate_error_body`), so the body is scrubbed only if kept.
+            scrub_response(response, redactor, body=body is None)
+        if finding is None or shown is None:
+            if added:
+                set_headers(response.headers, added)
+            return
         set_headers(
             response.headers,
             {
                 **added,
                 "X-Authlens-Cause": finding.cause,  # a registered code: plain ASCII
-                "X-Authlens-Hint": hint,
+                "X-Authlens-Hint": shown,
             },
         )
         flow.marked = ":mag:"
-        flow.comment = f"authlens: {finding.cause}: {hint}"
+        flow.comment = f"authlens: {finding.cause}: {shown}"
         if body is not None:
             response.content = body  # re-encoded with the same Content-Encoding
 

@@ -111,19 +111,19 @@ def _scrub_headers(headers: http.Headers, redactor: Redactor) -> None:
     Credential and id headers are redacted by name; the others by text rules, looked at all
     together first: most requests have nothing there, and then no other value is rebuilt.
     """
-    named: list[bool] = []
-    others: list[str] = []
-    for raw_name, raw_value in headers.fields:
-        lname = native(raw_name.lower())
-        named.append(is_secret_header(lname) or lname in ID_HEADERS)
-        if not named[-1] and len(raw_value) >= SHORTEST_SECRET:
-            others.append(native(raw_value))
+    fields = headers.fields
+    named = [_by_name(native(raw_name.lower())) for raw_name, _ in fields]
+    others = [
+        native(value)
+        for (_, value), by_name in zip(fields, named, strict=True)
+        if not by_name and len(value) >= SHORTEST_SECRET
+    ]
     by_text = redactor.touches("\n".join(others))
     if not by_text and not any(named):
         return
     scrubbed: list[tuple[bytes, bytes]] = []
     changed = False
-    for (raw_name, raw_value), by_name in zip(headers.fields, named, strict=True):
+    for (raw_name, raw_value), by_name in zip(fields, named, strict=True):
         if by_name:
             value = redactor.header(native(raw_name.lower()), native(raw_value))
         elif by_text and len(raw_value) >= SHORTEST_SECRET:
@@ -136,6 +136,11 @@ def _scrub_headers(headers: http.Headers, redactor: Redactor) -> None:
         scrubbed.append((raw_name, new_value))
     if changed:
         headers.fields = tuple(scrubbed)
+
+
+def _by_name(lname: str) -> bool:
+    """Whether a header of this name is redacted by its name (a credential or an id)."""
+    return is_secret_header(lname) or lname in ID_HEADERS
 
 
 def _scrub_body(message: http.Message, redactor: Redactor) -> None:
@@ -190,11 +195,12 @@ _HARMLESS = frozenset(
 )
 
 
-def scrub_response(response: http.Response, redactor: Redactor) -> None:
+def scrub_response(response: http.Response, redactor: Redactor, *, body: bool = True) -> None:
     """An error response without this exchange's secrets or key shapes (an upstream echo).
 
     The client gets this copy too: it sent the key, the fingerprint in its place loses
     nothing. Bodies beyond the cap, or undecodable, pass untouched (documented limit).
+    `body=False` leaves the body to the caller (it replaces it with a redacted copy).
     """
     fields = []
     for raw_name, raw_value in response.headers.fields:
@@ -207,7 +213,7 @@ def scrub_response(response: http.Response, redactor: Redactor) -> None:
         fields.append((raw_name, to_bytes(shown)))
     response.headers.fields = tuple(fields)
     raw = response.raw_content
-    if not raw or len(raw) > _MAX_RESPONSE_SCAN:
+    if not body or not raw or len(raw) > _MAX_RESPONSE_SCAN:
         return
     encoding = header_text(response.headers, b"content-encoding")
     try:
