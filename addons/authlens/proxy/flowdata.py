@@ -60,13 +60,17 @@ def header_dict(headers: http.Headers) -> dict[str, str]:
 
 def header_text(headers: http.Headers, lower_name: bytes) -> str:
     """`headers.get(name, "")` in one pass over the raw fields (repeats joined with ", ")."""
-    values = [value for name, value in headers.fields if name.lower() == lower_name]
+    size = len(lower_name)  # compared first: most names differ in length, and lower() costs
+    values = [
+        value for name, value in headers.fields if len(name) == size and name.lower() == lower_name
+    ]
     return native(b", ".join(values))
 
 
 def has_header(headers: http.Headers, lower_name: bytes) -> bool:
     """`lower_name in headers`, one pass over the raw fields."""
-    return any(name.lower() == lower_name for name, _ in headers.fields)
+    size = len(lower_name)
+    return any(len(name) == size and name.lower() == lower_name for name, _ in headers.fields)
 
 
 def set_headers(headers: http.Headers, values: dict[str, str]) -> None:

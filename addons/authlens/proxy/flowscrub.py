@@ -68,10 +68,8 @@ def request_secrets(
             found.append(value.strip())
     found.extend(_path_secrets(request.path))
     try:
-        body = decoded(
-            request.raw_content or b"", header_text(request.headers, b"content-encoding")
-        )
-        found.extend(field_secrets(body, header_text(request.headers, b"content-type")))
+        body = decoded(request.raw_content or b"", headers.get("content-encoding", ""))
+        found.extend(field_secrets(body, headers.get("content-type", "")))
     except Unreadable:
         pass  # the stored copy of such a body is dropped (`scrub_flow`)
     return tuple(dict.fromkeys(s for s in found if len(s) >= SHORTEST_SECRET))
