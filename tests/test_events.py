@@ -8,7 +8,7 @@ from authlens.credentials.keys import fingerprint_key
 from authlens.diagnosis.evidence import gather_evidence
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange
-from authlens.output.events import build_event, level_of, model_from_body, sdk_of, shown_id_header
+from authlens.output.events import build_event, level_of, sdk_of, shown_id_header
 from tests.keyfactory import leaks, project_key
 
 CONTRACT_FIELDS = [
@@ -131,20 +131,3 @@ def test_sdk_of(headers: dict[str, str], sdk: str | None) -> None:
 def test_org_header_shown_or_fingerprinted(value: str | None, shown: str | None) -> None:
     """Ids and names are shown; a key pasted into the header is fingerprinted."""
     assert shown_id_header(value) == shown
-
-
-@pytest.mark.parametrize(
-    ("body", "content_type", "model"),
-    [
-        (b'{"model": "gpt-4o", "messages": []}', "application/json", "gpt-4o"),
-        (b'{"messages": [{"model": "x"}]}', "application/json", None),
-        (b'{"model": 5}', "application/json", None),
-        (b"model=gpt-4o", "application/x-www-form-urlencoded", None),
-        (b"{not json", "application/json", None),
-        (b'{"model": "gpt-4o", "input": "' + b"x" * 300_000 + b'"}', "application/json", "gpt-4o"),
-        (None, "application/json", None),
-    ],
-)
-def test_model_from_body(body: bytes | None, content_type: str, model: str | None) -> None:
-    """The top-level model of a JSON body; large bodies are scanned, not parsed."""
-    assert model_from_body(body, content_type) == model

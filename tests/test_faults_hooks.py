@@ -24,14 +24,15 @@ from mitmproxy.test import tflow
 import authlens.proxy.addon as addon_module
 import authlens.proxy.failure_hooks as failure_hooks
 import authlens.proxy.inspection as inspection
-from authlens.diagnosis import connection_rules as cn
-from authlens.diagnosis.connection_rules import CLIENT_TLS_FAILED, UPSTREAM_DISCONNECTED
+from authlens.diagnosis import failures as kinds
 from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.failures import CLIENT_TLS_FAILED, UPSTREAM_DISCONNECTED
 from authlens.diagnosis.history import KeyHistory
+from authlens.diagnosis.request_model import model_from_body
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Failure
 from authlens.output.annotate import annotate_error_body
-from authlens.output.events import build_event, model_from_body
+from authlens.output.events import build_event
 from authlens.proxy.addon import AuthLens, header_value
 from authlens.proxy.failure_hooks import FailureHooks
 from authlens.secrets.bodies import field_secrets
@@ -231,20 +232,20 @@ def test_body_parsing_never_raises(body: bytes | None, content_type: str) -> Non
 
 @settings(max_examples=300, deadline=None)
 @given(
-    where=st.sampled_from([cn.CONNECT, cn.FLOW, cn.SERVER_TLS, cn.CLIENT_TLS]),
+    where=st.sampled_from([kinds.CONNECT, kinds.FLOW, kinds.SERVER_TLS, kinds.CLIENT_TLS]),
     message=st.text(max_size=300),
     started=st.booleans(),
 )
 def test_failure_classification_never_raises(where: str, message: str, started: bool) -> None:
     """Any mitmproxy message gives a known failure kind."""
-    failure = cn.failure_of(where, message, secrets=[message], response_started=started)
+    failure = kinds.failure_of(where, message, secrets=[message], response_started=started)
     assert failure.kind in {
-        cn.UPSTREAM_UNREACHABLE,
-        cn.UPSTREAM_TLS_FAILED,
-        cn.CLIENT_TLS_FAILED,
-        cn.UPSTREAM_DISCONNECTED,
-        cn.CLIENT_DISCONNECTED,
-        cn.KILLED,
+        kinds.UPSTREAM_UNREACHABLE,
+        kinds.UPSTREAM_TLS_FAILED,
+        kinds.CLIENT_TLS_FAILED,
+        kinds.UPSTREAM_DISCONNECTED,
+        kinds.CLIENT_DISCONNECTED,
+        kinds.KILLED,
     }
 
 

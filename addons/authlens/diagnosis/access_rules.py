@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from authlens.diagnosis.evidence import Evidence
+from authlens.diagnosis.findings import finding, said, who_answered
 from authlens.diagnosis.hints import header_value, quote_snippet
-from authlens.diagnosis.response_rules import finding, said, who_answered
 from authlens.exchange import Finding
 from authlens.registry import PROVIDERS
 from authlens.secrets.redactor import redact_path

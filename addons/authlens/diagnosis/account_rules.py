@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from authlens.diagnosis.evidence import Evidence
+from authlens.diagnosis.findings import API_KEYS_PAGE, ORG_PAGE, finding, said, worked_with
 from authlens.diagnosis.hints import quote_snippet, safe_label
-from authlens.diagnosis.response_rules import API_KEYS_PAGE, ORG_PAGE, finding, said, worked_with
 from authlens.exchange import Finding
 
 _SCOPES = re.compile(r"Missing scopes?: ?([\w.:-]+(?:, ?[\w.:-]+){0,9})")

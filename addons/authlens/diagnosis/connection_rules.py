@@ -1,46 +1,25 @@
 """Connection-level rules: nothing (or not all of it) went through (contract section 7).
 
-mitmproxy reports these through its `error`, `http_connect_error`, `server_connect_error` and
-`tls_failed_*` hooks with a message of its own. `classify_failure` turns where a failure was
-seen and that message into a kind; the rules below turn an `Exchange.failure` of each kind
-into a finding whose hint says what to change. Pure: no mitmproxy here.
+`failures.py` turns what mitmproxy reported into an `Exchange.failure` of one kind; the rules
+here turn each kind into a finding whose hint says what to change (for a client refusing our
+certificate: what its runtime needs to trust the authlens CA). Pure: no mitmproxy here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from authlens.diagnosis.evidence import Evidence
-from authlens.diagnosis.hints import one_line, quote_snippet
-from authlens.exchange import Failure, Finding, Side
-from authlens.secrets.redactor import redact_text
-
-UPSTREAM_UNREACHABLE = "upstream_unreachable"
-UPSTREAM_TLS_FAILED = "upstream_tls_failed"
-CLIENT_TLS_FAILED = "client_tls_failed"
-# A connection that broke after the exchange had started (codes authlens added to section 7).
-UPSTREAM_DISCONNECTED = "upstream_disconnected"
-CLIENT_DISCONNECTED = "client_disconnected"
-KILLED = "killed"  # ended by mitmproxy itself: logged without a cause, nobody else is at fault
-
-
-# Where mitmproxy saw the failure (which hook reported it).
-CLIENT_TLS = "client_tls"
-SERVER_TLS = "server_tls"
-CONNECT = "connect"  # opening the upstream connection: server_connect_error, CONNECT's 502
-FLOW = "flow"  # the `error` hook of an HTTP flow
-
-_TLS = re.compile(r"(?i)certificate|\btls\b|\bssl\b|handshake|does not speak tls|x509")
-_UNREACHABLE = re.compile(
-    r"(?i)connect call failed|connection refused|cannot connect|name or service not known"
-    r"|nodename nor servname|temporary failure in name resolution|getaddrinfo|no address"
-    r"|timed out|timeout|network is unreachable|no route to host|host is unreachable"
-    r"|refused http connect|errno"
+from authlens.diagnosis.failures import (
+    CLIENT_DISCONNECTED,
+    CLIENT_TLS_FAILED,
+    UPSTREAM_DISCONNECTED,
+    UPSTREAM_TLS_FAILED,
+    UPSTREAM_UNREACHABLE,
 )
-_CLIENT_GONE = re.compile(r"(?i)client disconnected|client closed|stream reset by client")
-# mitmproxy (or a script) ended the connection itself, e.g. HTTP/2 with prior knowledge.
-_KILLED = re.compile(r"(?i)connection killed|\bkilled\b")
+from authlens.diagnosis.hints import one_line, quote_snippet
+from authlens.exchange import Finding, Side
 
 CONFDIR = "~/.mitmproxy"  # mitmproxy's default; the running one comes with the failure
 CA_NAME = "mitmproxy-ca-cert.pem"
@@ -79,33 +58,6 @@ _ANY_RUNTIME = (
 )
 # A bundle, not the bare CA: SSL_CERT_FILE and friends replace the trust store.
 _ENV = "; `authlens env` writes these files (bundle: system roots + CA) and prints the lines"
-
-
-def classify_failure(where: str, message: str, *, response_started: bool = False) -> str:
-    """The failure kind for a mitmproxy failure seen at `where` with `message`."""
-    if where == CLIENT_TLS:
-        return CLIENT_TLS_FAILED
-    if where == SERVER_TLS:
-        return UPSTREAM_TLS_FAILED
-    if _CLIENT_GONE.search(message):
-        return CLIENT_DISCONNECTED
-    if _KILLED.search(message):
-        return KILLED
-    if response_started:
-        return UPSTREAM_DISCONNECTED
-    if _TLS.search(message):
-        return UPSTREAM_TLS_FAILED
-    if where == CONNECT or _UNREACHABLE.search(message):
-        return UPSTREAM_UNREACHABLE
-    return UPSTREAM_DISCONNECTED
-
-
-def failure_of(
-    where: str, message: str, *, secrets: Iterable[str] = (), response_started: bool = False
-) -> Failure:
-    """The `Exchange.failure` for a mitmproxy failure; its message is redacted first."""
-    kind = classify_failure(where, message, response_started=response_started)
-    return Failure(kind, redact_text(message, secrets))
 
 
 def ca_advice(

@@ -17,9 +17,9 @@ import dataclasses
 import re
 
 from authlens.diagnosis.evidence import Evidence
+from authlens.diagnosis.findings import finding, who_answered
 from authlens.diagnosis.hints import header_value, quote_snippet
 from authlens.diagnosis.policy_rules import TRACE_EXPORTER, TRACES_PATH, TRACING_KEY, TRACING_OFF
-from authlens.diagnosis.response_rules import finding, who_answered
 from authlens.exchange import Finding
 
 _NO_MODEL = re.compile(r"\b(?:must provide|missing|required)\b.{0,20}\bmodel\b", re.I)

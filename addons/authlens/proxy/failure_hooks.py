@@ -5,7 +5,7 @@ mitmproxy reports these in several hooks and never calls `response` for them: a 
 and, without any flow, `server_connect_error`, `tls_failed_server` and `tls_failed_client`.
 Connection hooks note a failure in `ConnectionWatch`; a flow's hook reports it with the
 request it broke, or `client_disconnected` does when no flow came. Each failure becomes one
-exchange line with level error and a connection-level cause (`connection_rules`).
+exchange line with level error and a connection-level cause (`failures`, `connection_rules`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,17 @@ from mitmproxy import connection, ctx, http
 from mitmproxy.proxy.server_hooks import ServerConnectionHookData
 from mitmproxy.tls import ClientHelloData, TlsData
 
-from authlens.diagnosis import connection_rules as cn
 from authlens.diagnosis.client_runtime import guess_runtime
-from authlens.diagnosis.connection_rules import failure_of
 from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.failures import (
+    CLIENT_DISCONNECTED,
+    CLIENT_TLS,
+    CONNECT,
+    FLOW,
+    PROXY_SHUTDOWN,
+    SERVER_TLS,
+    failure_of,
+)
 from authlens.diagnosis.history import KeyHistory
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Failure, Finding, Side
@@ -35,7 +42,6 @@ from authlens.proxy.hookguard import guarded
 from authlens.proxy.inspection import Scope, inspects, start_state
 from authlens.secrets.redactor import PLAIN, Redactor
 
-PROXY_SHUTDOWN = "proxy_shutdown"
 _SHUTDOWN_HINT = (
     "authlens (mitmproxy) was stopped while this exchange was in flight; the client got no "
     "complete answer: send it again once the proxy runs."
@@ -51,7 +57,7 @@ _AFTER_HANDSHAKE = (
 
 def client_tls_failure(message: str, seen: ClientSeen) -> Failure:
     """client_tls_failed with the runtime the handshake showed and the running CA's folder."""
-    failure = failure_of(cn.CLIENT_TLS, message)
+    failure = failure_of(CLIENT_TLS, message)
     confdir = getattr(ctx.options, "confdir", None)
     ca_dir = str(Path(confdir).expanduser()) if confdir else None
     return Failure(failure.kind, failure.detail, guess_runtime(seen.facts), ca_dir)
@@ -123,13 +129,13 @@ class FailureHooks:
             state["logged"] = True
             redactor = Redactor(request_secrets(flow.request))
             pending = self.connections.take_failure(flow.client_conn.id)
-            where, message = (pending.where, pending.message) if pending else (cn.FLOW, "")
+            where, message = (pending.where, pending.message) if pending else (FLOW, "")
             message = message or (flow.error.msg if flow.error else "")
             started = flow.response is not None
             failure = failure_of(where, message, secrets=redactor.secrets, response_started=started)
             if pending is None and not started and flow.request.timestamp_end is None:
                 # The client stopped sending (an aborted upload, a malformed request).
-                failure = Failure(cn.CLIENT_DISCONNECTED, failure.detail)
+                failure = Failure(CLIENT_DISCONNECTED, failure.detail)
             self.emit_failure(flow_to_exchange(flow, state, failure), redactor)
         finally:
             scrub_flow(flow, redactor)
@@ -183,7 +189,7 @@ class FailureHooks:
                 message = response.get_text(strict=False) or ""
             state = start_state(flow, self.scope)
             redactor = Redactor(request_secrets(flow.request))
-            failure = failure_of(cn.CONNECT, message, secrets=redactor.secrets)
+            failure = failure_of(CONNECT, message, secrets=redactor.secrets)
             event = self.emit_failure(flow_to_exchange(flow, state, failure), redactor)
             if response is not None and event["cause"] and event["hint"]:
                 # mitmproxy sends the CONNECT's response after this hook: ours instead.
@@ -194,13 +200,13 @@ class FailureHooks:
     @guarded
     def server_connect_error(self, data: ServerConnectionHookData) -> None:
         host = address_host(data.server)
-        self.connections.failed(data.client.id, cn.CONNECT, data.server.error or "", host)
+        self.connections.failed(data.client.id, CONNECT, data.server.error or "", host)
 
     @guarded
     def tls_failed_server(self, data: TlsData) -> None:
         assert isinstance(data.conn, connection.Server)
         host = data.conn.sni or address_host(data.conn)
-        self.connections.failed(data.context.client.id, cn.SERVER_TLS, data.conn.error or "", host)
+        self.connections.failed(data.context.client.id, SERVER_TLS, data.conn.error or "", host)
 
     @guarded
     def tls_failed_client(self, data: TlsData) -> None:
