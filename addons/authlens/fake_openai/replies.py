@@ -10,9 +10,7 @@ import secrets
 import sys
 import time
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 
@@ -91,19 +89,6 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = (("content-type", "application/json; charset=utf-8"),)
     encoding: str | None = None
     request_id: bool = True
-
-    @classmethod
-    def from_corpus(cls, entry: Mapping[str, Any], encoding: str | None = None) -> Reply:
-        """A reply from an `openai_auth_corpus.json` entry (message-only entries get a body)."""
-        body = entry.get("body")
-        if body is None and entry.get("observed_message"):
-            body = orjson.loads(openai_error(entry["observed_message"], entry.get("observed_code")))
-        headers = {k.lower(): v for k, v in (entry.get("headers") or {}).items()}
-        headers.setdefault("content-type", "application/json; charset=utf-8")
-        for hop_by_hop in ("connection", "content-length", "transfer-encoding", "date"):
-            headers.pop(hop_by_hop, None)
-        raw = orjson.dumps(body) if body is not None else b""
-        return cls(entry.get("status") or 401, raw, tuple(headers.items()), encoding)
 
 
 @dataclass(frozen=True, slots=True)
