@@ -1,4 +1,4 @@
-"""Response-side rules for Azure OpenAI answers (facts section 1, corpus `azure_*`).
+"""Response-side rules for Azure OpenAI answers (`azure_*` in tests/data/openai_auth_corpus.json).
 
 Azure answers `{"error": {"code", "message"}}` for key and role errors and
 `{"statusCode", "message"}` for Entra ID token errors. These rules only read replies that

@@ -41,7 +41,8 @@ UNKNOWN_URL_MESSAGE = (
     "Unknown request URL: {method} {path}. Please check the URL for typos, or see the docs at "
     "https://platform.openai.com/docs/api-reference/."
 )
-# The real cutoff is unknown (facts section 2): 9 characters were echoed in full, 36 masked.
+# The real cutoff is unknown: 9 characters were echoed in full (`undefined`,
+# https://github.com/anse-app/chatgpt-demo/issues/297), a 36-character value was masked.
 _ECHO_IN_FULL_BELOW = 20
 MODELS = ("gpt-4o-mini", "gpt-4o", "text-embedding-3-small")
 
