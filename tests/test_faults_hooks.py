@@ -33,10 +33,11 @@ from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Failure
 from authlens.output.annotate import annotate_error_body
 from authlens.output.events import build_event
-from authlens.proxy.addon import AuthLens, header_value
+from authlens.proxy.addon import AuthLens
 from authlens.proxy.failure_hooks import FailureHooks
 from authlens.secrets.bodies import field_secrets
 from authlens.secrets.redactor import Redactor
+from authlens.secrets.text import header_safe
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(31)
@@ -145,9 +146,9 @@ def test_error_hook_scrubs_the_stored_flow(addon: AuthLens, log_path: Path) -> N
 
 
 @pytest.mark.parametrize("text", ["ok", "tab\there", "nul\x00byte", "caf\u00e9", "bell\x07"])
-def test_header_value_is_printable_ascii(text: str) -> None:
+def test_header_safe_is_printable_ascii(text: str) -> None:
     """A hint quoting a binary body must not put control characters into a response header."""
-    value = header_value(text)
+    value = header_safe(text)
     assert value.isascii()
     assert all(0x20 <= ord(c) < 0x7F for c in value)
 

@@ -18,7 +18,7 @@ import re
 
 from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.findings import finding, who_answered
-from authlens.diagnosis.hints import header_value, quote_snippet
+from authlens.diagnosis.hints import plain_header_value, quote_snippet
 from authlens.diagnosis.policy_rules import TRACE_EXPORTER, TRACES_PATH, TRACING_KEY, TRACING_OFF
 from authlens.exchange import Finding
 
@@ -37,9 +37,9 @@ def support_ids(ev: Evidence) -> str:
     """'request id req_..., X-Client-Request-Id ...' as far as known."""
     ids = []
     reply = ev.reply
-    if reply is not None and (upstream := header_value(reply.request_id)):
+    if reply is not None and (upstream := plain_header_value(reply.request_id)):
         ids.append(f"request id {upstream}")
-    if client := header_value(ev.exchange.request_headers.get("x-client-request-id")):
+    if client := plain_header_value(ev.exchange.request_headers.get("x-client-request-id")):
         ids.append(f"X-Client-Request-Id {client}")
     return ", ".join(ids) or "the time of the request (no request id came back)"
 
