@@ -28,29 +28,41 @@ BUNDLE_NAME = "authlens-ca-bundle.pem"  # what `authlens env` writes: system roo
 _AGENTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)^curl/"), "curl"),
     (re.compile(r"(?i)python-requests/"), "requests"),
-    (re.compile(r"(?i)^(async)?(azure)?openai/python|python-httpx/|aiohttp/|python-urllib/"),
-     "httpx"),
-    (re.compile(r"(?i)^(azure)?openai/js|\bnode\b|node-fetch|undici|axios/|\bbun/|deno/"),
-     "node"),
-)  # fmt: skip
+    (
+        re.compile(r"(?i)^(async)?(azure)?openai/python|python-httpx/|aiohttp/|python-urllib/"),
+        "httpx",
+    ),
+    (re.compile(r"(?i)^(azure)?openai/js|\bnode\b|node-fetch|undici|axios/|\bbun/|deno/"), "node"),
+)
 # runtime -> (its name in the hint, what to set); {ca} the bare CA, {bundle} roots + CA.
 _ADVICE = {
     "curl": ("curl", "pass --cacert {ca} or set CURL_CA_BUNDLE={bundle}"),
     "requests": ("requests", "set REQUESTS_CA_BUNDLE={bundle}"),
     "httpx": ("Python (httpx/openai-python)", "set SSL_CERT_FILE={bundle}"),
-    "python": ("Python", "set SSL_CERT_FILE={bundle} (httpx, openai, aiohttp, urllib) and "
-               "REQUESTS_CA_BUNDLE={bundle} (requests)"),
+    "python": (
+        "Python",
+        "set SSL_CERT_FILE={bundle} (httpx, openai, aiohttp, urllib) and "
+        "REQUESTS_CA_BUNDLE={bundle} (requests)",
+    ),
     "node": ("Node", "set NODE_EXTRA_CA_CERTS={ca} (added to Node's roots, read at startup)"),
-    "java": ("Java", "Java reads no CA variable: add -Djavax.net.ssl.trustStore={dir}/"
-             "authlens-truststore.p12 (the JDK's cacerts plus {ca}) to JAVA_TOOL_OPTIONS"),
+    "java": (
+        "Java",
+        "Java reads no CA variable: add -Djavax.net.ssl.trustStore={dir}/"
+        "authlens-truststore.p12 (the JDK's cacerts plus {ca}) to JAVA_TOOL_OPTIONS",
+    ),
     "go": ("Go", "set SSL_CERT_FILE={bundle}"),
     "ruby": ("Ruby", "set SSL_CERT_FILE={bundle}"),
     "php": ("PHP", "set curl.cainfo and openssl.cafile to {bundle} in an ini of PHP_INI_SCAN_DIR"),
-    "libcurl": ("curl or PHP's curl extension", "set CURL_CA_BUNDLE={bundle} (curl) or "
-                "curl.cainfo={bundle} (PHP)"),
-    "wget": ("wget", "wget reads no CA variable: set ca_certificate = {bundle} in the file "
-             "WGETRC names, or pass --ca-certificate={ca}"),
-}  # fmt: skip
+    "libcurl": (
+        "curl or PHP's curl extension",
+        "set CURL_CA_BUNDLE={bundle} (curl) or curl.cainfo={bundle} (PHP)",
+    ),
+    "wget": (
+        "wget",
+        "wget reads no CA variable: set ca_certificate = {bundle} in the file "
+        "WGETRC names, or pass --ca-certificate={ca}",
+    ),
+}
 _ANY_RUNTIME = (
     "set the CA variable of the client's runtime: SSL_CERT_FILE={bundle} (Python "
     "httpx/openai-python, Go, Ruby), REQUESTS_CA_BUNDLE={bundle} (requests), "
@@ -71,8 +83,11 @@ def ca_advice(
         found = "httpx"
     found = found or runtime
     directory = (ca_dir or CONFDIR).rstrip("/")
-    paths = {"ca": f"{directory}/{CA_NAME}", "bundle": f"{directory}/{BUNDLE_NAME}",
-             "dir": directory}  # fmt: skip
+    paths = {
+        "ca": f"{directory}/{CA_NAME}",
+        "bundle": f"{directory}/{BUNDLE_NAME}",
+        "dir": directory,
+    }
     if found not in _ADVICE:
         return (_ANY_RUNTIME + _ENV).format(**paths)
     label, advice = _ADVICE[found]

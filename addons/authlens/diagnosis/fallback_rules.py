@@ -24,13 +24,31 @@ from authlens.exchange import Finding
 
 _NO_MODEL = re.compile(r"\b(?:must provide|missing|required)\b.{0,20}\bmodel\b", re.I)
 _BAD_HEADER = re.compile(r"\b(?:illegal|invalid)\s+header\b", re.I)
-_KEY_CAUSES = frozenset({
-    "missing_credentials", "wrong_auth_scheme", "empty_key", "duplicated_bearer",
-    "unexpanded_variable", "placeholder_key", "quoted_key", "whitespace_in_key", "masked_key",
-    "label_in_key", "url_as_key", "non_ascii_key", "truncated_key", "other_provider_key",
-    "session_key", "malformed_key", "invalid_api_key", "key_changed_in_transit", "unknown_401",
-    "admin_key_misuse", "key_in_wrong_header",
-})  # fmt: skip
+_KEY_CAUSES = frozenset(
+    {
+        "missing_credentials",
+        "wrong_auth_scheme",
+        "empty_key",
+        "duplicated_bearer",
+        "unexpanded_variable",
+        "placeholder_key",
+        "quoted_key",
+        "whitespace_in_key",
+        "masked_key",
+        "label_in_key",
+        "url_as_key",
+        "non_ascii_key",
+        "truncated_key",
+        "other_provider_key",
+        "session_key",
+        "malformed_key",
+        "invalid_api_key",
+        "key_changed_in_transit",
+        "unknown_401",
+        "admin_key_misuse",
+        "key_in_wrong_header",
+    }
+)
 
 
 def support_ids(ev: Evidence) -> str:
