@@ -209,25 +209,38 @@ def test_empty_401_from_azure_is_azure_not_an_intermediary() -> None:
     assert "expired" in hint
 
 
-def test_apim_missing_subscription_key_names_the_header_and_what_was_sent() -> None:
-    """APIM's 401: key_in_wrong_header, naming Ocp-Apim-Subscription-Key and the api-key sent."""
-    body = {
-        "statusCode": 401,
-        "message": "Access denied due to missing subscription key. Make sure to include "
-        "subscription key when making requests to an API.",
-    }
+@pytest.mark.parametrize(
+    ("sent_in", "message", "named"),
+    [
+        (
+            "api-key",
+            "Access denied due to missing subscription key. Make sure to include subscription "
+            "key when making requests to an API.",
+            ["Ocp-Apim-Subscription-Key", "'api-key'"],
+        ),
+        # The key was in APIM's own header and still "missing": the API uses a custom name.
+        (
+            "ocp-apim-subscription-key",
+            "Access denied due to missing subscription key.",
+            ["another header"],
+        ),
+    ],
+)
+def test_apim_missing_subscription_key_names_what_to_change(
+    sent_in: str, message: str, named: list[str]
+) -> None:
+    """APIM's 401 is key_in_wrong_header: the header to use and the one sent, or a custom name."""
     finding = diagnose(
         evidence(
             host="gw.azure-api.net",
             path=DEPLOYMENT,
-            body=body,
-            request_headers={"api-key": "0123456789abcdef0123456789abcdef"},
+            body={"statusCode": 401, "message": message},
+            request_headers={sent_in: "0123456789abcdef0123456789abcdef"},
         )
     )
     assert finding is not None
     assert finding.cause == "key_in_wrong_header"
-    assert "Ocp-Apim-Subscription-Key" in finding.hint
-    assert "'api-key'" in finding.hint
+    assert all(text in finding.hint for text in named)
 
 
 def test_entra_token_sent_to_openai_is_named() -> None:
@@ -248,22 +261,6 @@ def test_token_host_with_the_openai_profile_is_still_token_exchange() -> None:
     finding = diagnose(gather_evidence(dataclasses.replace(ex, provider="openai")))
     assert finding is not None
     assert finding.cause == "token_exchange_failed"
-
-
-def test_apim_key_already_in_its_header_points_at_the_api_settings() -> None:
-    """The key was in Ocp-Apim-Subscription-Key and still 'missing': a custom header name."""
-    body = {"statusCode": 401, "message": "Access denied due to missing subscription key."}
-    finding = diagnose(
-        evidence(
-            host="gw.azure-api.net",
-            path=DEPLOYMENT,
-            body=body,
-            request_headers={"ocp-apim-subscription-key": "0123456789abcdef0123456789abcdef"},
-        )
-    )
-    assert finding is not None
-    assert finding.cause == "key_in_wrong_header"
-    assert "another header" in finding.hint
 
 
 def test_empty_401_from_azure_with_an_api_key_is_azure_invalid_key() -> None:
