@@ -278,7 +278,8 @@ def test_quota_hint_points_at_billing() -> None:
         (
             402,
             {
-                "message": "Insufficient credits. Add more using https://openrouter.ai/settings/credits",
+                "message": "Insufficient credits. Add more using "
+                "https://openrouter.ai/settings/credits",
                 "code": 402,
             },
         ),

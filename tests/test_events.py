@@ -58,7 +58,8 @@ def exchange(**changes: object) -> Exchange:
         "model": "gpt-4o",
         "status": 401,
         "response_headers": {"x-request-id": "req_1", "content-type": "application/json"},
-        "response_body": b'{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}',
+        "response_body": b'{"error":{"message":"Incorrect API key provided",'
+        b'"type":"invalid_request_error","param":null,"code":"invalid_api_key"}}',
     }
     base.update(changes)
     return Exchange(**base)  # type: ignore[arg-type]
