@@ -22,10 +22,10 @@ from authlens.diagnosis.history import KeyHistory
 from authlens.diagnosis.rules import diagnose
 from authlens.output.events import build_event
 from authlens.output.logsink import make_logger
-from authlens.output.redact import redact_text
 from authlens.proxy.addon import AuthLens
 from authlens.proxy.flowdata import META, flow_to_exchange, header_dict, new_state
 from authlens.proxy.flowscrub import scrub_flow
+from authlens.secrets.redactor import redact_text
 from authlens.telemetry import ReplyFacts, Telemetry
 from authlens.telemetry.clientnames import ClientNames
 from authlens.telemetry.metrics import Metrics

@@ -275,19 +275,48 @@ def test_quota_hint_points_at_billing() -> None:
 @pytest.mark.parametrize(
     ("status", "error"),
     [
-        (402, {"message": "Insufficient credits. Add more using https://openrouter.ai/settings/credits", "code": 402}),
-        (402, {"message": "Insufficient Balance", "type": "unknown_error", "param": None, "code": "invalid_request_error"}),
-        (429, {"message": "Your credit balance is too low to access the API.", "type": "invalid_request_error", "param": None, "code": None}),
+        (
+            402,
+            {
+                "message": "Insufficient credits. Add more using "
+                "https://openrouter.ai/settings/credits",
+                "code": 402,
+            },
+        ),
+        (
+            402,
+            {
+                "message": "Insufficient Balance",
+                "type": "unknown_error",
+                "param": None,
+                "code": "invalid_request_error",
+            },
+        ),
+        (
+            429,
+            {
+                "message": "Your credit balance is too low to access the API.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            },
+        ),
     ],
-)  # fmt: skip
+)
 def test_no_credit_at_other_providers(status: int, error: dict[str, Any]) -> None:
     """Credit-based providers' 402 (or 429) 'no credit' is insufficient_quota, naming them."""
     headers = {"content-type": "application/json"}
     finding = first_finding(
         RESPONSE_RULES,
-        evidence(key=KEY, status=status, body={"error": error}, host="openrouter.ai",
-                 path="/api/v1/chat/completions", response_headers=headers),
-    )  # fmt: skip
+        evidence(
+            key=KEY,
+            status=status,
+            body={"error": error},
+            host="openrouter.ai",
+            path="/api/v1/chat/completions",
+            response_headers=headers,
+        ),
+    )
     assert finding is not None
     assert finding.cause == "insufficient_quota"
     assert "platform.openai.com" not in finding.hint

@@ -22,7 +22,7 @@ KEY = project_key(11)
 
 
 def invalid_key_body(key: str) -> bytes:
-    """OpenAI's 401, echoing `key` as its first 8, stars, and its last 4 (facts section 2)."""
+    """OpenAI's 401, echoing `key` as first 8, stars, last 4 (chatanywhere/GPT_API_free#62)."""
     echo = f"{key[:8]}{'*' * (len(key) - 12)}{key[-4:]}"
     return orjson.dumps(
         {

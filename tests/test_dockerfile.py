@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from authlens.output.redact import redact_text
+from authlens.secrets.redactor import redact_text
 from tests.dockerfiles import COMPOSE_FILE, DOCKERFILE, ROOT, Stage, mounts, stages
 
 STAGES = stages()

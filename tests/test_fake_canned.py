@@ -37,8 +37,9 @@ def test_named_replies_are_diagnosed(name: str, cause: str) -> None:
     """Each canned body, as the fake sends it, gets its cause."""
     reply = FakeAPI([KEY]).answer(request("/v1/chat/completions", ("x-fake-reply", name)))
     assert reply is CANNED[name]
-    ex = exchange(status=reply.status, body=reply.body,
-                  request_headers={"authorization": f"Bearer {KEY}"})  # fmt: skip
+    ex = exchange(
+        status=reply.status, body=reply.body, request_headers={"authorization": f"Bearer {KEY}"}
+    )
     finding = diagnose(gather_evidence(ex))
     assert finding is not None
     assert finding.cause == cause

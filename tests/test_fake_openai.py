@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import gzip
 import http.client
-import json
 import ssl
 import zlib
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import brotli  # type: ignore[import-untyped]
@@ -27,10 +25,11 @@ from authlens.fake_openai import (
     compress,
     masked_echo,
 )
+from tests.corpus import corpus_reply, load_corpus
 
 GOOD = "sk-proj-" + "g" * 40 + "T3Blbk" + "FJ" + "h" * 40
 ORG, PROJECT = "org-testorganization01", "proj_testproject01"
-CORPUS = json.loads((Path(__file__).parent / "data" / "openai_auth_corpus.json").read_text())
+CORPUS = load_corpus()
 DECOMPRESS: dict[str, Callable[[bytes], bytes]] = {
     "gzip": gzip.decompress,
     "deflate": zlib.decompress,
@@ -231,7 +230,7 @@ def test_corpus_entries_can_be_replayed(
     client: httpx.Client, fake: FakeOpenAI, entry: dict[str, Any]
 ) -> None:
     """Any corpus entry can be answered by name with its status, headers and body."""
-    fake.add_reply(entry["id"], Reply.from_corpus(entry))
+    fake.add_reply(entry["id"], corpus_reply(entry))
     response = client.get("/v1/models", headers={"x-fake-reply": entry["id"]})
     assert response.status_code == entry["status"]
     if entry["body"] is not None:

@@ -32,9 +32,12 @@ def test_every_error_status_gets_a_cause(status: int, error_type: str) -> None:
     body_ = openai_error("Something we never saw.", None, error_type)
     headers = {**OPENAI_HEADERS, "x-request-id": "req_0123456789abcdef"}
     cause, hint = diagnosed(
-        key=KEY, status=status, body=body_, response_headers=headers,
+        key=KEY,
+        status=status,
+        body=body_,
+        response_headers=headers,
         request_headers={"x-client-request-id": "my-trace-42"},
-    )  # fmt: skip
+    )
     assert cause is not None
     if cause == "upstream_error":
         assert error_type in hint
@@ -52,8 +55,11 @@ def test_upstream_error_hint_is_redacted() -> None:
 
 def test_lost_body_hints_at_a_line_break_in_the_key() -> None:
     """400 'you must provide a model parameter' with no body: the key split the request."""
-    ex = exchange(status=400, body=openai_error("you must provide a model parameter"),
-                  request_headers={"authorization": f"Bearer {KEY}"})  # fmt: skip
+    ex = exchange(
+        status=400,
+        body=openai_error("you must provide a model parameter"),
+        request_headers={"authorization": f"Bearer {KEY}"},
+    )
     finding = diagnose(gather_evidence(dataclasses.replace(ex, request_body=b"")))
     assert finding is not None
     assert finding.cause == "upstream_error"
@@ -104,13 +110,17 @@ def test_model_calls_are_not_called_the_exporter() -> None:
 
 def test_openai_key_at_another_providers_default_endpoint_says_which_side() -> None:
     """An OpenAI key at Anthropic's default endpoint: change the key or the base URL."""
-    anthropic_answer = {"type": "error", "error": {"type": "authentication_error",
-                                                   "message": "invalid x-api-key"}}  # fmt: skip
+    anthropic_answer = {
+        "type": "error",
+        "error": {"type": "authentication_error", "message": "invalid x-api-key"},
+    }
     cause, hint = diagnosed(
-        host="api.anthropic.com", path="/v1/messages", body=anthropic_answer,
+        host="api.anthropic.com",
+        path="/v1/messages",
+        body=anthropic_answer,
         request_headers={"x-api-key": KEY},
         response_headers={"content-type": "application/json", "request-id": "req_011CX"},
-    )  # fmt: skip
+    )
     assert cause == "other_provider_key"
     assert "https://api.openai.com/v1" in hint
     assert "console.anthropic.com" in hint

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from authlens.proxy.exposure import CA_KEY_FILE, ca_key_warning, is_loopback, listen_warnings
-from tests.harness import Proxy, ProxyFactory
+from tests.harness import Proxy, ProxyFactory, wait_for
 
 WARNING = "not only on 127.0.0.1"
 
@@ -34,15 +34,22 @@ def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
-def test_listen_warnings() -> None:
-    """One warning per exposed address, naming proxyauth unless it is set."""
-    assert listen_warnings(["127.0.0.1", "::1"], proxyauth=False) == []
+def test_listen_warnings_without_proxyauth() -> None:
+    """One warning per exposed address: what the exposure allows and the two ways out."""
+    assert listen_warnings(["127.0.0.1", "::1", "localhost"], proxyauth=False) == []
     (warning,) = listen_warnings(["0.0.0.0", "0.0.0.0", "127.0.0.1"], proxyauth=False)
-    assert "0.0.0.0" in warning
-    assert "--proxyauth" in warning
-    (warning,) = listen_warnings([""], proxyauth=True)
-    assert "every interface" in warning
-    assert "--proxyauth user:pass" not in warning
+    assert warning == (
+        "listening on 0.0.0.0, not only on 127.0.0.1, without proxyauth: anyone who can reach "
+        "it can send traffic through it, and it sees the API keys sent; set --proxyauth "
+        "user:pass, or listen with --listen-host 127.0.0.1."
+    )
+    (warning,) = listen_warnings([""], proxyauth=False)
+    assert warning.startswith("listening on every interface, not only on 127.0.0.1,")
+
+
+def test_listen_with_proxyauth_is_not_a_warning() -> None:
+    """proxyauth is the answer the warning asks for: exposed addresses are then fine."""
+    assert listen_warnings(["0.0.0.0", "", "192.168.1.10"], proxyauth=True) == []
 
 
 @pytest.mark.parametrize(
@@ -91,9 +98,8 @@ def test_listening_on_every_interface_warns(make_proxy: ProxyFactory, launcher: 
     assert "--proxyauth" in output
 
 
-@pytest.mark.e2e
-def test_readable_ca_key_warns_at_start(make_proxy: ProxyFactory, tmp_path: Path) -> None:
-    """A CA key copied with a loose mode is reported at startup."""
+def loose_confdir(make_proxy: ProxyFactory, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of a confdir mitmproxy made, its CA key readable by all; and its upstream CA."""
     first = make_proxy("mitmdump")
     first.stop()
     loose = tmp_path / "loose-conf"
@@ -101,7 +107,31 @@ def test_readable_ca_key_warns_at_start(make_proxy: ProxyFactory, tmp_path: Path
     for name in os.listdir(first.confdir):
         (loose / name).write_bytes((first.confdir / name).read_bytes())
     (loose / CA_KEY_FILE).chmod(0o644)
-    proxy = Proxy("mitmdump", [], tmp_path / "loose", loose, first.upstream_ca)
+    return loose, first.upstream_ca
+
+
+@pytest.mark.e2e
+def test_every_interface_with_proxyauth_does_not_warn(
+    make_proxy: ProxyFactory, tmp_path: Path
+) -> None:
+    """With --proxyauth, 0.0.0.0 gets no listen warning (the CA key warning marks the end)."""
+    loose, upstream_ca = loose_confdir(make_proxy, tmp_path)
+    args = ["--listen-host", "0.0.0.0", "--proxyauth", "user:pass"]
+    proxy = Proxy("mitmdump", args, tmp_path / "auth", loose, upstream_ca)
+    try:
+        proxy.start()
+        # Both warnings are logged in one pass at startup: the CA key's comes last.
+        wait_for(lambda: "chmod 600" in combined(proxy) or None, 20, "no CA key warning at startup")
+        assert WARNING not in combined(proxy)
+    finally:
+        proxy.stop()
+
+
+@pytest.mark.e2e
+def test_readable_ca_key_warns_at_start(make_proxy: ProxyFactory, tmp_path: Path) -> None:
+    """A CA key copied with a loose mode is reported at startup."""
+    loose, upstream_ca = loose_confdir(make_proxy, tmp_path)
+    proxy = Proxy("mitmdump", [], tmp_path / "loose", loose, upstream_ca)
     try:
         proxy.start()
         assert f"chmod 600 {loose / CA_KEY_FILE}" in combined(proxy)

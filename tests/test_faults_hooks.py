@@ -23,17 +23,21 @@ from mitmproxy.test import tflow
 
 import authlens.proxy.addon as addon_module
 import authlens.proxy.failure_hooks as failure_hooks
-from authlens.diagnosis import connection_rules as cn
-from authlens.diagnosis.connection_rules import CLIENT_TLS_FAILED, UPSTREAM_DISCONNECTED
+import authlens.proxy.inspection as inspection
+from authlens.diagnosis import failures as kinds
 from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.failures import CLIENT_TLS_FAILED, UPSTREAM_DISCONNECTED
 from authlens.diagnosis.history import KeyHistory
+from authlens.diagnosis.request_model import model_from_body
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Failure
 from authlens.output.annotate import annotate_error_body
-from authlens.output.events import build_event, model_from_body
-from authlens.proxy.addon import AuthLens, header_value
+from authlens.output.events import build_event
+from authlens.proxy.addon import AuthLens
+from authlens.proxy.failure_hooks import FailureHooks
 from authlens.secrets.bodies import field_secrets
 from authlens.secrets.redactor import Redactor
+from authlens.secrets.text import header_safe
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(31)
@@ -54,21 +58,20 @@ def events(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def test_every_hook_is_guarded() -> None:
-    """Each mitmproxy hook AuthLens implements (but load/configure) catches our exceptions."""
-    implemented = [name for name in hooks.all_hooks if hasattr(AuthLens, name)]
-    assert {"request", "response", "error", "http_connect_error", "tls_failed_client"} <= set(
-        implemented
-    )
+@pytest.mark.parametrize("addon_class", [AuthLens, FailureHooks])
+def test_every_hook_is_guarded(addon_class: type) -> None:
+    """Each mitmproxy hook our addons implement (but load/configure) catches our exceptions."""
+    implemented = [name for name in hooks.all_hooks if hasattr(addon_class, name)]
+    assert implemented
     for name in implemented:
         if name not in UNGUARDED:
-            assert hasattr(getattr(AuthLens, name), "__wrapped__"), f"{name} is not @guarded"
+            assert hasattr(getattr(addon_class, name), "__wrapped__"), f"{name} is not @guarded"
 
 
 @pytest.mark.parametrize(
     ("hook", "module", "broken"),
     [
-        ("request", failure_hooks, "new_state"),
+        ("request", inspection, "new_state"),
         ("response", addon_module, "gather_evidence"),
         ("response", addon_module, "build_event"),
         ("error", failure_hooks, "flow_to_exchange"),
@@ -106,7 +109,7 @@ def test_exception_in_a_hook_is_an_internal_error_line(
         )
         flow.error = __import__("mitmproxy.flow", fromlist=["Error"]).Error("Connect call failed")
     body_before = flow.response.raw_content if flow.response else None
-    getattr(addon, hook)(flow)
+    getattr(addon if hasattr(addon, hook) else addon.failures, hook)(flow)
     line, *rest = events(log_path)
     # Fail closed: when the response hook fails, the exchange is still logged (one line).
     assert [e["event"] for e in rest] == (["exchange"] if hook == "response" else [])
@@ -126,7 +129,7 @@ def test_error_after_response_is_not_logged_twice(addon: AuthLens, log_path: Pat
     addon.responseheaders(flow)
     addon.response(flow)
     flow.error = __import__("mitmproxy.flow", fromlist=["Error"]).Error("Client disconnected.")
-    addon.error(flow)
+    addon.failures.error(flow)
     assert [e["event"] for e in events(log_path)] == ["exchange"]
 
 
@@ -136,16 +139,16 @@ def test_error_hook_scrubs_the_stored_flow(addon: AuthLens, log_path: Path) -> N
     addon.request(flow)
     flow.response = None
     flow.error = __import__("mitmproxy.flow", fromlist=["Error"]).Error("Connect call failed")
-    addon.error(flow)
+    addon.failures.error(flow)
     assert not leaks(str(flow.request.headers), KEY, "sk-proj-")
     (line,) = events(log_path)
     assert (line["status"], line["level"], line["cause"]) == (None, "error", "upstream_unreachable")
 
 
 @pytest.mark.parametrize("text", ["ok", "tab\there", "nul\x00byte", "caf\u00e9", "bell\x07"])
-def test_header_value_is_printable_ascii(text: str) -> None:
+def test_header_safe_is_printable_ascii(text: str) -> None:
     """A hint quoting a binary body must not put control characters into a response header."""
-    value = header_value(text)
+    value = header_safe(text)
     assert value.isascii()
     assert all(0x20 <= ord(c) < 0x7F for c in value)
 
@@ -230,20 +233,20 @@ def test_body_parsing_never_raises(body: bytes | None, content_type: str) -> Non
 
 @settings(max_examples=300, deadline=None)
 @given(
-    where=st.sampled_from([cn.CONNECT, cn.FLOW, cn.SERVER_TLS, cn.CLIENT_TLS]),
+    where=st.sampled_from([kinds.CONNECT, kinds.FLOW, kinds.SERVER_TLS, kinds.CLIENT_TLS]),
     message=st.text(max_size=300),
     started=st.booleans(),
 )
 def test_failure_classification_never_raises(where: str, message: str, started: bool) -> None:
     """Any mitmproxy message gives a known failure kind."""
-    failure = cn.failure_of(where, message, secrets=[message], response_started=started)
+    failure = kinds.failure_of(where, message, secrets=[message], response_started=started)
     assert failure.kind in {
-        cn.UPSTREAM_UNREACHABLE,
-        cn.UPSTREAM_TLS_FAILED,
-        cn.CLIENT_TLS_FAILED,
-        cn.UPSTREAM_DISCONNECTED,
-        cn.CLIENT_DISCONNECTED,
-        cn.KILLED,
+        kinds.UPSTREAM_UNREACHABLE,
+        kinds.UPSTREAM_TLS_FAILED,
+        kinds.CLIENT_TLS_FAILED,
+        kinds.UPSTREAM_DISCONNECTED,
+        kinds.CLIENT_DISCONNECTED,
+        kinds.KILLED,
     }
 
 

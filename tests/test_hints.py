@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from authlens.diagnosis.hints import header_value, one_line, quote_snippet, safe_label, utc_clock
+from authlens.diagnosis.hints import (
+    one_line,
+    plain_header_value,
+    quote_snippet,
+    safe_label,
+    utc_clock,
+)
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(1)
@@ -54,9 +60,9 @@ def test_safe_label(value: str | None, shown: str | None) -> None:
         (None, None),
     ],
 )
-def test_header_value(value: str | None, shown: str | None) -> None:
+def test_plain_header_value(value: str | None, shown: str | None) -> None:
     """Retry and rate-limit values appear only as plain text."""
-    assert header_value(value) == shown
+    assert plain_header_value(value) == shown
 
 
 def test_utc_clock_shows_the_date_only_on_other_days() -> None:

@@ -10,15 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.keyfactory import legacy_key, project_key
-from tests.replies import (
-    cause_of,
-    openai_error,
-)
+from tests.keyfactory import project_key
+from tests.replies import cause_of, openai_error
 
 KEY = project_key(1)
-OTHER = project_key(2)
-LEGACY = legacy_key(3)
 
 
 INTERMEDIARY_CASES: list[tuple[str, dict[str, Any], str | None]] = [

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from authlens.credentials.keys import fingerprint_key
-from authlens.output.redact import REDACTED, redact_header, redact_path, redact_text
+from authlens.secrets.redactor import REDACTED, redact_header, redact_path, redact_text
 from tests.keyfactory import admin_key, leaks, legacy_key, project_key
 
 KEYS = [project_key(1), legacy_key(2), admin_key(3)]

@@ -220,7 +220,7 @@ def test_precedence_against_upstream_answers(
     }
     headers, host, path = requests[request_finding]
     found = first_finding(REQUEST_RULES, evidence(headers, host=host, path=path))
-    chosen = choose(found, _response(response), None)
+    chosen = choose(found, _response(response))
     assert chosen is not None
     assert chosen.cause == winner
 

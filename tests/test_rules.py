@@ -23,53 +23,44 @@ def resp(cause: str) -> Finding:
     return Finding(cause, f"{cause} hint", Side.RESPONSE)
 
 
-CONN = Finding("upstream_unreachable", "hint", Side.CONNECTION)
 ADMIN = req("admin_key_misuse", frozenset({"insufficient_permissions"}))
 
 PRECEDENCE = [
-    # (request, response, connection, winner)
-    (None, None, None, None),
-    (req("quoted_key"), None, None, "quoted_key"),
-    (None, resp("invalid_api_key"), None, "invalid_api_key"),
+    # (request, response, winner)
+    (None, None, None),
+    (req("quoted_key"), None, "quoted_key"),
+    (None, resp("invalid_api_key"), "invalid_api_key"),
     # Request-side outranks the generic answers.
-    (req("quoted_key"), resp("invalid_api_key"), None, "quoted_key"),
-    (req("wrong_auth_scheme"), resp("unknown_401"), None, "wrong_auth_scheme"),
-    (req("other_provider_key"), resp("azure_invalid_key"), None, "other_provider_key"),
-    (req("key_in_wrong_header"), resp("azure_token_invalid"), None, "key_in_wrong_header"),
+    (req("quoted_key"), resp("invalid_api_key"), "quoted_key"),
+    (req("wrong_auth_scheme"), resp("unknown_401"), "wrong_auth_scheme"),
+    (req("other_provider_key"), resp("azure_invalid_key"), "other_provider_key"),
+    (req("key_in_wrong_header"), resp("azure_token_invalid"), "key_in_wrong_header"),
     # A request finding that explains the specific answer wins.
-    (ADMIN, resp("insufficient_permissions"), None, "admin_key_misuse"),
+    (ADMIN, resp("insufficient_permissions"), "admin_key_misuse"),
     # Otherwise the upstream's specific code wins.
-    (ADMIN, resp("organization_mismatch"), None, "organization_mismatch"),
-    (req("quoted_key"), resp("insufficient_permissions"), None, "insufficient_permissions"),
-    (req("quoted_key"), resp("organization_mismatch"), None, "organization_mismatch"),
-    (req("placeholder_key"), resp("project_mismatch"), None, "project_mismatch"),
-    (req("malformed_key"), resp("insufficient_quota"), None, "insufficient_quota"),
-    (req("quoted_key"), resp("region_unsupported"), None, "region_unsupported"),
-    (req("quoted_key"), resp("key_revoked"), None, "key_revoked"),
-    (req("quoted_key"), resp("key_changed_in_transit"), None, "key_changed_in_transit"),
+    (ADMIN, resp("organization_mismatch"), "organization_mismatch"),
+    (req("quoted_key"), resp("insufficient_permissions"), "insufficient_permissions"),
+    (req("quoted_key"), resp("organization_mismatch"), "organization_mismatch"),
+    (req("placeholder_key"), resp("project_mismatch"), "project_mismatch"),
+    (req("malformed_key"), resp("insufficient_quota"), "insufficient_quota"),
+    (req("quoted_key"), resp("region_unsupported"), "region_unsupported"),
+    (req("quoted_key"), resp("key_revoked"), "key_revoked"),
+    (req("quoted_key"), resp("key_changed_in_transit"), "key_changed_in_transit"),
     (
         req("missing_credentials"),
         resp("rejected_by_intermediary"),
-        None,
         "rejected_by_intermediary",
     ),
-    (req("organization_invalid"), resp("organization_invalid"), None, "organization_invalid"),
-    # Connection-level wins over everything.
-    (req("quoted_key"), resp("invalid_api_key"), CONN, "upstream_unreachable"),
-    (None, resp("organization_mismatch"), CONN, "upstream_unreachable"),
-    (None, None, CONN, "upstream_unreachable"),
+    (req("organization_invalid"), resp("organization_invalid"), "organization_invalid"),
 ]
 
 
-@pytest.mark.parametrize(("request_finding", "response", "connection", "winner"), PRECEDENCE)
+@pytest.mark.parametrize(("request_finding", "response", "winner"), PRECEDENCE)
 def test_precedence(
-    request_finding: Finding | None,
-    response: Finding | None,
-    connection: Finding | None,
-    winner: str | None,
+    request_finding: Finding | None, response: Finding | None, winner: str | None
 ) -> None:
-    """The contract's precedence between request, response and connection findings."""
-    chosen = choose(request_finding, response, connection)
+    """The contract's precedence between request and response findings."""
+    chosen = choose(request_finding, response)
     assert (chosen.cause if chosen else None) == winner
 
 
@@ -138,3 +129,15 @@ def test_failed_connection_is_diagnosed_without_a_status() -> None:
     finding = diagnose(gather_evidence(failed))
     assert finding is not None
     assert finding.side is Side.CONNECTION
+
+
+def test_connection_failure_outranks_a_request_finding() -> None:
+    """Nothing reached the upstream: a quoted key sent is not why the host was unreachable."""
+    quoted = {"authorization": f'Bearer "{KEY}"'}
+    failure = Failure("upstream_unreachable", "connect call failed")
+    failed = dataclasses.replace(
+        exchange(request_headers=quoted), status=None, response_headers={}, failure=failure
+    )
+    finding = diagnose(gather_evidence(failed))
+    assert finding is not None
+    assert finding.cause == "upstream_unreachable"

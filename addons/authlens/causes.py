@@ -28,7 +28,7 @@ REQUEST: Final = {
     "admin_key_misuse": "an admin key on a non-admin endpoint, or a non-admin key on `/v1/organization/...`",
     "malformed_key": "none of the above, but not a valid OpenAI key shape",
     "organization_invalid": "`OpenAI-Organization` is not an org id (a name, empty) or the upstream says no such organization",
-}  # fmt: skip
+}
 
 RESPONSE: Final = {
     "invalid_api_key": "a well-formed key that the upstream rejects",
@@ -51,13 +51,13 @@ RESPONSE: Final = {
     "model_access_denied": "403/404: the model does not exist or this project/key has no access",
     "wrong_base_url": "404: unknown URL (missing or doubled `/v1`, wrong path) on OpenAI or Azure",
     "unknown_401": "any other 401",
-    "billing_not_active": "the account's billing is not active (`billing_not_active`, \"Your account is not active, please check your billing details\")",
-    "wrong_regional_host": "the project is bound to a data-residency region and the request went to another host (\"incorrect regional hostname\"); the hint names the host to use",
-    "organization_unverified": "the model or feature needs a verified organization (\"Your organization must be verified to ...\")",
+    "billing_not_active": 'the account\'s billing is not active (`billing_not_active`, "Your account is not active, please check your billing details")',
+    "wrong_regional_host": 'the project is bound to a data-residency region and the request went to another host ("incorrect regional hostname"); the hint names the host to use',
+    "organization_unverified": 'the model or feature needs a verified organization ("Your organization must be verified to ...")',
     "forbidden_by_policy": "an organization policy refuses the operation (e.g. `zdr_forbidden`: trace ingestion under zero data retention)",
     "token_exchange_failed": "workload identity federation: the token exchange at `auth.openai.com` was refused (`invalid_grant`, `invalid_subject_token`, wrong audience or subject)",
     "upstream_error": "any other error status (400 and up) from the upstream: the hint quotes its error type/code (redacted) and the request ids to give its support",
-}  # fmt: skip
+}
 
 CONNECTION: Final = {
     "upstream_unreachable": "DNS, connect or timeout failure towards the upstream",
@@ -67,7 +67,7 @@ CONNECTION: Final = {
     "upstream_disconnected": "the upstream closed or reset the connection before its response was complete",
     "client_disconnected": "the client closed the connection before the response was complete",
     "proxy_shutdown": "the proxy stopped while the exchange was in flight",
-}  # fmt: skip
+}
 
 ENVIRONMENT: Final = {
     "shadowed_by_environment": "a `.env` file sets a variable, but a different value already in the environment wins",
@@ -76,7 +76,7 @@ ENVIRONMENT: Final = {
     "wrong_base_url": "`OPENAI_BASE_URL` misses or doubles `/v1`, names an endpoint, or uses plain http to a public host",
     "proxy_bypassed": "`NO_PROXY` covers the API host while `HTTPS_PROXY` is set",
     "proxy_ignored_by_runtime": "the runtime ignores `HTTPS_PROXY` (Node's fetch without `NODE_USE_ENV_PROXY=1`)",
-}  # fmt: skip
+}
 
 SECTIONS: Final = (
     ("Request-side: what was sent", REQUEST),

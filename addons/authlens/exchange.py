@@ -41,9 +41,11 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """A connection-level failure: no HTTP response came from the upstream."""
+    """A connection-level failure: the exchange did not complete (no answer, or a cut one)."""
 
-    kind: str  # "upstream_unreachable", "upstream_tls_failed", "client_tls_failed"
+    # One of `diagnosis.failures.KINDS`: upstream_unreachable, upstream_tls_failed,
+    # client_tls_failed, upstream_disconnected, client_disconnected, killed, proxy_shutdown.
+    kind: str
     detail: str  # mitmproxy's message, already free of secrets
     runtime: str | None = None  # client_tls_failed: the client's runtime, guessed at TLS time
     ca_dir: str | None = None  # client_tls_failed: the running proxy's confdir (its CA)

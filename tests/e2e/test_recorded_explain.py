@@ -20,8 +20,9 @@ import orjson
 import pytest
 
 from authlens.cli import main
-from authlens.fake_openai import FakeOpenAI, Reply
+from authlens.fake_openai import FakeOpenAI
 from tests import harness
+from tests.corpus import corpus_reply, load_corpus
 from tests.harness import ConnectRelay, Proxy, ProxyFactory, curl, synthetic_key, upstream_args
 from tests.keyfactory import body, leaks
 
@@ -32,7 +33,6 @@ AZURE = "https://myres.openai.azure.com"
 APIM = "https://gw-test.azure-api.net"
 AUTH = "https://auth.openai.com"
 IDENTITIES = ("api.openai.com", "auth.openai.com", "*.openai.azure.com", "*.azure-api.net")
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "openai_auth_corpus.json"
 # Corpus answers the fake serves by name (their ids in tests/data/openai_auth_corpus.json).
 CORPUS_REPLIES = (
     "openai_429_rate_limit_tpm",
@@ -198,9 +198,9 @@ def run(
 ) -> Iterator[Run]:
     good = synthetic_key()
     fake = FakeOpenAI([good], ssl_context=authority.server_context(*IDENTITIES)).start()
-    corpus = {entry["id"]: entry for entry in json.loads(CORPUS.read_text())}
+    corpus = {entry["id"]: entry for entry in load_corpus()}
     for name in CORPUS_REPLIES:
-        fake.add_reply(name, Reply.from_corpus(corpus[name]))
+        fake.add_reply(name, corpus_reply(corpus[name]))
     relay = ConnectRelay(fake.port)
     tmp = tmp_path_factory.mktemp("recorded")
     flows, har, config = tmp / "flows.mitm", tmp / "dump.har", tmp / "authlens.toml"

@@ -25,7 +25,8 @@ KEY_CHARS = ALNUM + "_-"
 HEX = "0123456789abcdef"
 MARKER = "T3Blbk" + "FJ"  # base64 of "OpenAI": built here so no key-shaped literal is stored
 NOW = 1_750_000_000.0  # the exchanges' clock: 2025-06-15 15:06:40 UTC
-_SHOWN_IN_FULL_BELOW = 20  # OpenAI echoes short values unmasked (facts section 2)
+# OpenAI echoes short values unmasked (https://github.com/anse-app/chatgpt-demo/issues/297).
+_SHOWN_IN_FULL_BELOW = 20
 
 
 def _b64(data: dict[str, Any]) -> str:

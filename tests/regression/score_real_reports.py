@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 
 from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.request_model import model_from_body
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange
-from authlens.output.events import model_from_body
 from authlens.providers import provider_for_host
 from tests.regression.real_keys import NOW, KeyMaker, header_value, openai_echo, token_of
 

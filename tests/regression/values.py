@@ -1,8 +1,8 @@
 """Named credential values for the regression cases, built in code (never real keys).
 
 `cases.json` refers to them as `@@name@@`; `@@echo:name@@` is OpenAI's masked echo of a value
-(first 8, stars, last 4: facts section 2) and `@@dotted:name@@` the Realtime API's
-`sk-proj-...last4`.
+(first 8, stars, last 4: https://github.com/chatanywhere/GPT_API_free/issues/62) and
+`@@dotted:name@@` the Realtime API's `sk-proj-...last4`.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ def finding_for(probe: Probe, cause: str, text: str) -> Finding:
 def empty(p: Probe) -> Finding | None:
     if p.value.strip().strip(fam.QUOTES).strip():
         return None
-    return finding_for(p, "empty_key", hint.empty_key(p.ctx))
+    return finding_for(p, "empty_key", hint.fill(hint.EMPTY_KEY, p.ctx))
 
 
 def label_as_scheme(p: Probe) -> Finding | None:
@@ -80,31 +80,39 @@ def label_as_scheme(p: Probe) -> Finding | None:
         return None
     if scheme[:-1].lower() in SCHEME_WORDS:
         return None  # `Bearer:` is a misspelt scheme (wrong_auth_scheme), not a label
-    return finding_for(p, "label_in_key", hint.label_in_key(p.ctx))
+    return finding_for(p, "label_in_key", hint.fill(hint.LABEL_IN_KEY, p.ctx))
 
 
 def duplicated_bearer(p: Probe) -> Finding | None:
     if not _BEARER_WORD.match(p.value):
         return None
     if p.ctx.bearer_slot:
-        return finding_for(p, "duplicated_bearer", hint.duplicated_bearer(p.ctx))
-    return finding_for(p, "label_in_key", hint.label_in_key(p.ctx))
+        return finding_for(p, "duplicated_bearer", hint.fill(hint.DUPLICATED_BEARER, p.ctx))
+    return finding_for(p, "label_in_key", hint.fill(hint.LABEL_IN_KEY, p.ctx))
 
 
 def url(p: Probe) -> Finding | None:
-    return finding_for(p, "url_as_key", hint.url_as_key(p.ctx)) if fam.is_url(p.value) else None
+    return (
+        finding_for(p, "url_as_key", hint.fill(hint.URL_AS_KEY, p.ctx))
+        if fam.is_url(p.value)
+        else None
+    )
 
 
 def label(p: Probe) -> Finding | None:
     return (
-        finding_for(p, "label_in_key", hint.label_in_key(p.ctx)) if fam.has_label(p.value) else None
+        finding_for(p, "label_in_key", hint.fill(hint.LABEL_IN_KEY, p.ctx))
+        if fam.has_label(p.value)
+        else None
     )
 
 
 def secret_reference(p: Probe) -> Finding | None:
     """`@Microsoft.KeyVault(...)`, `op://...`: before URLs, which some of them hold."""
     if manager := fam.secret_manager(p.value):
-        return finding_for(p, "unexpanded_variable", hint.unresolved_secret(p.ctx, manager))
+        return finding_for(
+            p, "unexpanded_variable", hint.fill(hint.UNRESOLVED_REFERENCE, p.ctx, manager=manager)
+        )
     return None
 
 
@@ -113,7 +121,7 @@ def unexpanded(p: Probe) -> Finding | None:
     if reference is None:
         return None
     if inner_key(p.value) is not None:  # `${sk-...}`: a template's braces around a real key
-        return finding_for(p, "unexpanded_variable", hint.templated_key(p.ctx))
+        return finding_for(p, "unexpanded_variable", hint.fill(hint.TEMPLATED_KEY, p.ctx))
     text = hint.unexpanded_variable(p.ctx, fam.variable_in(reference))
     return finding_for(p, "unexpanded_variable", text)
 
@@ -121,7 +129,7 @@ def unexpanded(p: Probe) -> Finding | None:
 def placeholder(p: Probe) -> Finding | None:
     kind = p.kind
     if kind is not None and kind.name == _WORKLOAD_PLACEHOLDER:
-        return finding_for(p, "placeholder_key", hint.workload_placeholder(p.ctx))
+        return finding_for(p, "placeholder_key", hint.fill(hint.WORKLOAD_PLACEHOLDER, p.ctx))
     if p.shape is Shape.DEGENERATE:
         return finding_for(p, "placeholder_key", hint.placeholder_key(p.ctx))
     if kind is not None and p.shape is None:
@@ -142,7 +150,7 @@ def placeholder(p: Probe) -> Finding | None:
 def pasted_twice(p: Probe) -> Finding | None:
     if p.shape is not Shape.DOUBLED and not doubled(p.value):
         return None
-    return finding_for(p, "malformed_key", hint.pasted_twice(p.ctx))
+    return finding_for(p, "malformed_key", hint.fill(hint.PASTED_TWICE, p.ctx))
 
 
 def _holds_valid_key(value: str) -> bool:
@@ -150,7 +158,11 @@ def _holds_valid_key(value: str) -> bool:
 
 
 def masked(p: Probe) -> Finding | None:
-    return finding_for(p, "masked_key", hint.masked_key(p.ctx)) if fam.is_masked(p.value) else None
+    return (
+        finding_for(p, "masked_key", hint.fill(hint.MASKED_KEY, p.ctx))
+        if fam.is_masked(p.value)
+        else None
+    )
 
 
 def quoted(p: Probe) -> Finding | None:
@@ -158,25 +170,25 @@ def quoted(p: Probe) -> Finding | None:
     bracketed = p.value.startswith("<") and p.value.endswith(">") and inner_key(p.value)
     if not fam.is_quoted(p.value) and not bracketed:
         return None
-    return finding_for(p, "quoted_key", hint.quoted_key(p.ctx))
+    return finding_for(p, "quoted_key", hint.fill(hint.QUOTED_KEY, p.ctx))
 
 
 def whitespace(p: Probe) -> Finding | None:
     if not fam.has_whitespace(p.value) or fam.looks_like_prose(p.value):
         return None  # a pasted sentence is not "a key with a space in it"
-    return finding_for(p, "whitespace_in_key", hint.whitespace_in_key(p.ctx))
+    return finding_for(p, "whitespace_in_key", hint.fill(hint.WHITESPACE_IN_KEY, p.ctx))
 
 
 def non_ascii(p: Probe) -> Finding | None:
     if not fam.has_non_ascii(p.value):
         return None
-    return finding_for(p, "non_ascii_key", hint.non_ascii_key(p.ctx))
+    return finding_for(p, "non_ascii_key", hint.fill(hint.NON_ASCII_KEY, p.ctx))
 
 
 def session(p: Probe) -> Finding | None:
     if kind_prefix(p.value) != _SESSION.prefix and p.kind is not _SESSION:
         return None
-    return finding_for(p, "session_key", hint.session_key(p.ctx))
+    return finding_for(p, "session_key", hint.fill(hint.SESSION_KEY, p.ctx))
 
 
 def other_provider(p: Probe) -> Finding | None:
@@ -242,7 +254,7 @@ def truncated(p: Probe) -> Finding | None:
     relay_length = len(p.value) - len(_LEGACY_PREFIX) >= _COMPATIBLE_MIN_BODY
     if p.ctx.provider == COMPATIBLE and relay_length and not p.value.startswith(_SCOPED):
         return None  # a relay's or local server's own shorter `sk-` key
-    return finding_for(p, "truncated_key", hint.truncated_key(p.ctx))
+    return finding_for(p, "truncated_key", hint.fill(hint.TRUNCATED_KEY, p.ctx))
 
 
 def malformed(p: Probe) -> Finding | None:

@@ -13,6 +13,7 @@ from the request side, which outranks the upstream's vaguer answers and explains
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from authlens.credentials import key_families as fam
 from authlens.credentials.keys import is_fingerprint, key_kind
@@ -57,10 +58,41 @@ def _what_is_wrong(value: str, own_id: re.Pattern[str]) -> str | None:
     return "holds a name or other text, not an id"
 
 
-def _subject(location: str, header: str) -> str:
-    if location.startswith("env:"):
-        return location[4:]
-    return f"The {header} header"
+@dataclass(frozen=True, slots=True)
+class _IdHeader:
+    """One of the two id headers: its id shape, and the finding a wrong value gets."""
+
+    header: str
+    own_id: re.Pattern[str]
+    cause: str
+    fix: str  # the hint after the place and what is wrong with its value
+    explains: frozenset[str]
+
+
+_ORGANIZATION = _IdHeader(
+    "OpenAI-Organization",
+    _ORG_ID,
+    "organization_invalid",
+    f"set OPENAI_ORG_ID to the org-... id from {ORGANIZATION_PAGE}, or unset it to use the "
+    "key's default organization.",
+    _ORG_EXPLAINS,
+)
+_PROJECT = _IdHeader(
+    "OpenAI-Project",
+    _PROJECT_ID,
+    "project_mismatch",
+    f"set OPENAI_PROJECT_ID to the proj_... id (not the project name) from {PROJECTS_PAGE}, "
+    "or unset it; a project key already names its project.",
+    _PROJECT_EXPLAINS,
+)
+
+
+def _classify_id(value: str, location: str, spec: _IdHeader) -> Finding | None:
+    problem = _what_is_wrong(value[:_MAX_EXAMINED], spec.own_id)
+    if problem is None:
+        return None
+    subject = location[4:] if location.startswith("env:") else f"The {spec.header} header"
+    return Finding(spec.cause, f"{subject} {problem}: {spec.fix}", Side.REQUEST, spec.explains)
 
 
 def classify_organization(value: str, *, location: str = "header") -> Finding | None:
@@ -68,15 +100,7 @@ def classify_organization(value: str, *, location: str = "header") -> Finding | 
 
     `location` is "header" (OpenAI-Organization) or "env:<VARIABLE>" (OPENAI_ORG_ID, ...).
     """
-    problem = _what_is_wrong(value[:_MAX_EXAMINED], _ORG_ID)
-    if problem is None:
-        return None
-    text = (
-        f"{_subject(location, 'OpenAI-Organization')} {problem}: set OPENAI_ORG_ID to the "
-        f"org-... id from {ORGANIZATION_PAGE}, or unset it to use the key's default "
-        "organization."
-    )
-    return Finding("organization_invalid", text, Side.REQUEST, _ORG_EXPLAINS)
+    return _classify_id(value, location, _ORGANIZATION)
 
 
 def classify_project(value: str, *, location: str = "header") -> Finding | None:
@@ -84,12 +108,4 @@ def classify_project(value: str, *, location: str = "header") -> Finding | None:
 
     `location` is "header" (OpenAI-Project) or "env:<VARIABLE>" (OPENAI_PROJECT_ID).
     """
-    problem = _what_is_wrong(value[:_MAX_EXAMINED], _PROJECT_ID)
-    if problem is None:
-        return None
-    text = (
-        f"{_subject(location, 'OpenAI-Project')} {problem}: set OPENAI_PROJECT_ID to the "
-        f"proj_... id (not the project name) from {PROJECTS_PAGE}, or unset it; a project "
-        "key already names its project."
-    )
-    return Finding("project_mismatch", text, Side.REQUEST, _PROJECT_EXPLAINS)
+    return _classify_id(value, location, _PROJECT)

@@ -41,32 +41,88 @@ def _console(ctx: KeyContext) -> str:
     return _AZURE_PORTAL if ctx.is_azure else OPENAI_KEYS_PAGE
 
 
-def empty_key(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} is empty: {ctx.variable} is set but blank where the client runs "
-        "(check the shell, the .env file and the container or CI secret mapping)."
+def fill(sentence: str, ctx: KeyContext, **extra: str) -> str:
+    """One of the fixed sentences below, for the value's place.
+
+    `{subject}` is the place (`The Bearer token`, `OPENAI_API_KEY`), `{variable}` the variable
+    to fix, `{console}` where that provider's keys are made; `extra` fills the rest.
+    """
+    return sentence.format(
+        subject=ctx.subject,
+        variable=ctx.variable,
+        console=_console(ctx),
+        openai_console=OPENAI_KEYS_PAGE,
+        project_key=_PROJECT_KEY,
+        session_shape=_SESSION_SHAPE,
+        exchange_host=PROVIDERS["openai"].exchange_host,
+        **extra,
     )
 
 
-def duplicated_bearer(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} already starts with 'Bearer ' and the client adds its own, so "
-        f"'Bearer Bearer' is sent: store only the key in {ctx.variable}."
-    )
-
-
-def url_as_key(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} is a URL, not a key (base URL and key swapped?): put the URL in "
-        f"OPENAI_BASE_URL and the key from {_console(ctx)} in {ctx.variable}."
-    )
-
-
-def label_in_key(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} has a label pasted before it (a NAME= or name: prefix, a header name "
-        f"or a scheme word): store only the key itself in {ctx.variable}."
-    )
+# Sentences with nothing to decide: `fill` puts in the place and the variable.
+EMPTY_KEY = (
+    "{subject} is empty: {variable} is set but blank where the client runs "
+    "(check the shell, the .env file and the container or CI secret mapping)."
+)
+DUPLICATED_BEARER = (
+    "{subject} already starts with 'Bearer ' and the client adds its own, so "
+    "'Bearer Bearer' is sent: store only the key in {variable}."
+)
+URL_AS_KEY = (
+    "{subject} is a URL, not a key (base URL and key swapped?): put the URL in "
+    "OPENAI_BASE_URL and the key from {console} in {variable}."
+)
+LABEL_IN_KEY = (
+    "{subject} has a label pasted before it (a NAME= or name: prefix, a header name "
+    "or a scheme word): store only the key itself in {variable}."
+)
+TEMPLATED_KEY = (
+    "{subject} is a key inside template syntax (${{...}}, {{{{ ... }}}} or {{...}}) "
+    "copied from an example: the braces and $ were meant to be replaced, not kept; "
+    "set {variable} to the bare key."
+)
+UNRESOLVED_REFERENCE = (
+    "{subject} is an unresolved reference to {manager}, not the key: the platform or "
+    "loader that should resolve it did not (missing identity, permission or syntax); "
+    "check that it resolves where the client runs, or set {variable} to the key."
+)
+WORKLOAD_PLACEHOLDER = (
+    "{subject} is the placeholder the openai SDK sends with workload identity federation, "
+    "so the token exchange at {exchange_host} never replaced it: check the workload_identity "
+    "settings (identity provider token file, audience), or set {variable} to a key."
+)
+PASTED_TWICE = (
+    "{subject} holds the key twice (pasted twice, or appended to an old value): "
+    "store it once in {variable}."
+)
+MASKED_KEY = (
+    "{subject} is a masked copy (stars or dots in place of the middle, as dashboards "
+    "and logs show keys): the full key is shown only once, at creation; create a new one "
+    "at {console} and put it in {variable}."
+)
+QUOTED_KEY = (
+    "{subject} is wrapped in quotes (straight, typographic, backticks) or brackets: store it "
+    "without them in {variable}; Windows 'set', docker --env-file and some secret stores keep "
+    "quotes literally."
+)
+WHITESPACE_IN_KEY = (
+    "{subject} contains whitespace or a line break (a CR from a CRLF .env file, a "
+    "wrapped copy, or a literal \\n): strip it from {variable}."
+)
+NON_ASCII_KEY = (
+    "{subject} contains non-ASCII or invisible characters (zero-width space, BOM, "
+    "look-alike letters, typographic dashes): copy the key again as plain text into "
+    "{variable}."
+)
+TRUNCATED_KEY = (
+    "{subject} starts like an OpenAI key but is too short, so it was cut when "
+    "copied: copy the whole key ({project_key}) into {variable}, "
+    "or create one at {openai_console}."
+)
+SESSION_KEY = (
+    "{subject} is a ChatGPT browser session key ({session_shape}), which the API "
+    "does not accept: create an API key at {openai_console} and put it in {variable}."
+)
 
 
 def unexpanded_variable(ctx: KeyContext, name: str | None) -> str:
@@ -75,39 +131,6 @@ def unexpanded_variable(ctx: KeyContext, name: str | None) -> str:
         f"{ctx.subject} is the literal text of {what}, never expanded: the shell, docker "
         "compose, the CI workflow or the code passed the reference instead of its value; "
         f"set {ctx.variable} to the key itself where the client runs."
-    )
-
-
-def templated_key(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} is a key inside template syntax (${{...}}, {{{{ ... }}}} or {{...}}) "
-        "copied from an example: the braces and $ were meant to be replaced, not kept; "
-        f"set {ctx.variable} to the bare key."
-    )
-
-
-def unresolved_secret(ctx: KeyContext, manager: str) -> str:
-    return (
-        f"{ctx.subject} is an unresolved reference to {manager}, not the key: the platform or "
-        "loader that should resolve it did not (missing identity, permission or syntax); "
-        f"check that it resolves where the client runs, or set {ctx.variable} to the key."
-    )
-
-
-def workload_placeholder(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} is the placeholder the openai SDK sends with workload identity "
-        f"federation, so the token exchange at {PROVIDERS['openai'].exchange_host} never "
-        "replaced it: check the "
-        "workload_identity settings (identity provider token file, audience), or set "
-        f"{ctx.variable} to a key."
-    )
-
-
-def pasted_twice(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} holds the key twice (pasted twice, or appended to an old value): "
-        f"store it once in {ctx.variable}."
     )
 
 
@@ -129,53 +152,6 @@ def placeholder_key(ctx: KeyContext) -> str:
         f"{ctx.subject} is a placeholder or null-like value, not a key: {ctx.variable} was "
         f"unset where the code read it, or still holds sample text; put a key from "
         f"{_console(ctx)} in it."
-    )
-
-
-def masked_key(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} is a masked copy (stars or dots in place of the middle, as dashboards "
-        "and logs show keys): the full key is shown only once, at creation; create a new one "
-        f"at {_console(ctx)} and put it in {ctx.variable}."
-    )
-
-
-def quoted_key(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} is wrapped in quotes (straight, typographic, backticks) or brackets: "
-        "store it "
-        f"without them in {ctx.variable}; Windows 'set', docker --env-file and some secret "
-        "stores keep quotes literally."
-    )
-
-
-def whitespace_in_key(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} contains whitespace or a line break (a CR from a CRLF .env file, a "
-        f"wrapped copy, or a literal \\n): strip it from {ctx.variable}."
-    )
-
-
-def non_ascii_key(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} contains non-ASCII or invisible characters (zero-width space, BOM, "
-        "look-alike letters, typographic dashes): copy the key again as plain text into "
-        f"{ctx.variable}."
-    )
-
-
-def truncated_key(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} starts like an OpenAI key but is too short, so it was cut when "
-        f"copied: copy the whole key ({_PROJECT_KEY}) into {ctx.variable}, "
-        f"or create one at {OPENAI_KEYS_PAGE}."
-    )
-
-
-def session_key(ctx: KeyContext) -> str:
-    return (
-        f"{ctx.subject} is a ChatGPT browser session key ({_SESSION_SHAPE}), which the API "
-        f"does not accept: create an API key at {OPENAI_KEYS_PAGE} and put it in {ctx.variable}."
     )
 
 

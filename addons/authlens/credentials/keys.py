@@ -121,11 +121,6 @@ def openai_shape(token: str) -> Shape | None:
     return Shape.RELAY if prefix == _SK else Shape.MALFORMED
 
 
-def is_valid_openai_key(token: str) -> bool:
-    """True for every known OpenAI key format (legacy, sk-proj, sk-svcacct, sk-admin, ...)."""
-    return openai_shape(token) is Shape.VALID
-
-
 # What our own redaction writes in place of a key: `<prefix>...<last 4> sha256:<12 hex>`.
 _FINGERPRINT = re.compile(
     r"(?P<prefix>[A-Za-z0-9_-]{0,16})\.\.\.(?P<last4>[^\r\n]{0,40}?) sha256:[0-9a-f]{12}"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from authlens.diagnosis.evidence import Evidence
-from authlens.diagnosis.hints import header_value, quote_snippet
-from authlens.diagnosis.response_rules import finding, said, who_answered
+from authlens.diagnosis.findings import finding, said, who_answered
+from authlens.diagnosis.hints import plain_header_value, quote_snippet
 from authlens.exchange import Finding
 from authlens.registry import PROVIDERS
 from authlens.secrets.redactor import redact_path
@@ -150,7 +150,9 @@ def rate_limited(ev: Evidence) -> Finding | None:
         return None
     reply = ev.reply
     headers = ev.exchange.response_headers
-    values = [f"{name}: {v}" for name in _RETRY_HEADERS if (v := header_value(headers.get(name)))]
+    values = [
+        f"{name}: {v}" for name in _RETRY_HEADERS if (v := plain_header_value(headers.get(name)))
+    ]
     if reply and (wait := _TRY_AGAIN.search(reply.message)):
         values.insert(0, f"try again in {wait.group(1)}")
     timing = f" ({'; '.join(values)})" if values else ""

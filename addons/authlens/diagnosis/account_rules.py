@@ -8,61 +8,79 @@ them (contract section 7). Each returns a Finding or None.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from authlens.diagnosis.evidence import Evidence
+from authlens.diagnosis.findings import API_KEYS_PAGE, ORG_PAGE, finding, said, worked_with
 from authlens.diagnosis.hints import quote_snippet, safe_label
-from authlens.diagnosis.response_rules import API_KEYS_PAGE, ORG_PAGE, finding, said, worked_with
 from authlens.exchange import Finding
 
 _SCOPES = re.compile(r"Missing scopes?: ?([\w.:-]+(?:, ?[\w.:-]+){0,9})")
 _IP_BLOCKED = re.compile(r"\bIP\b.{0,40}\b(?:not authorized|not allowed|allowlist|whitelist)", re.I)
 
 
+@dataclass(frozen=True, slots=True)
+class _HeaderAnswer:
+    """An upstream answer about the OpenAI-Organization or OpenAI-Project value sent."""
+
+    cause: str
+    header: str  # "organization" or "project": which value was sent, and which history
+    needle: str  # in the upstream's message, lower case
+    code: str  # or the upstream's error code
+    hint: str  # `{sent}`: the value sent (`shown`), when it is safe to repeat
+    shown: str = " ({})"
+
+
+_ORGANIZATION_MISMATCH = _HeaderAnswer(
+    "organization_mismatch",
+    "organization",
+    "openai-organization header should match",
+    "mismatched_organization",
+    "The key does not belong to the organization in OpenAI-Organization{sent}: set "
+    f"OPENAI_ORG_ID to the key's org id (see {ORG_PAGE}) or unset it.",
+)
+_PROJECT_MISMATCH = _HeaderAnswer(
+    "project_mismatch",
+    "project",
+    "openai-project header should match",
+    "mismatched_project",
+    "The key does not belong to the project in OpenAI-Project{sent}: set OPENAI_PROJECT_ID "
+    "to the key's proj_ id (Settings > Project > General, not the project name) or unset it.",
+)
+_ORGANIZATION_INVALID = _HeaderAnswer(
+    "organization_invalid",
+    "organization",
+    "no such organization",
+    "invalid_organization",
+    "OpenAI has no organization{sent} (OpenAI-Organization header, OPENAI_ORG_ID): use the "
+    f"org-... id from {ORG_PAGE}, not the display name, or unset it.",
+    shown=" '{}'",
+)
+
+
+def _header_answer(ev: Evidence, answer: _HeaderAnswer) -> Finding | None:
+    """`answer`'s finding when the reply gives it: the value sent named, and its history."""
+    if not said(ev.reply, answer.needle, codes=(answer.code,)):
+        return None
+    value = safe_label(ev.organization if answer.header == "organization" else ev.project)
+    sent = answer.shown.format(value) if value else ""
+    hint = answer.hint.format(sent=sent) + worked_with(ev, answer.header)
+    return finding(ev, answer.cause, hint)
+
+
 def organization_mismatch(ev: Evidence) -> Finding | None:
     """The key does not belong to the OpenAI-Organization sent."""
-    if not said(
-        ev.reply, "openai-organization header should match", codes=("mismatched_organization",)
-    ):
-        return None
-    sent = safe_label(ev.organization)
-    named = f" ({sent})" if sent else ""
-    return finding(
-        ev,
-        "organization_mismatch",
-        f"The key does not belong to the organization in OpenAI-Organization{named}: set "
-        f"OPENAI_ORG_ID to the key's org id (see {ORG_PAGE}) or unset it."
-        + worked_with(ev, "organization"),
-    )
+    return _header_answer(ev, _ORGANIZATION_MISMATCH)
 
 
 def project_mismatch(ev: Evidence) -> Finding | None:
     """The key does not belong to the OpenAI-Project sent."""
-    if not said(ev.reply, "openai-project header should match", codes=("mismatched_project",)):
-        return None
-    sent = safe_label(ev.project)
-    named = f" ({sent})" if sent else ""
-    return finding(
-        ev,
-        "project_mismatch",
-        f"The key does not belong to the project in OpenAI-Project{named}: set OPENAI_PROJECT_ID "
-        "to the key's proj_ id (Settings > Project > General, not the project name) or unset it."
-        + worked_with(ev, "project"),
-    )
+    return _header_answer(ev, _PROJECT_MISMATCH)
 
 
 def organization_invalid(ev: Evidence) -> Finding | None:
     """The upstream knows no organization by the OpenAI-Organization sent."""
-    if not said(ev.reply, "no such organization", codes=("invalid_organization",)):
-        return None
-    sent = safe_label(ev.organization)
-    named = f" '{sent}'" if sent else ""
-    return finding(
-        ev,
-        "organization_invalid",
-        f"OpenAI has no organization{named} (OpenAI-Organization header, OPENAI_ORG_ID): use the "
-        f"org-... id from {ORG_PAGE}, not the display name, or unset it."
-        + worked_with(ev, "organization"),
-    )
+    return _header_answer(ev, _ORGANIZATION_INVALID)
 
 
 def no_organization(ev: Evidence) -> Finding | None:

@@ -1,4 +1,4 @@
-"""Response-side rules for Azure OpenAI answers (facts section 1, corpus `azure_*`).
+"""Response-side rules for Azure OpenAI answers (`azure_*` in tests/data/openai_auth_corpus.json).
 
 Azure answers `{"error": {"code", "message"}}` for key and role errors and
 `{"statusCode", "message"}` for Entra ID token errors. These rules only read replies that
@@ -11,8 +11,8 @@ import re
 
 from authlens.diagnosis.entra import entra_problem, is_bearer_jwt
 from authlens.diagnosis.evidence import Evidence
+from authlens.diagnosis.findings import finding, said
 from authlens.diagnosis.hints import quote_snippet
-from authlens.diagnosis.response_rules import finding, said
 from authlens.exchange import Finding
 from authlens.providers import AZURE
 from authlens.registry import PROVIDERS

@@ -18,7 +18,6 @@ Measured with Debian 12's runtimes (tests/runtimes/); a guess, and the hint says
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 _AGENTS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -85,12 +84,3 @@ def from_hello(facts: ClientFacts) -> str | None:
 def guess_runtime(facts: ClientFacts) -> str | None:
     """`python`, `node`, `java`, `go`, `php`, `ruby`, `curl`, `wget`, `libcurl` or None."""
     return from_agent(facts.user_agent) or from_hello(facts)
-
-
-def facts_of(connect_headers: Sequence[str], user_agent: str | None, alpn: Sequence[bytes],
-             extensions: Sequence[int]) -> ClientFacts:  # fmt: skip
-    """ClientFacts from mitmproxy's values (ALPN protocols are bytes there)."""
-    return ClientFacts(
-        tuple(connect_headers), user_agent,
-        tuple(p.decode("ascii", "replace") for p in alpn), tuple(extensions), True,
-    )  # fmt: skip

@@ -1,46 +1,25 @@
 """Connection-level rules: nothing (or not all of it) went through (contract section 7).
 
-mitmproxy reports these through its `error`, `http_connect_error`, `server_connect_error` and
-`tls_failed_*` hooks with a message of its own. `classify_failure` turns where a failure was
-seen and that message into a kind; the rules below turn an `Exchange.failure` of each kind
-into a finding whose hint says what to change. Pure: no mitmproxy here.
+`failures.py` turns what mitmproxy reported into an `Exchange.failure` of one kind; the rules
+here turn each kind into a finding whose hint says what to change (for a client refusing our
+certificate: what its runtime needs to trust the authlens CA). Pure: no mitmproxy here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from authlens.diagnosis.evidence import Evidence
-from authlens.diagnosis.hints import one_line, quote_snippet
-from authlens.exchange import Failure, Finding, Side
-from authlens.secrets.redactor import redact_text
-
-UPSTREAM_UNREACHABLE = "upstream_unreachable"
-UPSTREAM_TLS_FAILED = "upstream_tls_failed"
-CLIENT_TLS_FAILED = "client_tls_failed"
-# A connection that broke after the exchange had started (codes authlens added to section 7).
-UPSTREAM_DISCONNECTED = "upstream_disconnected"
-CLIENT_DISCONNECTED = "client_disconnected"
-KILLED = "killed"  # ended by mitmproxy itself: logged without a cause, nobody else is at fault
-
-
-# Where mitmproxy saw the failure (which hook reported it).
-CLIENT_TLS = "client_tls"
-SERVER_TLS = "server_tls"
-CONNECT = "connect"  # opening the upstream connection: server_connect_error, CONNECT's 502
-FLOW = "flow"  # the `error` hook of an HTTP flow
-
-_TLS = re.compile(r"(?i)certificate|\btls\b|\bssl\b|handshake|does not speak tls|x509")
-_UNREACHABLE = re.compile(
-    r"(?i)connect call failed|connection refused|cannot connect|name or service not known"
-    r"|nodename nor servname|temporary failure in name resolution|getaddrinfo|no address"
-    r"|timed out|timeout|network is unreachable|no route to host|host is unreachable"
-    r"|refused http connect|errno"
+from authlens.diagnosis.failures import (
+    CLIENT_DISCONNECTED,
+    CLIENT_TLS_FAILED,
+    UPSTREAM_DISCONNECTED,
+    UPSTREAM_TLS_FAILED,
+    UPSTREAM_UNREACHABLE,
 )
-_CLIENT_GONE = re.compile(r"(?i)client disconnected|client closed|stream reset by client")
-# mitmproxy (or a script) ended the connection itself, e.g. HTTP/2 with prior knowledge.
-_KILLED = re.compile(r"(?i)connection killed|\bkilled\b")
+from authlens.diagnosis.hints import one_line, quote_snippet
+from authlens.exchange import Finding, Side
 
 CONFDIR = "~/.mitmproxy"  # mitmproxy's default; the running one comes with the failure
 CA_NAME = "mitmproxy-ca-cert.pem"
@@ -49,29 +28,41 @@ BUNDLE_NAME = "authlens-ca-bundle.pem"  # what `authlens env` writes: system roo
 _AGENTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)^curl/"), "curl"),
     (re.compile(r"(?i)python-requests/"), "requests"),
-    (re.compile(r"(?i)^(async)?(azure)?openai/python|python-httpx/|aiohttp/|python-urllib/"),
-     "httpx"),
-    (re.compile(r"(?i)^(azure)?openai/js|\bnode\b|node-fetch|undici|axios/|\bbun/|deno/"),
-     "node"),
-)  # fmt: skip
+    (
+        re.compile(r"(?i)^(async)?(azure)?openai/python|python-httpx/|aiohttp/|python-urllib/"),
+        "httpx",
+    ),
+    (re.compile(r"(?i)^(azure)?openai/js|\bnode\b|node-fetch|undici|axios/|\bbun/|deno/"), "node"),
+)
 # runtime -> (its name in the hint, what to set); {ca} the bare CA, {bundle} roots + CA.
 _ADVICE = {
     "curl": ("curl", "pass --cacert {ca} or set CURL_CA_BUNDLE={bundle}"),
     "requests": ("requests", "set REQUESTS_CA_BUNDLE={bundle}"),
     "httpx": ("Python (httpx/openai-python)", "set SSL_CERT_FILE={bundle}"),
-    "python": ("Python", "set SSL_CERT_FILE={bundle} (httpx, openai, aiohttp, urllib) and "
-               "REQUESTS_CA_BUNDLE={bundle} (requests)"),
+    "python": (
+        "Python",
+        "set SSL_CERT_FILE={bundle} (httpx, openai, aiohttp, urllib) and "
+        "REQUESTS_CA_BUNDLE={bundle} (requests)",
+    ),
     "node": ("Node", "set NODE_EXTRA_CA_CERTS={ca} (added to Node's roots, read at startup)"),
-    "java": ("Java", "Java reads no CA variable: add -Djavax.net.ssl.trustStore={dir}/"
-             "authlens-truststore.p12 (the JDK's cacerts plus {ca}) to JAVA_TOOL_OPTIONS"),
+    "java": (
+        "Java",
+        "Java reads no CA variable: add -Djavax.net.ssl.trustStore={dir}/"
+        "authlens-truststore.p12 (the JDK's cacerts plus {ca}) to JAVA_TOOL_OPTIONS",
+    ),
     "go": ("Go", "set SSL_CERT_FILE={bundle}"),
     "ruby": ("Ruby", "set SSL_CERT_FILE={bundle}"),
     "php": ("PHP", "set curl.cainfo and openssl.cafile to {bundle} in an ini of PHP_INI_SCAN_DIR"),
-    "libcurl": ("curl or PHP's curl extension", "set CURL_CA_BUNDLE={bundle} (curl) or "
-                "curl.cainfo={bundle} (PHP)"),
-    "wget": ("wget", "wget reads no CA variable: set ca_certificate = {bundle} in the file "
-             "WGETRC names, or pass --ca-certificate={ca}"),
-}  # fmt: skip
+    "libcurl": (
+        "curl or PHP's curl extension",
+        "set CURL_CA_BUNDLE={bundle} (curl) or curl.cainfo={bundle} (PHP)",
+    ),
+    "wget": (
+        "wget",
+        "wget reads no CA variable: set ca_certificate = {bundle} in the file "
+        "WGETRC names, or pass --ca-certificate={ca}",
+    ),
+}
 _ANY_RUNTIME = (
     "set the CA variable of the client's runtime: SSL_CERT_FILE={bundle} (Python "
     "httpx/openai-python, Go, Ruby), REQUESTS_CA_BUNDLE={bundle} (requests), "
@@ -79,33 +70,6 @@ _ANY_RUNTIME = (
 )
 # A bundle, not the bare CA: SSL_CERT_FILE and friends replace the trust store.
 _ENV = "; `authlens env` writes these files (bundle: system roots + CA) and prints the lines"
-
-
-def classify_failure(where: str, message: str, *, response_started: bool = False) -> str:
-    """The failure kind for a mitmproxy failure seen at `where` with `message`."""
-    if where == CLIENT_TLS:
-        return CLIENT_TLS_FAILED
-    if where == SERVER_TLS:
-        return UPSTREAM_TLS_FAILED
-    if _CLIENT_GONE.search(message):
-        return CLIENT_DISCONNECTED
-    if _KILLED.search(message):
-        return KILLED
-    if response_started:
-        return UPSTREAM_DISCONNECTED
-    if _TLS.search(message):
-        return UPSTREAM_TLS_FAILED
-    if where == CONNECT or _UNREACHABLE.search(message):
-        return UPSTREAM_UNREACHABLE
-    return UPSTREAM_DISCONNECTED
-
-
-def failure_of(
-    where: str, message: str, *, secrets: Iterable[str] = (), response_started: bool = False
-) -> Failure:
-    """The `Exchange.failure` for a mitmproxy failure; its message is redacted first."""
-    kind = classify_failure(where, message, response_started=response_started)
-    return Failure(kind, redact_text(message, secrets))
 
 
 def ca_advice(
@@ -119,8 +83,11 @@ def ca_advice(
         found = "httpx"
     found = found or runtime
     directory = (ca_dir or CONFDIR).rstrip("/")
-    paths = {"ca": f"{directory}/{CA_NAME}", "bundle": f"{directory}/{BUNDLE_NAME}",
-             "dir": directory}  # fmt: skip
+    paths = {
+        "ca": f"{directory}/{CA_NAME}",
+        "bundle": f"{directory}/{BUNDLE_NAME}",
+        "dir": directory,
+    }
     if found not in _ADVICE:
         return (_ANY_RUNTIME + _ENV).format(**paths)
     label, advice = _ADVICE[found]

@@ -17,29 +17,47 @@ import dataclasses
 import re
 
 from authlens.diagnosis.evidence import Evidence
-from authlens.diagnosis.hints import header_value, quote_snippet
+from authlens.diagnosis.findings import finding, who_answered
+from authlens.diagnosis.hints import plain_header_value, quote_snippet
 from authlens.diagnosis.policy_rules import TRACE_EXPORTER, TRACES_PATH, TRACING_KEY, TRACING_OFF
-from authlens.diagnosis.response_rules import finding, who_answered
 from authlens.exchange import Finding
 
 _NO_MODEL = re.compile(r"\b(?:must provide|missing|required)\b.{0,20}\bmodel\b", re.I)
 _BAD_HEADER = re.compile(r"\b(?:illegal|invalid)\s+header\b", re.I)
-_KEY_CAUSES = frozenset({
-    "missing_credentials", "wrong_auth_scheme", "empty_key", "duplicated_bearer",
-    "unexpanded_variable", "placeholder_key", "quoted_key", "whitespace_in_key", "masked_key",
-    "label_in_key", "url_as_key", "non_ascii_key", "truncated_key", "other_provider_key",
-    "session_key", "malformed_key", "invalid_api_key", "key_changed_in_transit", "unknown_401",
-    "admin_key_misuse", "key_in_wrong_header",
-})  # fmt: skip
+_KEY_CAUSES = frozenset(
+    {
+        "missing_credentials",
+        "wrong_auth_scheme",
+        "empty_key",
+        "duplicated_bearer",
+        "unexpanded_variable",
+        "placeholder_key",
+        "quoted_key",
+        "whitespace_in_key",
+        "masked_key",
+        "label_in_key",
+        "url_as_key",
+        "non_ascii_key",
+        "truncated_key",
+        "other_provider_key",
+        "session_key",
+        "malformed_key",
+        "invalid_api_key",
+        "key_changed_in_transit",
+        "unknown_401",
+        "admin_key_misuse",
+        "key_in_wrong_header",
+    }
+)
 
 
 def support_ids(ev: Evidence) -> str:
     """'request id req_..., X-Client-Request-Id ...' as far as known."""
     ids = []
     reply = ev.reply
-    if reply is not None and (upstream := header_value(reply.request_id)):
+    if reply is not None and (upstream := plain_header_value(reply.request_id)):
         ids.append(f"request id {upstream}")
-    if client := header_value(ev.exchange.request_headers.get("x-client-request-id")):
+    if client := plain_header_value(ev.exchange.request_headers.get("x-client-request-id")):
         ids.append(f"X-Client-Request-Id {client}")
     return ", ".join(ids) or "the time of the request (no request id came back)"
 

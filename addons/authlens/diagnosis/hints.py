@@ -44,8 +44,8 @@ def safe_label(value: str | None) -> str | None:
     return value
 
 
-def header_value(value: str | None) -> str | None:
-    """A rate-limit or retry header value as plain text, or None when absent or odd."""
+def plain_header_value(value: str | None) -> str | None:
+    """A header value (retry, rate limit, request id) plain enough to quote in a hint, else None."""
     if not value or not _SAFE_HEADER_VALUE.fullmatch(value.strip()):
         return None
     return value.strip()

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from authlens.diagnosis.evidence import Evidence
+from authlens.diagnosis.findings import ORG_PAGE, finding, said
 from authlens.diagnosis.hints import quote_snippet
-from authlens.diagnosis.response_rules import ORG_PAGE, finding, said
 from authlens.exchange import Finding
 from authlens.registry import PROVIDERS
 

@@ -1,38 +1,22 @@
 """Response-side rules about who answered and the key: what the upstream said.
 
-Each rule returns a Finding or None. They read the parsed reply (facts section 1), the key we
+Each rule returns a Finding or None. They read the parsed reply (`upstream.py`), the key we
 forwarded and the key's history; `rules.GENERIC_CAUSES` lists the answers a request-side
-finding outranks. The helpers here (`finding`, `said`, ...) are shared by the other response
-rule modules: `account_rules` (organization, project, account, scopes), `access_rules`
-(403/404/429) and `azure_rules`.
+finding outranks. The helpers every response rule module uses are in `findings.py`.
 """
 
 from __future__ import annotations
 
-import functools
-
 from authlens.credentials.keys import key_kind
 from authlens.diagnosis.evidence import Evidence
-from authlens.diagnosis.hints import one_line, quote_snippet, safe_label, utc_clock
+from authlens.diagnosis.findings import API_KEYS_PAGE, finding, said, who_answered
+from authlens.diagnosis.hints import quote_snippet, utc_clock
 from authlens.diagnosis.jwt_claims import jwt_claims
 from authlens.diagnosis.transit import echo_mismatch, fingerprint_in_token, forwarded_key
 from authlens.diagnosis.upstream import UpstreamReply, echoed_key
-from authlens.exchange import Finding, Side
+from authlens.exchange import Finding
 from authlens.registry import PROVIDERS
 
-API_KEYS_PAGE = "https://platform.openai.com/api-keys"
-ORG_PAGE = "https://platform.openai.com/settings/organization/general"
-WHO = {
-    "openai": "OpenAI",
-    "azure": "Azure OpenAI",
-    "anthropic": "Anthropic",
-    "litellm": "a LiteLLM proxy",
-    "one-api": "a one-api/new-api relay",
-    "groq": "Groq",
-    "openrouter": "OpenRouter",
-    "mistral": "Mistral",
-    "unknown": "the upstream",
-}
 _NO_KEY_MESSAGES = ("you didn't provide an api key", "no auth credentials found")
 _INVALID_KEY_MESSAGES = (
     "incorrect api key provided",
@@ -43,63 +27,6 @@ _INVALID_KEY_MESSAGES = (
     "authentication fails",
     "api key not valid",
 )
-
-
-_KEY_SLOT = "AUTHLENSKEYSLOT"
-
-
-def finding(ev: Evidence, cause: str, hint: str) -> Finding:
-    """A response-side finding whose hint is one redacted ASCII line.
-
-    The key's fingerprint is kept out of redaction: redacting it again would mangle it
-    (`sk-svcacct-...` looks like a key to the key-shape pattern).
-    """
-    if ev.key:
-        hint = hint.replace(ev.key, _KEY_SLOT)
-    line = _one_line(hint, ev.secrets)
-    return Finding(cause, line.replace(_KEY_SLOT, ev.key) if ev.key else line, Side.RESPONSE)
-
-
-# Hints are our text around the same few keys and upstream messages: the same (hint, secrets)
-# recurs on every request of a misconfigured client, and `one_line` is pure.
-_one_line = functools.lru_cache(maxsize=256)(one_line)
-
-
-@functools.lru_cache(maxsize=64)
-def _lowered(message: str) -> str:
-    """A reply's message in lower case; `said` asks about the same message ten times."""
-    return message.lower()
-
-
-def said(reply: UpstreamReply | None, *needles: str, codes: tuple[str, ...] = ()) -> bool:
-    """Whether the reply's code is one of `codes` or its message contains one of `needles`."""
-    if reply is None:
-        return False
-    if reply.code in codes or (reply.error_type is not None and reply.error_type in codes):
-        return True
-    message = _lowered(reply.message)
-    return any(needle in message for needle in needles)
-
-
-def who_answered(reply: UpstreamReply) -> str:
-    """'a LiteLLM proxy', 'an intermediary (nginx/1.25)', ... for hints."""
-    if reply.answered_by == "intermediary":
-        page = "an HTML page" if reply.envelope == "html" else "a foreign body"
-        server = f"Server: {reply.server}, " if reply.server else ""
-        return f"an intermediary ({server}{page}, no upstream request id)"
-    return WHO.get(reply.answered_by, reply.answered_by)
-
-
-def worked_with(ev: Evidence, what: str) -> str:
-    """' This key worked with organization x at 10:42 UTC.' when history knows, else ''."""
-    if ev.seen is None:
-        return ""
-    value = safe_label(ev.seen.organization if what == "organization" else ev.seen.project)
-    if not value:
-        return ""
-    when = utc_clock(ev.seen.last_ok, now=ev.exchange.ended)
-    return f" This key worked with {what} {value} at {when}."
-
 
 _TOKEN_HOSTS = frozenset(p.exchange_host for p in PROVIDERS.values() if p.exchange_host)
 

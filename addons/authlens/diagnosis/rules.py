@@ -1,7 +1,8 @@
 """The diagnosis rules table and the precedence that picks one cause (contract section 7).
 
-To add a cause: write a small function in `request_rules.py` or `response_rules.py` (or
-`connection_rules.py`) and list it here, most specific first within its table.
+To add a cause: write a small function in the rule module of its side (`request_rules.py`,
+`response_rules.py` and its siblings, `connection_rules.py`) and list it here, most specific
+first within its table.
 """
 
 from __future__ import annotations
@@ -92,12 +93,8 @@ def first_finding(rules: Sequence[Rule], ev: Evidence) -> Finding | None:
     return None
 
 
-def choose(
-    request: Finding | None, response: Finding | None, connection: Finding | None
-) -> Finding | None:
-    """The one finding that names the root of the problem."""
-    if connection is not None:
-        return connection
+def choose(request: Finding | None, response: Finding | None) -> Finding | None:
+    """The one finding that names the root of the problem (a connection's is decided first)."""
     if request is None:
         return response
     if response is None or response.cause in GENERIC_CAUSES or response.cause in request.explains:
@@ -114,7 +111,7 @@ def diagnose(ev: Evidence) -> Finding | None:
         return connection
     # A token endpoint authenticates by its form: no key header is missing there.
     request = None if tk.is_token_request(ev.exchange) else first_finding(REQUEST_RULES, ev)
-    chosen = choose(request, first_finding(RESPONSE_RULES, ev), None)
+    chosen = choose(request, first_finding(RESPONSE_RULES, ev))
     return fb.name_background_caller(ev, chosen)
 
 

@@ -13,9 +13,9 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl
 
 from authlens.diagnosis.evidence import Evidence
+from authlens.diagnosis.findings import finding
 from authlens.diagnosis.hints import quote_snippet
 from authlens.diagnosis.jwt_claims import Claims, jwt_claims
-from authlens.diagnosis.response_rules import finding
 from authlens.diagnosis.upstream import load_json
 from authlens.exchange import Exchange, Finding
 

@@ -1,7 +1,8 @@
 """Compare the key OpenAI echoes back with the key authlens forwarded.
 
 OpenAI echoes a rejected credential as its first 8 characters, stars, and its last 4, at the
-same length (facts section 2; older answers showed fewer leading characters). If that echo
+same length (https://github.com/chatanywhere/GPT_API_free/issues/62: 51 characters sent,
+51 echoed; older answers showed fewer leading characters). If that echo
 does not fit what we forwarded, a layer after us (another proxy, a gateway, SDK middleware
 running after the proxy hook) changed the credential.
 

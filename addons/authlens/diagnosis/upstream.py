@@ -1,7 +1,8 @@
 """Read an upstream answer: who produced it, its request id, and its error code and message.
 
-Envelopes differ by who answered (facts section 1): OpenAI's `{"error": {message, type, param,
-code}}`, Azure's `{"error": {code, message}}` or `{statusCode, message}`, Anthropic's
+Envelopes differ by who answered (one recorded answer of each, with its public source, in
+tests/data/openai_auth_corpus.json): OpenAI's `{"error": {message, type, param, code}}`,
+Azure's `{"error": {code, message}}` or `{statusCode, message}`, Anthropic's
 `{"type": "error", "error": {type, message}}`, Groq (no `param`), OpenRouter (numeric
 `code`), LiteLLM (`code: "401"`), one-api relays (`(request id: ...)` at the end of the
 message), Mistral's `{"message", "request_id"}`, and HTML from an nginx or a corporate proxy.
@@ -20,7 +21,8 @@ from authlens.registry import PROVIDERS, REQUEST_ID_HEADERS
 
 __all__ = ["REQUEST_ID_HEADERS", "UpstreamReply", "answered_by", "read_reply"]
 _MAX_PARSED_BODY = 1 << 20
-# "Incorrect API key provided: sk-proj-****abcd. You can find ..." (facts section 2).
+# "Incorrect API key provided: sk-proj-****abcd. You can find ..." as in
+# https://github.com/chatanywhere/GPT_API_free/issues/62.
 _ECHO = re.compile(r"Incorrect API key provided: (.{1,512}?)\.(?: You can|$)", re.DOTALL)
 _OPENAI_REQUEST_ID = re.compile(r"req_[A-Za-z0-9]{1,64}")  # OpenAI: req_ + 32 hex
 _GROQ_REQUEST_ID = re.compile(r"req_01[0-9a-z]{24}")

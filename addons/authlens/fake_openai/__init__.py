@@ -20,18 +20,13 @@ when a reply asks for them.
 
 from __future__ import annotations
 
+# What callers use: the server, its answer logic, replies and OpenAI's texts for assertions.
 from authlens.fake_openai.api import FakeAPI
 from authlens.fake_openai.replies import (
     CHUNKS_HEADER,
     DELAY_HEADER,
-    ENCODING_HEADER,
     INVALID_KEY_MESSAGE,
-    MISMATCHED_ORGANIZATION_MESSAGE,
-    MISMATCHED_PROJECT_MESSAGE,
     MISSING_KEY_MESSAGE,
-    REPLY_HEADER,
-    UNKNOWN_URL_MESSAGE,
-    EventStream,
     ReceivedRequest,
     Reply,
     compress,
@@ -43,14 +38,8 @@ from authlens.fake_openai.server import FakeOpenAI
 __all__ = [
     "CHUNKS_HEADER",
     "DELAY_HEADER",
-    "ENCODING_HEADER",
     "INVALID_KEY_MESSAGE",
-    "MISMATCHED_ORGANIZATION_MESSAGE",
-    "MISMATCHED_PROJECT_MESSAGE",
     "MISSING_KEY_MESSAGE",
-    "REPLY_HEADER",
-    "UNKNOWN_URL_MESSAGE",
-    "EventStream",
     "FakeAPI",
     "FakeOpenAI",
     "ReceivedRequest",

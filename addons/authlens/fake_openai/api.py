@@ -186,7 +186,13 @@ class FakeAPI:
 def with_usage_chunk(stream: EventStream, completion_id: str, model: str) -> EventStream:
     """`stream` ending with OpenAI's usage chunk (`stream_options.include_usage`)."""
     usage = {"prompt_tokens": 5, "completion_tokens": 6, "total_tokens": 11}
-    chunk = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()),
-             "model": model, "choices": [], "usage": usage}  # fmt: skip
+    chunk = {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [],
+        "usage": usage,
+    }
     last = b"data: " + orjson.dumps(chunk) + b"\n\n"
     return EventStream(stream.headers, (*stream.chunks, last), stream.delay)

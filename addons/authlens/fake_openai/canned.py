@@ -72,7 +72,8 @@ CANNED: Final[dict[str, Reply]] = {
             "zdr_forbidden",
         ),
     ),
-    # tests/data/openai_auth_facts.md section 4 (a 500 as OpenAI sends it)
+    # https://github.com/langbot-app/LangBot/issues/126 (type server_error, code null); its
+    # status 500 in https://github.com/LlmKira/Openaibot/issues/177
     "server_error": Reply(
         500,
         openai_error(

@@ -10,9 +10,7 @@ import secrets
 import sys
 import time
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 
@@ -43,7 +41,8 @@ UNKNOWN_URL_MESSAGE = (
     "Unknown request URL: {method} {path}. Please check the URL for typos, or see the docs at "
     "https://platform.openai.com/docs/api-reference/."
 )
-# The real cutoff is unknown (facts section 2): 9 characters were echoed in full, 36 masked.
+# The real cutoff is unknown: 9 characters were echoed in full (`undefined`,
+# https://github.com/anse-app/chatgpt-demo/issues/297), a 36-character value was masked.
 _ECHO_IN_FULL_BELOW = 20
 MODELS = ("gpt-4o-mini", "gpt-4o", "text-embedding-3-small")
 
@@ -91,19 +90,6 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = (("content-type", "application/json; charset=utf-8"),)
     encoding: str | None = None
     request_id: bool = True
-
-    @classmethod
-    def from_corpus(cls, entry: Mapping[str, Any], encoding: str | None = None) -> Reply:
-        """A reply from an `openai_auth_corpus.json` entry (message-only entries get a body)."""
-        body = entry.get("body")
-        if body is None and entry.get("observed_message"):
-            body = orjson.loads(openai_error(entry["observed_message"], entry.get("observed_code")))
-        headers = {k.lower(): v for k, v in (entry.get("headers") or {}).items()}
-        headers.setdefault("content-type", "application/json; charset=utf-8")
-        for hop_by_hop in ("connection", "content-length", "transfer-encoding", "date"):
-            headers.pop(hop_by_hop, None)
-        raw = orjson.dumps(body) if body is not None else b""
-        return cls(entry.get("status") or 401, raw, tuple(headers.items()), encoding)
 
 
 @dataclass(frozen=True, slots=True)

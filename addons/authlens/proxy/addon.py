@@ -45,6 +45,7 @@ from authlens.proxy.flowdata import (
 )
 from authlens.proxy.flowscrub import request_secrets, scrub_flow, scrub_response
 from authlens.proxy.hookguard import failure_location, guarded
+from authlens.proxy.inspection import inspects, start_state
 from authlens.proxy.recorded import record_diagnosis
 from authlens.secrets.redactor import PLAIN, Redactor
 from authlens.secrets.text import header_safe
@@ -56,7 +57,7 @@ _log = logging.getLogger(__name__)
 header_value = header_safe  # 0.1 name, kept for callers
 
 
-class AuthLens(FailureHooks):
+class AuthLens:
     """Redacts, diagnoses and logs exchanges with OpenAI-compatible APIs."""
 
     def __init__(self) -> None:
@@ -71,6 +72,15 @@ class AuthLens(FailureHooks):
         self.writer_started = False  # mitmproxy runs: log writes leave the event loop
         self.telemetry = Telemetry()  # client names; metrics and spans once configured
         self.in_flight: dict[str, http.HTTPFlow] = {}  # flows whose request hook ran, not logged
+        self.failures = FailureHooks(
+            self,
+            history=self.history,
+            connections=self.connections,
+            in_flight=self.in_flight,
+            emit=self.emit,
+            report=self.internal_error,
+        )
+        self.addons = [self.failures]  # mitmproxy calls its hooks right after ours
 
     def load(self, loader: Any) -> None:
         for name, typespec, help_text in OPTIONS:
@@ -162,11 +172,11 @@ class AuthLens(FailureHooks):
         if not flow.live or flow.is_replay:
             return
         host = flow.request.pretty_host  # parses and IDNA-checks: once per flow, kept in state
-        inspected = self.inspects(flow.client_conn, host)
+        inspected = inspects(self, flow.client_conn, host)
         if not inspected and not self.settings.log_all:
             return
         added = inspected and not has_header(flow.request.headers, b"x-client-request-id")
-        state = self.start_state(flow, inspected=inspected, id_added=added, host=host)
+        state = start_state(flow, self, inspected=inspected, id_added=added, host=host)
         if added:
             # Lets OpenAI support find the request even if no response ever comes back.
             set_headers(flow.request.headers, {"X-Client-Request-Id": state["id"]})
@@ -280,9 +290,10 @@ class AuthLens(FailureHooks):
         """mitmproxy shuts down: flows in flight are logged and scrubbed before mitmproxy's
         `save` addon writes them (its `done` runs after ours: scripts load before it), then
         the queued log lines are written."""
-        flows, self.in_flight = list(self.in_flight.values()), {}
+        flows = list(self.in_flight.values())
+        self.in_flight.clear()  # the dict is shared with `self.failures`: emptied, not replaced
         for flow in flows:
-            self.shutdown_flow(flow)
+            self.failures.shutdown_flow(flow)
         if self.log is not None:
             self.log.fanout.close()
         self.telemetry.close()

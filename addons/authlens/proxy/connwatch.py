@@ -23,7 +23,7 @@ _MAX_CLIENTS = 10_000
 class PendingFailure:
     """A connection-level failure no flow has reported yet."""
 
-    where: str  # connection_rules.CONNECT / SERVER_TLS
+    where: str  # failures.CONNECT / SERVER_TLS
     message: str  # mitmproxy's message, not yet redacted
     host: str  # the upstream host it concerned
 

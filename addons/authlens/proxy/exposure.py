@@ -26,22 +26,16 @@ def is_loopback(host: str) -> bool:
 
 
 def listen_warnings(listen_hosts: Iterable[str], *, proxyauth: bool) -> list[str]:
-    """One warning per non-loopback address the proxy listens on."""
-    warnings = []
-    for host in dict.fromkeys(listen_hosts):
-        if is_loopback(host):
-            continue
-        shown = host or "every interface"
-        auth = (
-            "proxyauth is set"
-            if proxyauth
-            else "anyone who can reach it can use it: set --proxyauth user:pass"
-        )
-        warnings.append(
-            f"listening on {shown}, not only on 127.0.0.1: the proxy sees API keys and {auth}, "
-            "or listen with --listen-host 127.0.0.1."
-        )
-    return warnings
+    """One warning per non-loopback address the proxy listens on without `proxyauth`."""
+    if proxyauth:
+        return []  # others can reach it, but only with the password: the user chose that
+    return [
+        f"listening on {host or 'every interface'}, not only on 127.0.0.1, without proxyauth: "
+        "anyone who can reach it can send traffic through it, and it sees the API keys "
+        "sent; set --proxyauth user:pass, or listen with --listen-host 127.0.0.1."
+        for host in dict.fromkeys(listen_hosts)
+        if not is_loopback(host)
+    ]
 
 
 def ca_key_warning(confdir: Path) -> str | None:

@@ -5,43 +5,43 @@ mitmproxy reports these in several hooks and never calls `response` for them: a 
 and, without any flow, `server_connect_error`, `tls_failed_server` and `tls_failed_client`.
 Connection hooks note a failure in `ConnectionWatch`; a flow's hook reports it with the
 request it broke, or `client_disconnected` does when no flow came. Each failure becomes one
-exchange line with level error and a connection-level cause (`connection_rules`).
+exchange line with level error and a connection-level cause (`failures`, `connection_rules`).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mitmproxy import connection, ctx, http
-from mitmproxy.proxy.mode_specs import ReverseMode
 from mitmproxy.proxy.server_hooks import ServerConnectionHookData
 from mitmproxy.tls import ClientHelloData, TlsData
 
-from authlens.diagnosis import connection_rules as cn
 from authlens.diagnosis.client_runtime import guess_runtime
-from authlens.diagnosis.connection_rules import failure_of
 from authlens.diagnosis.evidence import gather_evidence
+from authlens.diagnosis.failures import (
+    CLIENT_DISCONNECTED,
+    CLIENT_TLS,
+    CONNECT,
+    FLOW,
+    PROXY_SHUTDOWN,
+    SERVER_TLS,
+    failure_of,
+)
 from authlens.diagnosis.history import KeyHistory
 from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange, Failure, Finding, Side
 from authlens.output.events import build_event
-from authlens.providers import HostMatcher, Profiles
 from authlens.proxy.answers import failure_answer
 from authlens.proxy.connwatch import ClientSeen, ConnectionWatch
-from authlens.proxy.flowdata import (
-    META,
-    address_host,
-    flow_to_exchange,
-    flowless_exchange,
-    new_state,
-)
+from authlens.proxy.flowdata import META, address_host, flow_to_exchange, flowless_exchange
 from authlens.proxy.flowscrub import request_secrets, scrub_flow
 from authlens.proxy.hookguard import guarded
+from authlens.proxy.inspection import Scope, inspects, start_state
 from authlens.secrets.redactor import PLAIN, Redactor
 
-PROXY_SHUTDOWN = "proxy_shutdown"
 _SHUTDOWN_HINT = (
     "authlens (mitmproxy) was stopped while this exchange was in flight; the client got no "
     "complete answer: send it again once the proxy runs."
@@ -57,7 +57,7 @@ _AFTER_HANDSHAKE = (
 
 def client_tls_failure(message: str, seen: ClientSeen) -> Failure:
     """client_tls_failed with the runtime the handshake showed and the running CA's folder."""
-    failure = failure_of(cn.CLIENT_TLS, message)
+    failure = failure_of(CLIENT_TLS, message)
     confdir = getattr(ctx.options, "confdir", None)
     ca_dir = str(Path(confdir).expanduser()) if confdir else None
     return Failure(failure.kind, failure.detail, guess_runtime(seen.facts), ca_dir)
@@ -70,44 +70,46 @@ def refused_after_handshake(client: connection.Client, seen: ClientSeen) -> bool
     return setup is not None and end - setup < _QUICK_CLOSE
 
 
+class Emit(Protocol):
+    """Writes one exchange line, redacting the exchange's credentials (`AuthLens.emit`)."""
+
+    def __call__(
+        self, event: dict[str, Any], redactor: Redactor = ..., exchange: Exchange | None = ...
+    ) -> None: ...
+
+
 class FailureHooks:
-    """Mixed into `AuthLens`, which provides the attributes and `emit` declared here."""
+    """A second addon, listed in `AuthLens.addons`: mitmproxy calls its hooks right after
+    AuthLens's own, so both keep their place among the other addons.
 
-    inspected: HostMatcher
-    profiles: Profiles
-    history: KeyHistory
-    connections: ConnectionWatch
+    It is given what it shares with `AuthLens`: the configured scope (read at each call:
+    `configure` replaces the matcher and profiles), the key history, the connection notes,
+    the flows still in flight, and where lines and internal errors go.
+    """
 
-    in_flight: dict[str, http.HTTPFlow]
-
-    def emit(
-        self, event: dict[str, Any], redactor: Redactor = PLAIN, exchange: Exchange | None = None
+    def __init__(
+        self,
+        scope: Scope,
+        *,
+        history: KeyHistory,
+        connections: ConnectionWatch,
+        in_flight: dict[str, http.HTTPFlow],
+        emit: Emit,
+        report: Callable[[str, Exception], None],
     ) -> None:
-        raise NotImplementedError
+        self.scope = scope
+        self.history = history
+        self.connections = connections
+        self.in_flight = in_flight  # AuthLens adds a flow in `request`, drops it when logged
+        self.emit = emit
+        self.report = report
 
     def internal_error(self, hook: str, error: Exception) -> None:
-        raise NotImplementedError
+        """Where `guarded` reports our own failure: AuthLens's `internal_error` line."""
+        self.report(hook, error)
 
     def is_inspected(self, flow: http.HTTPFlow) -> bool:
-        return self.inspects(flow.client_conn, flow.request.pretty_host)
-
-    def inspects(self, client: connection.Client, host: str) -> bool:
-        return isinstance(client.proxy_mode, ReverseMode) or self.inspected(host)
-
-    def start_state(
-        self,
-        flow: http.HTTPFlow,
-        *,
-        inspected: bool = True,
-        id_added: bool = False,
-        host: str | None = None,
-    ) -> dict[str, Any]:
-        """New per-flow state, with the host (`pretty_host`) and its provider resolved once."""
-        if host is None:
-            host = flow.request.pretty_host
-        return new_state(
-            flow, host=host, provider=self.profiles(host), inspected=inspected, id_added=id_added
-        )
+        return inspects(self.scope, flow.client_conn, flow.request.pretty_host)
 
     @guarded
     def error(self, flow: http.HTTPFlow) -> None:
@@ -116,7 +118,7 @@ class FailureHooks:
         state = flow.metadata.get(META)
         if state is None and not flow.is_replay and self.is_inspected(flow):
             # The request hook never ran: an invalid request, or one that broke while read.
-            state = flow.metadata[META] = self.start_state(flow)
+            state = flow.metadata[META] = start_state(flow, self.scope)
         if state is None or state.get("logged"):
             return
         if _shutting_down():
@@ -127,13 +129,13 @@ class FailureHooks:
             state["logged"] = True
             redactor = Redactor(request_secrets(flow.request))
             pending = self.connections.take_failure(flow.client_conn.id)
-            where, message = (pending.where, pending.message) if pending else (cn.FLOW, "")
+            where, message = (pending.where, pending.message) if pending else (FLOW, "")
             message = message or (flow.error.msg if flow.error else "")
             started = flow.response is not None
             failure = failure_of(where, message, secrets=redactor.secrets, response_started=started)
             if pending is None and not started and flow.request.timestamp_end is None:
                 # The client stopped sending (an aborted upload, a malformed request).
-                failure = Failure(cn.CLIENT_DISCONNECTED, failure.detail)
+                failure = Failure(CLIENT_DISCONNECTED, failure.detail)
             self.emit_failure(flow_to_exchange(flow, state, failure), redactor)
         finally:
             scrub_flow(flow, redactor)
@@ -185,9 +187,9 @@ class FailureHooks:
             message = flow.error.msg if flow.error else ""
             if not message and response is not None:
                 message = response.get_text(strict=False) or ""
-            state = self.start_state(flow)
+            state = start_state(flow, self.scope)
             redactor = Redactor(request_secrets(flow.request))
-            failure = failure_of(cn.CONNECT, message, secrets=redactor.secrets)
+            failure = failure_of(CONNECT, message, secrets=redactor.secrets)
             event = self.emit_failure(flow_to_exchange(flow, state, failure), redactor)
             if response is not None and event["cause"] and event["hint"]:
                 # mitmproxy sends the CONNECT's response after this hook: ours instead.
@@ -198,26 +200,26 @@ class FailureHooks:
     @guarded
     def server_connect_error(self, data: ServerConnectionHookData) -> None:
         host = address_host(data.server)
-        self.connections.failed(data.client.id, cn.CONNECT, data.server.error or "", host)
+        self.connections.failed(data.client.id, CONNECT, data.server.error or "", host)
 
     @guarded
     def tls_failed_server(self, data: TlsData) -> None:
         assert isinstance(data.conn, connection.Server)
         host = data.conn.sni or address_host(data.conn)
-        self.connections.failed(data.context.client.id, cn.SERVER_TLS, data.conn.error or "", host)
+        self.connections.failed(data.context.client.id, SERVER_TLS, data.conn.error or "", host)
 
     @guarded
     def tls_failed_client(self, data: TlsData) -> None:
         """The client refused our certificate: no HTTP happens on this connection."""
         client = data.context.client
         host = data.conn.sni or address_host(data.context.server)
-        if self.inspects(client, host):
+        if inspects(self.scope, client, host):
             seen = self.connections.get(client.id)
             # Eager mode may have failed towards the upstream as well: the client refusing
             # our certificate is what it sees, and the one line this connection gets.
             self.connections.take_failure(client.id)
             failure = client_tls_failure(data.conn.error or "", seen)
-            self.emit_failure(flowless_exchange(client, host, self.profiles(host), failure, seen))
+            self.emit_flowless(client, host, failure, seen)
 
     @guarded
     def client_disconnected(self, client: connection.Client) -> None:
@@ -225,18 +227,20 @@ class FailureHooks:
         if seen is not None and refused_after_handshake(client, seen):
             # GnuTLS clients (wget) check the certificate after the handshake, then just close.
             host = client.sni or ""
-            if host and self.inspects(client, host):
-                failure = client_tls_failure(_AFTER_HANDSHAKE, seen)
-                exchange = flowless_exchange(client, host, self.profiles(host), failure, seen)
-                self.emit_failure(exchange)
+            if host and inspects(self.scope, client, host):
+                self.emit_flowless(client, host, client_tls_failure(_AFTER_HANDSHAKE, seen), seen)
             return
         pending = seen.pending if seen else None
-        if seen is None or pending is None or not self.inspects(client, pending.host):
+        if seen is None or pending is None or not inspects(self.scope, client, pending.host):
             return
-        failure = failure_of(pending.where, pending.message)
-        self.emit_failure(
-            flowless_exchange(client, pending.host, self.profiles(pending.host), failure, seen)
-        )
+        self.emit_flowless(client, pending.host, failure_of(pending.where, pending.message), seen)
+
+    def emit_flowless(
+        self, client: connection.Client, host: str, failure: Failure, seen: ClientSeen
+    ) -> None:
+        """The line of a connection that failed before any request: no flow to report with."""
+        profile = self.scope.profiles(host)
+        self.emit_failure(flowless_exchange(client, host, profile, failure, seen))
 
     def emit_failure(
         self, exchange: Exchange, redactor: Redactor = PLAIN, finding: Finding | None = None

@@ -12,8 +12,9 @@ from typing import Any
 from mitmproxy import connection, http
 from mitmproxy.proxy import mode_specs
 
+from authlens.diagnosis.request_model import model_from_body
 from authlens.exchange import Exchange, Failure
-from authlens.output.events import level_of, model_from_body, rfc3339, sdk_of
+from authlens.output.events import level_of, rfc3339, sdk_of
 from authlens.proxy.connwatch import ClientSeen
 from authlens.secrets.bodies import MAX_BODY, Unreadable, decoded
 from authlens.secrets.redactor import PLAIN

@@ -9,7 +9,7 @@ one entry in `providers.py` (and its key kinds in `kinds.py`).
 
 from __future__ import annotations
 
-from authlens.registry.kinds import KINDS, KeyKind, Layout
+from authlens.registry.kinds import KINDS, OPENAI_MARKER, KeyKind, Layout
 from authlens.registry.lookup import (
     AUTHORIZATION,
     CREDENTIAL_HEADERS,
@@ -17,7 +17,6 @@ from authlens.registry.lookup import (
     KEY_HEADERS,
     KEY_QUERY_PARAMS,
     KEY_SHAPE,
-    OPENAI_MARKER,
     PREFIXES,
     REQUEST_ID_HEADERS,
     WEBSOCKET_KEY_PROTOCOL,

@@ -15,7 +15,6 @@ https://github.com/mongodb/kingfisher/tree/main/crates/kingfisher-rules/data/rul
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass, field
 
 ALNUM = "A-Za-z0-9"
@@ -274,5 +273,3 @@ KINDS: tuple[KeyKind, ...] = (
         claims=False,
     ),
 )
-
-PRINTABLE_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "_-")

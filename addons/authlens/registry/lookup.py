@@ -12,7 +12,7 @@ import fnmatch
 import json
 import re
 
-from authlens.registry.kinds import KINDS, OPENAI_MARKER, KeyKind
+from authlens.registry.kinds import KINDS, KeyKind
 from authlens.registry.providers import PROVIDERS, Provider
 
 AUTHORIZATION = "authorization"
@@ -117,17 +117,3 @@ def jwt_issuer_provider(token: str) -> str | None:
         if any(issuer.startswith(prefix) for prefix in p.jwt_issuers):
             return p.id
     return None
-
-
-__all__ = [
-    "AUTHORIZATION",
-    "CREDENTIAL_HEADERS",
-    "DEFAULT_HOSTS",
-    "KEY_HEADERS",
-    "KEY_QUERY_PARAMS",
-    "KEY_SHAPE",
-    "OPENAI_MARKER",
-    "PREFIXES",
-    "REQUEST_ID_HEADERS",
-    "WEBSOCKET_KEY_PROTOCOL",
-]

@@ -1,7 +1,8 @@
 """The broken requests `authlens demo` sends, and the clients that send them.
 
-Each case is a mistake people really make (facts section 6): no key, a quoted key, a
-placeholder, another provider's key, the wrong organization, a key revoked after it worked.
+Each case is a mistake people really make (each reported in a public issue, linked from
+tests/data/openai_auth_corpus.json): no key, a quoted key, a placeholder, another provider's
+key, the wrong organization, a key revoked after it worked.
 They are sent with the official openai SDK when it is installed (a dev dependency), else with
 urllib, and the outcome is what the application sees: the exception's text.
 """

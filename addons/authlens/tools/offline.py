@@ -25,13 +25,13 @@ from urllib.parse import urlsplit
 import orjson
 
 from authlens.causes import ALL_CODES
-from authlens.diagnosis.connection_rules import FLOW, classify_failure
 from authlens.diagnosis.evidence import Evidence, gather_evidence
+from authlens.diagnosis.failures import FLOW, classify_failure
 from authlens.diagnosis.history import KeyHistory, record_exchange
+from authlens.diagnosis.request_model import model_from_body
 from authlens.diagnosis.rules import diagnose
 from authlens.diagnosis.upstream import load_json
 from authlens.exchange import Exchange, Failure, Finding, Side
-from authlens.output.events import model_from_body
 from authlens.providers import COMPATIBLE, provider_for_host
 from authlens.secrets.redactor import redact_path
 

@@ -1,0 +1,64 @@
+"""The helpers response rules build findings with (`diagnosis/findings.py`)."""
+
+from __future__ import annotations
+
+from authlens.diagnosis.findings import finding, said, who_answered, worked_with
+from authlens.diagnosis.history import KeySeen
+from authlens.diagnosis.upstream import UpstreamReply
+from authlens.exchange import Side
+from tests.keyfactory import leaks, project_key
+from tests.replies import NOW, evidence, openai_error
+
+KEY = project_key(41)
+
+
+def reply(
+    message: str = "",
+    code: str | None = None,
+    *,
+    answered_by: str = "openai",
+    envelope: str = "openai",
+    error_type: str | None = None,
+    server: str | None = None,
+) -> UpstreamReply:
+    return UpstreamReply(answered_by, None, code, message, envelope, error_type, server)
+
+
+def test_finding_is_one_redacted_line_that_keeps_the_fingerprint() -> None:
+    """The key sent is redacted from the hint, its fingerprint is kept whole, lines are joined."""
+    ev = evidence(key=KEY, body=openai_error("no"))
+    assert ev.key is not None
+    found = finding(ev, "invalid_api_key", f"The key {KEY} ({ev.key}) was\nrejected.")
+    assert found.side is Side.RESPONSE
+    assert "\n" not in found.hint
+    assert ev.key in found.hint
+    assert not leaks(found.hint, KEY, "sk-proj-")
+
+
+def test_said_matches_code_type_or_message_words_in_any_case() -> None:
+    """`said` is true for a listed code or error type, or a needle in the lowered message."""
+    assert said(reply(code="invalid_api_key"), codes=("invalid_api_key",))
+    assert said(reply(error_type="insufficient_quota"), codes=("insufficient_quota",))
+    assert said(reply("Incorrect API Key provided"), "incorrect api key")
+    assert not said(reply("Rate limit reached"), "incorrect api key", codes=("invalid_api_key",))
+    assert not said(None, "anything")
+
+
+def test_who_answered_names_an_intermediary_by_its_server_and_body() -> None:
+    """An HTML page from nginx is named as such; a known provider by its name."""
+    page = reply(answered_by="intermediary", envelope="html", server="nginx/1.25")
+    assert who_answered(page) == (
+        "an intermediary (Server: nginx/1.25, an HTML page, no upstream request id)"
+    )
+    assert who_answered(reply(answered_by="litellm")) == "a LiteLLM proxy"
+    assert who_answered(reply(answered_by="someone")) == "someone"
+
+
+def test_worked_with_quotes_the_history_or_nothing() -> None:
+    """The organization the key last worked with, and when; nothing without a history."""
+    seen = KeySeen(last_ok=NOW - 60, organization="org-abc", project=None)
+    with_history = evidence(key=KEY, seen=seen, body=openai_error("no"))
+    text = worked_with(with_history, "organization")
+    assert text.startswith(" This key worked with organization org-abc at ")
+    assert worked_with(with_history, "project") == ""
+    assert worked_with(evidence(key=KEY, body=openai_error("no")), "organization") == ""
