@@ -1,9 +1,10 @@
-"""The mitmproxy addon: the only module that imports mitmproxy.
+"""The mitmproxy addon: the hooks of a successful or failed HTTP exchange.
 
-Each hook guards early, turns the flow into an `Exchange`, calls the pure core, and writes
-the result back: headers and body to the client, one JSON line to the log, and a scrubbed
-copy of the request into the stored flow (after it was sent upstream, before mitmproxy's
-save and HAR addons write it).
+Only `authlens.proxy` imports mitmproxy (`tests/test_layering.py`): this module, its failure
+hooks (`failure_hooks`) and the flow readers and writers beside it. Each hook guards early,
+turns the flow into an `Exchange`, calls the pure core, and writes the result back: headers
+and body to the client, one JSON line to the log, and a scrubbed copy of the request into
+the stored flow (after it was sent upstream, before mitmproxy's save and HAR addons write it).
 """
 
 from __future__ import annotations
@@ -53,8 +54,6 @@ from authlens.settings import Settings, SettingsError, load_settings
 from authlens.telemetry import ReplyFacts, Telemetry, TelemetryError, open_telemetry
 
 _log = logging.getLogger(__name__)
-
-header_value = header_safe  # 0.1 name, kept for callers
 
 
 class AuthLens:
@@ -267,7 +266,7 @@ class AuthLens:
         if response.status_code >= 400 and not ev.exchange.stream:
             # An upstream echo of the key stays with us; an annotated body is already a
             # redacted copy (`annotate_error_body`), so the body is scrubbed only if kept.
-            scrub_response(response, redactor, body=body is None)
+            scrub_response(response, redactor, with_body=body is None)
         if finding is None or shown is None:
             if added:
                 set_headers(response.headers, added)

@@ -193,12 +193,12 @@ _HARMLESS = frozenset(
 )
 
 
-def scrub_response(response: http.Response, redactor: Redactor, *, body: bool = True) -> None:
+def scrub_response(response: http.Response, redactor: Redactor, *, with_body: bool = True) -> None:
     """An error response without this exchange's secrets or key shapes (an upstream echo).
 
     The client gets this copy too: it sent the key, the fingerprint in its place loses
     nothing. Bodies beyond the cap, or undecodable, pass untouched (documented limit).
-    `body=False` leaves the body to the caller (it replaces it with a redacted copy).
+    `with_body=False` leaves the body to the caller (it replaces it with a redacted copy).
     """
     fields = []
     for raw_name, raw_value in response.headers.fields:
@@ -211,7 +211,7 @@ def scrub_response(response: http.Response, redactor: Redactor, *, body: bool = 
         fields.append((raw_name, to_bytes(shown)))
     response.headers.fields = tuple(fields)
     raw = response.raw_content
-    if not body or not raw or len(raw) > _MAX_RESPONSE_SCAN:
+    if not with_body or not raw or len(raw) > _MAX_RESPONSE_SCAN:
         return
     encoding = header_text(response.headers, b"content-encoding")
     try:
