@@ -52,3 +52,22 @@ def test_random_bodies_of_valid_length_are_never_degenerate(chars: str) -> None:
 def test_structure_not_words(text: str, human: bool) -> None:
     """Repeats, sequences, keyboard walks and word/number pieces; mixed classes are not."""
     assert human_text(text) is human
+
+
+@pytest.mark.parametrize("length", [16, 24, 32, 64])
+def test_random_hex_is_not_human_text(length: int) -> None:
+    """Hex ids and keys (all 16 digits, walks by chance) stay machine-made: at most 5e-4."""
+    rng = random.Random(f"hex-{length}")
+    values = (
+        "".join(rng.choice("0123456789abcdef") for _ in range(length)) for _ in range(SAMPLES)
+    )
+    assert sum(map(human_text, values)) / SAMPLES <= 5e-4
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1000abcdefabcdef", "12345babedeadfadebead", "83920badefa17364", "dead-beef-1234-cafe"],
+)
+def test_hex_a_person_wrote_is_human_text(text: str) -> None:
+    """Hex digits as words, numbers and a long sequence (found by the mistakes generator)."""
+    assert human_text(text)

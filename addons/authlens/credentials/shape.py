@@ -25,6 +25,8 @@ _HEX = re.compile(r"[0-9a-f]{16,}")
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
 _WALKED = 12  # longest value whose walks are looked for
 _WALK = 4  # characters of a sequence or a keyboard walk that count as one
+_HEX_PIECES = 3  # at most this many number and word pieces in hex a person wrote
+_HEX_WALK = 6  # a walk in hex digits (`abcdef`, `012345`) that chance seldom makes
 _RUN = 5  # one character repeated this often (once more past 12): a filler (`xxxxx`)
 _SHORT_NUMBER = 6  # `123`, `2024`: numbers people type
 
@@ -47,12 +49,13 @@ def _longest_run(text: str) -> int:
     return best
 
 
-def _has_walk(text: str) -> bool:
+def _has_walk(text: str, size: int | None = None) -> bool:
     """`abcd`, `4321`, `qwer`: a sequence of code points or keys of `_WALK` characters.
 
     Past 12 characters a walk must be 5 long: a random body holds `abcd` now and then.
     """
-    size = _WALK + (len(text) > _WALKED)  # longer values hold short walks by chance
+    if size is None:
+        size = _WALK + (len(text) > _WALKED)  # longer values hold short walks by chance
     for i in range(len(text) - size + 1):
         piece = text[i : i + size]
         steps = {ord(b) - ord(a) for a, b in itertools.pairwise(piece)}
@@ -92,11 +95,27 @@ def _human_piece(text: str) -> bool:
     if len(set(core)) <= 2 or _longest_run(core) >= _RUN + (len(core) > _WALKED):
         return True
     if _HEX.fullmatch(core):
-        return False  # machine-made: hex ids and keys are not words, walks happen by chance
+        # Hex ids and keys hold short walks by chance (one in ~500 of 64 digits holds a walk
+        # of 5), one of 6 about once in 10,000; long words between numbers almost never.
+        return _has_walk(core, _HEX_WALK) or _hex_words(core)
     if _has_walk(core):
         return True
     if _classes(core) == 1 and not (core.isdigit() and len(core) > _WALKED):
         return True  # one class: a word, a name, a number; long digit strings are ids
+    return _spoken(text, core)
+
+
+def _hex_words(core: str) -> bool:
+    """Hex digits as a person writes them: at most 3 pieces, numbers and words of 4 or more
+    letters (`12345deadbeef`); random hex alternates letters and digits every few places."""
+    segments = _SEGMENT.findall(core)
+    return len(segments) <= _HEX_PIECES and all(
+        _wordlike(s) and (s.isdigit() or len(s) >= _WALK) for s in segments
+    )
+
+
+def _spoken(text: str, core: str) -> bool:
+    """Few pieces, each a short number or a pronounceable word (`1000-dead-beef`)."""
     segments = _SEGMENT.findall(text)
     if not segments or not all(map(_wordlike, segments)):
         return False
