@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from authlens.diagnosis.findings import finding, said, who_answered, worked_with
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from authlens.diagnosis import account_rules, policy_rules
+from authlens.diagnosis.findings import finding, may_say, said, who_answered, worked_with
 from authlens.diagnosis.history import KeySeen
 from authlens.diagnosis.upstream import UpstreamReply
 from authlens.exchange import Side
@@ -62,3 +69,43 @@ def test_worked_with_quotes_the_history_or_nothing() -> None:
     assert text.startswith(" This key worked with organization org-abc at ")
     assert worked_with(with_history, "project") == ""
     assert worked_with(evidence(key=KEY, body=openai_error("no")), "organization") == ""
+
+
+# Each case-insensitive message regex a rule guards with `may_say`, and the words it checks.
+GUARDED = [
+    (policy_rules._BILLING, ("billing",)),
+    (policy_rules._REGIONAL, ("region", "host")),
+    (policy_rules._UNVERIFIED, ("organi", "verifi")),
+    (account_rules._IP_BLOCKED, ("ip",)),
+]
+_PIECES = st.sampled_from(
+    [
+        "Billing",
+        "REGIONAL",
+        "host",
+        "Hostname",
+        "organisation",
+        "Organization",
+        "verified",
+        "IP",
+        "not allowed",
+        "allowlist",
+        " ",
+        ".",
+        "ſ",
+        "K",
+        "ı",
+        "İ",
+        "x",
+    ]
+)
+
+
+@pytest.mark.parametrize(("pattern", "words"), GUARDED)
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=8).map("".join))
+def test_may_say_never_hides_a_match(
+    pattern: re.Pattern[str], words: tuple[str, ...], message: str
+) -> None:
+    """`may_say` is false only where the regex it guards cannot match (exact, not a guess)."""
+    assert may_say(message, *words) or not pattern.search(message)

@@ -11,7 +11,14 @@ import re
 from dataclasses import dataclass
 
 from authlens.diagnosis.evidence import Evidence
-from authlens.diagnosis.findings import API_KEYS_PAGE, ORG_PAGE, finding, said, worked_with
+from authlens.diagnosis.findings import (
+    API_KEYS_PAGE,
+    ORG_PAGE,
+    finding,
+    may_say,
+    said,
+    worked_with,
+)
 from authlens.diagnosis.hints import quote_snippet, safe_label
 from authlens.exchange import Finding
 
@@ -113,7 +120,9 @@ def ip_not_allowed(ev: Evidence) -> Finding | None:
     """The caller's IP is not on the organization's or project's allowlist."""
     reply = ev.reply
     codes = ("ip_not_authorized", "ip_not_allowed", "ip_address_not_allowed")
-    if reply is None or not (said(reply, codes=codes) or _IP_BLOCKED.search(reply.message)):
+    message = reply.message if reply is not None else ""
+    blocked = may_say(message, "ip") and _IP_BLOCKED.search(message) is not None
+    if reply is None or not (said(reply, codes=codes) or blocked):
         return None
     return finding(
         ev,

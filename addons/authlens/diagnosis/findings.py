@@ -8,8 +8,6 @@ knows into a hint. Used by `response_rules`, `account_rules`, `access_rules`, `a
 
 from __future__ import annotations
 
-import functools
-
 from authlens.diagnosis.evidence import Evidence
 from authlens.diagnosis.hints import one_line, safe_label, utc_clock
 from authlens.diagnosis.upstream import UpstreamReply
@@ -41,19 +39,9 @@ def finding(ev: Evidence, cause: str, hint: str) -> Finding:
     """
     if ev.key:
         hint = hint.replace(ev.key, _KEY_SLOT)
-    line = _one_line(hint, ev.secrets)
+    # Not cached: a cache keyed by (hint, secrets) would keep the keys for the process's life.
+    line = one_line(hint, ev.secrets)
     return Finding(cause, line.replace(_KEY_SLOT, ev.key) if ev.key else line, Side.RESPONSE)
-
-
-# Hints are our text around the same few keys and upstream messages: the same (hint, secrets)
-# recurs on every request of a misconfigured client, and `one_line` is pure.
-_one_line = functools.lru_cache(maxsize=256)(one_line)
-
-
-@functools.lru_cache(maxsize=64)
-def _lowered(message: str) -> str:
-    """A reply's message in lower case; `said` asks about the same message ten times."""
-    return message.lower()
 
 
 def said(reply: UpstreamReply | None, *needles: str, codes: tuple[str, ...] = ()) -> bool:
@@ -62,8 +50,17 @@ def said(reply: UpstreamReply | None, *needles: str, codes: tuple[str, ...] = ()
         return False
     if reply.code in codes or (reply.error_type is not None and reply.error_type in codes):
         return True
-    message = _lowered(reply.message)
+    message = reply.message.lower()
     return any(needle in message for needle in needles)
+
+
+def may_say(message: str, *words: str) -> bool:
+    """False only if `message` holds not all of `words` in any case: a cheap look before a
+    case-insensitive regex (`re` also folds a few non-ASCII letters: those always look)."""
+    if not message.isascii():
+        return True
+    lowered = message.lower()
+    return all(word in lowered for word in words)
 
 
 def who_answered(reply: UpstreamReply) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from authlens.diagnosis.evidence import Evidence
-from authlens.diagnosis.findings import ORG_PAGE, finding, said
+from authlens.diagnosis.findings import ORG_PAGE, finding, may_say, said
 from authlens.diagnosis.hints import quote_snippet
 from authlens.exchange import Finding
 from authlens.registry import PROVIDERS
@@ -48,7 +48,10 @@ def billing_not_active(ev: Evidence) -> Finding | None:
     if reply is None:
         return None
     coded = said(reply, codes=("billing_not_active",))
-    if not coded and not (_BILLING.search(reply.message) and _INACTIVE.search(reply.message)):
+    message = reply.message
+    if not coded and not (
+        may_say(message, "billing") and _BILLING.search(message) and _INACTIVE.search(message)
+    ):
         return None
     return finding(
         ev,
@@ -62,7 +65,9 @@ def billing_not_active(ev: Evidence) -> Finding | None:
 def wrong_regional_host(ev: Evidence) -> Finding | None:
     """The key's project lives in a data-residency region; the request went to another host."""
     reply = ev.reply
-    if reply is None or not _REGIONAL.search(reply.message):
+    if reply is None or not may_say(reply.message, "region", "host"):
+        return None
+    if not _REGIONAL.search(reply.message):
         return None
     sent = ev.exchange.host.lower()
     named = [h.lower() for h in _OPENAI_HOST.findall(reply.message) if h.lower() != sent]
@@ -85,7 +90,9 @@ def wrong_regional_host(ev: Evidence) -> Finding | None:
 def organization_unverified(ev: Evidence) -> Finding | None:
     """The model or feature (streaming, image generation, ...) needs a verified organization."""
     reply = ev.reply
-    if reply is None or not _UNVERIFIED.search(reply.message):
+    if reply is None or not may_say(reply.message, "organi", "verifi"):
+        return None
+    if not _UNVERIFIED.search(reply.message):
         return None
     what = _VERIFIED_TO.search(reply.message)
     needed = f" {quote_snippet(what.group(1), 60)}" if what else " for this"
