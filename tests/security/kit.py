@@ -160,7 +160,9 @@ class BareProxy(Proxy):
     """mitmdump without authlens: the baseline the bounded-work tests compare with."""
 
     def argv(self) -> list[str]:
-        return [part for part in super().argv() if part != str(ENTRY_SCRIPT) and part != "-s"]
+        argv = super().argv()
+        script = argv.index(str(ENTRY_SCRIPT))
+        return argv[: script - 1] + argv[script + 1 :]  # without "-s authlens_addon.py"
 
 
 def bare_proxy(
