@@ -12,7 +12,6 @@ from mitmproxy.test import taddons
 from authlens.proxy.addon import AuthLens
 from authlens.telemetry import StreamTap
 from tests.test_addon import openai_flow, run_flow
-from tests.test_metrics import _free_port
 
 
 def count(lens: AuthLens, name: str, **labels: str) -> float:
@@ -30,7 +29,7 @@ def test_metrics_option_counts_inspected_exchanges(log_path: Path) -> None:
             authlens_log_stdout="false",
             authlens_log_file=str(log_path),
             authlens_log_all="true",
-            authlens_metrics=f"127.0.0.1:{_free_port()}",
+            authlens_metrics="127.0.0.1:0",
         )
         run_flow(lens, openai_flow())
         run_flow(lens, openai_flow(host="example.com"))
@@ -55,7 +54,7 @@ def test_streams_are_tapped_only_with_telemetry(log_path: Path) -> None:
         lens.request(stream)
         lens.responseheaders(stream)
         assert stream.response is not None and stream.response.stream is True
-        tctx.configure(lens, authlens_metrics=f"127.0.0.1:{_free_port()}")
+        tctx.configure(lens, authlens_metrics="127.0.0.1:0")
         tapped = openai_flow(status=200, body=b"", content_type="text/event-stream")
         lens.request(tapped)
         lens.responseheaders(tapped)

@@ -73,12 +73,18 @@ class Metrics:
             registry=self.registry,
         )
         self.server: WSGIServer | None = None
-        self.address: tuple[str, int] | None = None
+        self.address: tuple[str, int] | None = None  # as asked: a reconfigure compares it
+        self.bound: tuple[str, int] | None = None  # as served: port 0 asks the system for one
 
-    def serve(self, host: str, port: int) -> None:
-        """Serve `/metrics` on `host:port` from a daemon thread; OSError if it cannot bind."""
+    def serve(self, host: str, port: int) -> tuple[str, int]:
+        """Serve `/metrics` on `host:port` from a daemon thread; OSError if it cannot bind.
+
+        Returns the address served: port 0 lets the system choose a free port.
+        """
         self.server, _ = start_http_server(port, addr=host, registry=self.registry)
         self.address = (host, port)
+        self.bound = (host, int(self.server.server_address[1]))
+        return self.bound
 
     def record(
         self,
@@ -110,3 +116,4 @@ class Metrics:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+            self.bound = None
