@@ -1,7 +1,7 @@
 """An OTLP/HTTP endpoint that accepts every export and discards it: the tracing arm's collector.
 
 Its own process (like the upstream), so decoding nothing costs the client and the proxies
-nothing. Usage: python -m benchmarks.otlp_sink PORT
+nothing. Usage: python -m benchmarks.otlp_sink PORT (0: any free port; prints "ready PORT").
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ class _Sink(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), _Sink).serve_forever()
+    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), _Sink)
+    print("ready", server.server_address[1], flush=True)  # PORT 0: the system's pick
+    server.serve_forever()
 
 
 if __name__ == "__main__":
