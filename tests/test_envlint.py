@@ -10,7 +10,7 @@ import pytest
 
 from authlens.tools.dotenv_bytes import parse_dotenv
 from authlens.tools.envlint import lint
-from authlens.tools.proxylint import ProxyContext, bypasses
+from authlens.tools.proxylint import ProxyContext
 from tests.keyfactory import body, leaks, project_key
 
 KEY = project_key(11)
@@ -109,18 +109,6 @@ def test_unreadable_dotenv() -> None:
     """A UTF-16 .env is one env_file_unreadable finding."""
     found = causes({}, "OPENAI_API_KEY=x\r\n".encode("utf-16"))
     assert found == {(".env", ".env", "env_file_unreadable")}
-
-
-@pytest.mark.parametrize(
-    ("no_proxy", "host", "bypassed"),
-    [("*", "api.openai.com", True), ("api.openai.com", "api.openai.com", True),
-     (".openai.com", "api.openai.com", True), ("*.openai.com", "api.openai.com", True),
-     ("openai.com", "api.openai.com", True), ("localhost,127.0.0.1", "api.openai.com", False),
-     ("notopenai.com", "api.openai.com", False), ("localhost,*", "api.openai.com", False)],
-)  # fmt: skip
-def test_no_proxy_matching(no_proxy: str, host: str, bypassed: bool) -> None:
-    """curl's and Python's NO_PROXY suffix rules."""
-    assert bypasses(no_proxy, host) is bypassed
 
 
 def test_proxy_bypassed() -> None:

@@ -27,7 +27,8 @@ from authlens.exchange import Exchange, Finding, Side
 from authlens.providers import provider_for_host
 from authlens.registry import PROVIDERS
 from authlens.tools.console import invoked_as
-from authlens.tools.proxylint import bypasses, first_set, looks_intercepting
+from authlens.tools.noproxy import bypasses
+from authlens.tools.proxylint import first_set, looks_intercepting
 
 DEFAULT_BASE_URL = PROVIDERS["openai"].base_url
 RUNTIME = "Python urllib, trusting what httpx trusts; other runtimes: authlens doctor"
@@ -77,7 +78,8 @@ def chosen_proxy(env: Mapping[str, str], url: str) -> str | None:
     )
     proxy = first_set(env, *names, "all_proxy", "ALL_PROXY")
     no_proxy = first_set(env, "no_proxy", "NO_PROXY")
-    if proxy is None or (no_proxy and bypasses(no_proxy[1], parts.hostname or "")):
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if proxy is None or (no_proxy and bypasses(no_proxy[1], parts.hostname or "", port)):
         return None
     return proxy[1]
 

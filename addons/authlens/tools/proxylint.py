@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from authlens.exchange import Finding, Side
+from authlens.tools.noproxy import bypasses
 from authlens.tools.runtimes_detect import (
     ProjectRuntime,
     installed_version,
@@ -67,18 +68,6 @@ def proxy_variable(env: Mapping[str, str]) -> tuple[str, str] | None:
 def looks_intercepting(proxy: str) -> bool:
     host = (urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname or "").lower()
     return host in _INTERCEPTING_NAMES or host.startswith("127.") or host == "::1"
-
-
-def bypasses(no_proxy: str, host: str) -> bool:
-    """True when a NO_PROXY list covers `host` (curl's and Python's suffix rules)."""
-    host = host.lower()
-    if no_proxy.strip() == "*":
-        return True
-    for item in no_proxy.split(","):
-        entry = item.strip().lower().removeprefix("*").removeprefix(".").partition(":")[0]
-        if entry and (host == entry or host.endswith("." + entry)):
-            return True
-    return False
 
 
 def node_project(project_dir: Path) -> dict[str, object] | None:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import certifi  # a mitmproxy dependency
 
 from authlens.registry import PROVIDERS
-from authlens.tools.proxylint import bypasses
+from authlens.tools.noproxy import bypasses
 
 CA_FILE = "mitmproxy-ca-cert.pem"
 BUNDLE_FILE = "authlens-ca-bundle.pem"
