@@ -58,10 +58,17 @@ DENIED_BODY = orjson.dumps(
 
 def _response(status: bytes, content_type: bytes, body: bytes, extra: bytes = b"") -> bytes:
     return (
-        b"HTTP/1.1 " + status + b"\r\ncontent-type: " + content_type
-        + b"\r\ncontent-length: " + str(len(body)).encode()
-        + b"\r\nx-request-id: req_0123456789abcdef0123456789abcdef\r\n" + extra + b"\r\n" + body
-    )  # fmt: skip
+        b"HTTP/1.1 "
+        + status
+        + b"\r\ncontent-type: "
+        + content_type
+        + b"\r\ncontent-length: "
+        + str(len(body)).encode()
+        + b"\r\nx-request-id: req_0123456789abcdef0123456789abcdef\r\n"
+        + extra
+        + b"\r\n"
+        + body
+    )
 
 
 OK = _response(b"200 OK", b"application/json", OK_BODY, b"openai-organization: org-bench\r\n")

@@ -319,9 +319,20 @@ def curl(proxy: Proxy, url: str, *args: str, tmp: Path, via_proxy: bool = True) 
     headers_file, body_file = tmp / "curl-headers.txt", tmp / "curl-body.bin"
     routing = ["--proxy", proxy.url] if via_proxy else []
     command = [
-        "curl", "-sS", "--max-time", "20", "--cacert", str(proxy.ca_path), *routing,
-        "-D", str(headers_file), "-o", str(body_file), *args, url,
-    ]  # fmt: skip
+        "curl",
+        "-sS",
+        "--max-time",
+        "20",
+        "--cacert",
+        str(proxy.ca_path),
+        *routing,
+        "-D",
+        str(headers_file),
+        "-o",
+        str(body_file),
+        *args,
+        url,
+    ]
     done = subprocess.run(command, capture_output=True, env=clean_env(), timeout=30, check=False)
     status, headers = 0, {}
     if headers_file.exists():

@@ -28,8 +28,14 @@ def deepseek_key() -> str:
 NO_KEY = ("OPENAI_API_KEY", "environment", "missing_credentials")
 
 
-def causes(environ: dict[str, str], dotenv: bytes | None = None, project: Path | None = None,
-           ca_pem: bytes | None = CA, *, no_key: bool = False) -> set[tuple[str, str, str]]:  # fmt: skip
+def causes(
+    environ: dict[str, str],
+    dotenv: bytes | None = None,
+    project: Path | None = None,
+    ca_pem: bytes | None = CA,
+    *,
+    no_key: bool = False,
+) -> set[tuple[str, str, str]]:
     """(variable, source, cause) of every finding; the missing key only when `no_key` (the
     other tests are about other variables and leave OPENAI_API_KEY out)."""
     files = [parse_dotenv(dotenv, Path(".env"))] if dotenv is not None else []
@@ -45,11 +51,15 @@ def causes(environ: dict[str, str], dotenv: bytes | None = None, project: Path |
         ({"OPENAI_API_KEY": f'"{KEY}"'}, {"quoted_key"}),
         ({"OPENAI_API_KEY": "sk-YOUR_KEY"}, {"placeholder_key"}),
         ({"OPENAI_API_KEY": anthropic_key()}, {"other_provider_key"}),
-        ({"OPENAI_API_KEY": anthropic_key(), "OPENAI_BASE_URL": "https://api.anthropic.com/v1"},
-         set()),
+        (
+            {"OPENAI_API_KEY": anthropic_key(), "OPENAI_BASE_URL": "https://api.anthropic.com/v1"},
+            set(),
+        ),
         ({"OPENAI_API_KEY": deepseek_key(), "OPENAI_BASE_URL": "https://api.deepseek.com"}, set()),
-        ({"OPENAI_API_KEY": anthropic_key(), "OPENAI_BASE_URL": "https://api.deepseek.com"},
-         {"other_provider_key"}),
+        (
+            {"OPENAI_API_KEY": anthropic_key(), "OPENAI_BASE_URL": "https://api.deepseek.com"},
+            {"other_provider_key"},
+        ),
         ({"OPENAI_ORG_ID": "Personal"}, {"organization_invalid"}),
         ({"OPENAI_PROJECT_ID": "my-project"}, {"project_mismatch"}),
         ({"OPENAI_BASE_URL": "https://api.openai.com"}, {"wrong_base_url"}),
@@ -59,10 +69,12 @@ def causes(environ: dict[str, str], dotenv: bytes | None = None, project: Path |
         ({"OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"}, set()),
         ({"OPENAI_BASE_URL": "http://authlens:8080/v1"}, set()),
         ({"OPENAI_API_BASE": "https://api.openai.com/v1"}, {"wrong_base_url"}),
-        ({"AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com/openai/deployments/gpt"},
-         {"wrong_base_url"}),
+        (
+            {"AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com/openai/deployments/gpt"},
+            {"wrong_base_url"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_environment_values(environ: dict[str, str], expected: set[str]) -> None:
     """Keys via the shared classifier, with no false alarm when key and base URL match."""
     assert {cause for _, _, cause in causes(environ)} == expected
@@ -133,8 +145,9 @@ def test_node_project(tmp_path: Path) -> None:
     ca_file.write_bytes(CA)
     proxy = {"HTTPS_PROXY": "http://127.0.0.1:8080"}
     assert {c for _, _, c in causes(proxy, project=tmp_path)} == {
-        "proxy_ignored_by_runtime", "ca_not_trusted",
-    }  # fmt: skip
+        "proxy_ignored_by_runtime",
+        "ca_not_trusted",
+    }
     fixed = {**proxy, "NODE_USE_ENV_PROXY": "1", "NODE_EXTRA_CA_CERTS": str(ca_file)}
     assert causes(fixed, project=tmp_path) == set()
     (tmp_path / "package.json").write_text(json.dumps({"dependencies": {"undici": "^7"}}))

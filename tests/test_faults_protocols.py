@@ -78,10 +78,24 @@ def curl_http2(proxy: Proxy, tmp: Path, path: str, *args: str) -> tuple[str, dic
     """
     head, body = tmp / "head.txt", tmp / "body.bin"
     command = [
-        "curl", "-sS", "--http2", "--max-time", "20", "--cacert", str(proxy.ca_path),
-        "--proxy", proxy.url, "-D", str(head), "-o", str(body), "-w", "%{http_version}",
-        *args, f"{API}{path}",
-    ]  # fmt: skip
+        "curl",
+        "-sS",
+        "--http2",
+        "--max-time",
+        "20",
+        "--cacert",
+        str(proxy.ca_path),
+        "--proxy",
+        proxy.url,
+        "-D",
+        str(head),
+        "-o",
+        str(body),
+        "-w",
+        "%{http_version}",
+        *args,
+        f"{API}{path}",
+    ]
     done = subprocess.run(
         command, capture_output=True, text=True, env=clean_env(), timeout=30, check=False
     )
@@ -117,10 +131,16 @@ def test_http2_stream_arrives_and_is_logged_once(
 ) -> None:
     """A streamed completion over HTTP/2 arrives whole, carries its id, and is logged once."""
     version, headers, body = curl_http2(
-        h2_proxy, tmp_path, "/v1/chat/completions",
-        "-H", f"Authorization: Bearer {good_key}", "-H", "content-type: application/json",
-        "--data-binary", CHAT.decode(),
-    )  # fmt: skip
+        h2_proxy,
+        tmp_path,
+        "/v1/chat/completions",
+        "-H",
+        f"Authorization: Bearer {good_key}",
+        "-H",
+        "content-type: application/json",
+        "--data-binary",
+        CHAT.decode(),
+    )
     assert version == "2"
     assert body.count(b"data: ") == 6
     assert body.endswith(b"data: [DONE]\n\n")

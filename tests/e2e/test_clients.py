@@ -103,9 +103,17 @@ def test_curl_upstream_side_causes(
 ) -> None:
     """A good key with the wrong organization or project gets the upstream's specific cause."""
     result = curl(
-        proxy, API, "-H", f"Authorization: Bearer {good_key}", *extra,
-        "-H", "content-type: application/json", "--data-binary", CHAT.decode(), tmp=tmp_path,
-    )  # fmt: skip
+        proxy,
+        API,
+        "-H",
+        f"Authorization: Bearer {good_key}",
+        *extra,
+        "-H",
+        "content-type: application/json",
+        "--data-binary",
+        CHAT.decode(),
+        tmp=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert (result.status, result.headers["x-authlens-cause"]) == (401, cause)
     line = proxy.log_line(result.headers["x-authlens-id"])

@@ -72,8 +72,12 @@ def test_same_headers_and_log_fields(both: dict[str, Proxy], good_key: str) -> N
     assert run_results == dump_results
     causes = [line["cause"] for _, line in run_results]
     assert causes[:5] == [
-        None, "invalid_api_key", "missing_credentials", "wrong_auth_scheme", "project_mismatch",
-    ]  # fmt: skip
+        None,
+        "invalid_api_key",
+        "missing_credentials",
+        "wrong_auth_scheme",
+        "project_mismatch",
+    ]
 
 
 def test_authlens_run_stdout_is_only_json(both: dict[str, Proxy], good_key: str) -> None:

@@ -80,9 +80,14 @@ def start(
     proxy = make_proxy(
         launcher,
         *upstream_args(relay),
-        "-w", str(flows), "--set", f"hardump={har}", "--set", f"authlens_log_file={log}",
+        "-w",
+        str(flows),
+        "--set",
+        f"hardump={har}",
+        "--set",
+        f"authlens_log_file={log}",
         *args,
-    )  # fmt: skip
+    )
     return Run(proxy, log, flows, har)
 
 

@@ -20,9 +20,16 @@ from tests.security.kit import Run, bearer, leaks, raw, start
 # Header values: any byte but CR, LF and NUL (which end or break the field in HTTP/1.1).
 VALUE = st.binary(max_size=200).map(lambda b: b.translate(None, b"\r\n\x00").strip())
 NAMES = st.sampled_from(
-    [b"User-Agent", b"OpenAI-Organization", b"OpenAI-Project", b"X-Stainless-Lang",
-     b"Cookie", b"Api-Key", b"X-Note"]
-)  # fmt: skip
+    [
+        b"User-Agent",
+        b"OpenAI-Organization",
+        b"OpenAI-Project",
+        b"X-Stainless-Lang",
+        b"Cookie",
+        b"Api-Key",
+        b"X-Note",
+    ]
+)
 # Path bytes: anything but what ends the request line (space, CR, LF) and '#'.
 PATH = st.binary(max_size=120).map(lambda b: b.translate(None, b" \r\n#\x00"))
 BODY = st.one_of(

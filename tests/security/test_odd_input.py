@@ -36,10 +36,16 @@ ODD = b"Soci\xe9t\xe9 \xa0\xff"  # latin-1 text, a no-break space, a byte no enc
 @pytest.mark.parametrize(
     "place",
     [
-        "User-Agent", "X-Client-Request-Id", "OpenAI-Organization", "OpenAI-Project",
-        "X-Stainless-Lang", "X-Stainless-Package-Version", "path", "Cookie",
+        "User-Agent",
+        "X-Client-Request-Id",
+        "OpenAI-Organization",
+        "OpenAI-Project",
+        "X-Stainless-Lang",
+        "X-Stainless-Package-Version",
+        "path",
+        "Cookie",
     ],
-)  # fmt: skip
+)
 def test_a_non_utf8_byte_anywhere_still_gives_one_line(run: Run, place: str) -> None:
     """High 5: the line is written (valid JSON, the byte shown escaped), never lost."""
     headers = [bearer(synthetic_key()), (b"X-Stainless-Lang", b"python")]
@@ -101,10 +107,22 @@ def test_a_client_refusing_the_ca_gives_one_line(run: Run, tmp_path: Path) -> No
     marker = "m" + uuid.uuid4().hex[:12]  # (32 hex digits would be redacted as a key)
     before = len(run.lines())
     subprocess.run(
-        ["curl", "-sS", "--max-time", "10", "--proxy", run.proxy.url, "-A", f"curl/{marker}",
-         "https://api.openai.com/v1/models"],
-        capture_output=True, env=clean_env(), timeout=30, check=False,
-    )  # fmt: skip
+        [
+            "curl",
+            "-sS",
+            "--max-time",
+            "10",
+            "--proxy",
+            run.proxy.url,
+            "-A",
+            f"curl/{marker}",
+            "https://api.openai.com/v1/models",
+        ],
+        capture_output=True,
+        env=clean_env(),
+        timeout=30,
+        check=False,
+    )
     wait_for(
         lambda: [e for e in run.lines()[before:] if e.get("cause") == "client_tls_failed"] or None,
         10,
@@ -126,9 +144,20 @@ def test_eager_mode_client_refusing_the_ca_gives_one_line(
         "authlens", "--set", "authlens_hosts=localhost", "--set", "connection_strategy=eager"
     )
     subprocess.run(
-        ["curl", "-sS", "--max-time", "10", "--proxy", proxy.url, f"https://localhost:{fake.port}/v1/models"],
-        capture_output=True, env=clean_env(), timeout=30, check=False,
-    )  # fmt: skip
+        [
+            "curl",
+            "-sS",
+            "--max-time",
+            "10",
+            "--proxy",
+            proxy.url,
+            f"https://localhost:{fake.port}/v1/models",
+        ],
+        capture_output=True,
+        env=clean_env(),
+        timeout=30,
+        check=False,
+    )
     first = wait_for(lambda: proxy.log_lines() or None, 10, "no line for the refused CA")
     # Any second line of this connection is written when it closes, before curl exits.
     proxy.stop()
@@ -161,10 +190,24 @@ def test_an_unreachable_upstream_answers_in_openais_shape(make_proxy: ProxyFacto
     """#14 item 8: the CONNECT mitmproxy lets us answer gets a 502 JSON error with our headers."""
     proxy = make_proxy("authlens", "--set", "authlens_hosts=localhost")
     done = subprocess.run(
-        ["curl", "-sS", "--max-time", "10", "--proxy", proxy.url, "-D", "-", "-o", "/dev/null",
-         "https://localhost:1/v1/models"],
-        capture_output=True, env=clean_env(), timeout=30, check=False,
-    )  # fmt: skip
+        [
+            "curl",
+            "-sS",
+            "--max-time",
+            "10",
+            "--proxy",
+            proxy.url,
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+            "https://localhost:1/v1/models",
+        ],
+        capture_output=True,
+        env=clean_env(),
+        timeout=30,
+        check=False,
+    )
     head = done.stdout.decode("latin-1")
     assert head.startswith("HTTP/1.1 502")
     fields = {

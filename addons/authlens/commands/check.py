@@ -65,17 +65,23 @@ def add_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--env-file", action="append", type=Path, default=None, metavar="PATH",
+        "--env-file",
+        action="append",
+        type=Path,
+        default=None,
+        metavar="PATH",
         help="a .env file to read (repeatable; default: ./.env if it exists)",
-    )  # fmt: skip
+    )
     parser.add_argument("--json", action="store_true", help='print {"findings": [...]}')
     parser.add_argument(
         "--probe", action="store_true", help="send one GET <base>/models and diagnose the answer"
     )
     parser.add_argument(
-        "--confdir", type=Path, default=None,
+        "--confdir",
+        type=Path,
+        default=None,
         help="mitmproxy's confdir, to know its CA (default: ~/.mitmproxy)",
-    )  # fmt: skip
+    )
     parser.add_argument("--timeout", type=float, default=10.0, help="probe timeout in seconds")
     parser.set_defaults(handler=main)
 
@@ -158,8 +164,9 @@ class Scrub:
         return self(shown(value.variable, value.value))
 
     def finding(self, finding: EnvFinding) -> EnvFinding:
-        return EnvFinding(self(finding.variable), finding.cause, self(finding.hint),
-                          self(finding.source))  # fmt: skip
+        return EnvFinding(
+            self(finding.variable), finding.cause, self(finding.hint), self(finding.source)
+        )
 
 
 def print_human(
@@ -170,8 +177,9 @@ def print_human(
     scrub: Scrub,
 ) -> None:
     if values:
-        table = make_table(console, "variable", "from", "value", title="Read",
-                           wrap=["value"], words=["from"])  # fmt: skip
+        table = make_table(
+            console, "variable", "from", "value", title="Read", wrap=["value"], words=["from"]
+        )
         for value in values:
             table.add_row(*row(value.variable, scrub(value.source), scrub.value(value)))
         print_table(console, table)

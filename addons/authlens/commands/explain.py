@@ -143,16 +143,21 @@ def print_rows(console: Console, rows: list[dict[str, Any]], path: Path) -> None
     if not terminal:
         columns.append("key")
     table = make_table(
-        console, *columns, title=f"authlens explain {printable(path.name)}",
-        wrap=["request", "hint"], words=["cause / key", "key"], widest="hint",
-    )  # fmt: skip
+        console,
+        *columns,
+        title=f"authlens explain {printable(path.name)}",
+        wrap=["request", "hint"],
+        words=["cause / key", "key"],
+        widest="hint",
+    )
     for item in rows:
         status = item["status"] if item["status"] is not None else "-"
         request = f"{item['method']} {item['url']}"
         cause, key = item["cause"] or "", item["key"] or ""
         if terminal:
-            table.add_row(*row(item["index"], status, request, f"{cause}\n{key}".strip(),
-                               item["hint"]))  # fmt: skip
+            table.add_row(
+                *row(item["index"], status, request, f"{cause}\n{key}".strip(), item["hint"])
+            )
         else:
             table.add_row(*row(item["index"], status, request, cause, item["hint"], key))
     print_table(console, table)

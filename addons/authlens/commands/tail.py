@@ -45,28 +45,39 @@ def add_parser(sub: Any) -> None:
         "file", nargs="?", help="the log file, or '-' for stdin (default when piped)"
     )
     parser.add_argument(
-        "-n", "--lines", default=None, metavar="N",
+        "-n",
+        "--lines",
+        default=None,
+        metavar="N",
         help="show the last N matching lines of the file first, or 'all' "
         "(default: 10 when following, all with --no-follow)",
-    )  # fmt: skip
+    )
     parser.add_argument("--no-follow", action="store_true", help="print and exit at the end")
     parser.add_argument("--errors", action="store_true", help="only failed exchanges")
     parser.add_argument(
-        "--cause", action="append", default=[], metavar="CODE",
+        "--cause",
+        action="append",
+        default=[],
+        metavar="CODE",
         help="only these causes (repeat or comma-separate)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--status", action="append", default=[], metavar="CODE",
+        "--status",
+        action="append",
+        default=[],
+        metavar="CODE",
         help="only these statuses: 401, 4xx, none (repeat or comma-separate)",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--host", action="append", default=[], metavar="GLOB", help="only these hosts"
     )
     parser.add_argument("--json", action="store_true", help="pass the matching JSON lines through")
     parser.add_argument(
-        "-v", "--verbose", action="store_true",
+        "-v",
+        "--verbose",
+        action="store_true",
         help="the whole hint on a terminal (piped output always has it)",
-    )  # fmt: skip
+    )
     parser.add_argument("--interval", type=float, default=0.2, help=argparse.SUPPRESS)
     parser.set_defaults(handler=main)
 

@@ -19,8 +19,22 @@ from authlens.causes import REQUEST, RESPONSE
 from authlens.telemetry.labels import BoundedValues, operation_name, provider_name, status_class
 
 # The GenAI conventions' explicit bucket boundaries for operation durations (seconds).
-GENAI_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48,
-                 40.96, 81.92)  # fmt: skip
+GENAI_BUCKETS = (
+    0.01,
+    0.02,
+    0.04,
+    0.08,
+    0.16,
+    0.32,
+    0.64,
+    1.28,
+    2.56,
+    5.12,
+    10.24,
+    20.48,
+    40.96,
+    81.92,
+)
 _GENAI_LABELS = ("gen_ai_operation_name", "gen_ai_provider_name", "error_type", "server_address")
 _AUTH_STATUSES = (401, 403)
 

@@ -103,10 +103,13 @@ def merged_no_proxy(environ: Mapping[str, str]) -> tuple[str, list[str]]:
 def proxy_settings(proxy: str, no_proxy: str) -> list[Setting]:
     """Both cases: lowercase wins in curl, wget and Python; Ruby reads `http_proxy`."""
     return [
-        Setting("HTTPS_PROXY", proxy), Setting("https_proxy", proxy),
-        Setting("HTTP_PROXY", proxy), Setting("http_proxy", proxy),
-        Setting("NO_PROXY", no_proxy), Setting("no_proxy", no_proxy),
-    ]  # fmt: skip
+        Setting("HTTPS_PROXY", proxy),
+        Setting("https_proxy", proxy),
+        Setting("HTTP_PROXY", proxy),
+        Setting("http_proxy", proxy),
+        Setting("NO_PROXY", no_proxy),
+        Setting("no_proxy", no_proxy),
+    ]
 
 
 def reverse_base_url(port: int) -> str:
