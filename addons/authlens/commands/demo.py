@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from authlens.fake_openai import FakeOpenAI
-from authlens.tools.console import error, invoked_as, make_console, printable, quiet_broken_pipe
+from authlens.tools.console import error, invoked_as, make_console, printable
 from authlens.tools.demo_cases import (
     Case,
     Outcome,
@@ -263,6 +263,6 @@ def demo(args: argparse.Namespace) -> int:
 
 def main(args: argparse.Namespace) -> int:
     try:
-        return quiet_broken_pipe(lambda: demo(args))
+        return demo(args)
     except KeyboardInterrupt:
         return 130

@@ -13,13 +13,14 @@ from typing import Any
 import orjson
 from rich.text import Text
 
-from authlens.tools.console import error, make_console, make_table, print_table, quiet_broken_pipe
+from authlens.tools.console import error, make_console, make_table, print_table
 from authlens.tools.runtimes_doctor import Row, diagnose_runtimes
 from authlens.tools.runtimes_env import build_plan
 from authlens.tools.runtimes_shell import invoked_as
 from authlens.tools.trustenv import (
     BUNDLE_FILE,
     CA_FILE,
+    add_proxy_arguments,
     default_confdir,
     proxy_host,
     proxy_port,
@@ -55,16 +56,8 @@ def add_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--json", action="store_true", help='print {"runtimes": [...]}')
-    parser.add_argument(
-        "--proxy", default="http://127.0.0.1:8080", help="the running proxy (http://127.0.0.1:8080)"
-    )
-    parser.add_argument(
-        "--confdir",
-        type=Path,
-        default=None,
-        help="the proxy's mitmproxy confdir, where its CA lives (default: ~/.mitmproxy)",
-    )
-    parser.set_defaults(handler=main)
+    add_proxy_arguments(parser)
+    parser.set_defaults(handler=doctor)
 
 
 def proxy_listening(proxy: str) -> bool:
@@ -128,10 +121,6 @@ def print_human(rows: list[Row]) -> None:
             line = Text("x " if bad else "- ", style="bold red" if bad else "yellow")
             line.append(f"{row.runtime} {row.client}: ", style="bold")
             console.print(line + Text(row.fix))
-
-
-def main(args: argparse.Namespace) -> int:
-    return quiet_broken_pipe(lambda: doctor(args))
 
 
 def doctor(args: argparse.Namespace) -> int:

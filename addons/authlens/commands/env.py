@@ -17,6 +17,7 @@ from authlens.tools.trustenv import (
     BUNDLE_FILE,
     CA_FILE,
     SHELLS,
+    add_proxy_arguments,
     apply_hint,
     client_settings,
     default_confdir,
@@ -64,15 +65,7 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="syntax of the lines (default: the shell running authlens, else $SHELL, else bash)",
     )
-    parser.add_argument(
-        "--proxy", default="http://127.0.0.1:8080", help="the proxy URL (http://127.0.0.1:8080)"
-    )
-    parser.add_argument(
-        "--confdir",
-        type=Path,
-        default=None,
-        help="mitmproxy's confdir, where its CA lives (default: ~/.mitmproxy)",
-    )
+    add_proxy_arguments(parser)
     parser.add_argument(
         "--bundle",
         type=Path,

@@ -25,7 +25,6 @@ from authlens.tools.console import (
     make_table,
     print_table,
     printable,
-    quiet_broken_pipe,
     row,
 )
 from authlens.tools.offline import Entry, explain, flow_entry, har_exchanges
@@ -56,11 +55,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--all", action="store_true", help="also list traffic that is not API traffic"
     )
-    parser.set_defaults(handler=run_explain)
-
-
-def run_explain(args: argparse.Namespace) -> int:
-    return quiet_broken_pipe(lambda: explain_file(args))
+    parser.set_defaults(handler=explain_file)
 
 
 def explain_file(args: argparse.Namespace) -> int:

@@ -21,7 +21,6 @@ from authlens.tools.console import (
     make_table,
     print_table,
     printable,
-    quiet_broken_pipe,
     row,
 )
 from authlens.tools.logreport import Report, Usage, summarize
@@ -53,7 +52,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--slowest", type=int, default=10, metavar="N", help="how many slow exchanges (10)"
     )
-    parser.set_defaults(handler=main)
+    parser.set_defaults(handler=report_file)
 
 
 def read_lines(source: str) -> Iterator[LogLine]:
@@ -182,10 +181,6 @@ def print_slowest(console: Console, report: Report) -> None:
             )
         )
     print_table(console, slow)
-
-
-def main(args: argparse.Namespace) -> int:
-    return quiet_broken_pipe(lambda: report_file(args))
 
 
 def report_file(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from authlens.causes import ALL_CODES
-from authlens.tools.console import error, invoked_as, make_console, quiet_broken_pipe
+from authlens.tools.console import error, invoked_as, make_console
 from authlens.tools.logfollow import LogFollower
 from authlens.tools.logview import LineFilter, LogLine, format_line, layout_line, parse_line
 
@@ -79,7 +79,7 @@ def add_parser(sub: Any) -> None:
         help="the whole hint on a terminal (piped output always has it)",
     )
     parser.add_argument("--interval", type=float, default=0.2, help=argparse.SUPPRESS)
-    parser.set_defaults(handler=main)
+    parser.set_defaults(handler=follow)
 
 
 def _split(values: Iterable[str]) -> list[str]:
@@ -169,10 +169,6 @@ def tail_file(path: Path, args: argparse.Namespace, show: Callable[[LogLine], No
 def tail_stream(stream: Iterable[str], show: Callable[[LogLine], None]) -> None:
     for text in stream:
         show(parse_line(text))
-
-
-def main(args: argparse.Namespace) -> int:
-    return quiet_broken_pipe(lambda: follow(args))
 
 
 def follow(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ NO_PROXY keeps what was there, minus entries that would send the API around the 
 
 from __future__ import annotations
 
+import argparse
 import os
 import ssl
 from collections.abc import Mapping
@@ -37,8 +38,25 @@ _SYSTEM_BUNDLES = (
 )
 
 
+DEFAULT_PROXY = "http://127.0.0.1:8080"
+
+
 def default_confdir() -> Path:
     return Path.home() / ".mitmproxy"
+
+
+def add_proxy_arguments(parser: argparse.ArgumentParser, *, proxy: bool = True) -> None:
+    """`--proxy` and `--confdir`, as `check`, `env` and `doctor` all take them."""
+    if proxy:
+        parser.add_argument(
+            "--proxy", default=DEFAULT_PROXY, help=f"the proxy URL (default: {DEFAULT_PROXY})"
+        )
+    parser.add_argument(
+        "--confdir",
+        type=Path,
+        default=None,
+        help="the proxy's mitmproxy confdir, where its CA lives (default: ~/.mitmproxy)",
+    )
 
 
 def system_trust(environ: Mapping[str, str], exclude: Path) -> Path | None:
