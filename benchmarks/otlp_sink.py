@@ -10,11 +10,16 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class _Sink(BaseHTTPRequestHandler):
+class OtlpSink(BaseHTTPRequestHandler):
+    """Answers every export 200; `received` (nothing here) sees each request body."""
+
     protocol_version = "HTTP/1.1"
 
+    def received(self, body: bytes) -> None:
+        """What to do with an export request; the benchmark's sink drops it."""
+
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length", "0")))
+        self.received(self.rfile.read(int(self.headers.get("content-length", "0"))))
         self.send_response(200)
         self.send_header("content-type", "application/x-protobuf")
         self.send_header("content-length", "0")
@@ -25,7 +30,7 @@ class _Sink(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), _Sink)
+    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), OtlpSink)
     print("ready", server.server_address[1], flush=True)  # PORT 0: the system's pick
     server.serve_forever()
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+import openai
 import orjson
 import trustme
 
@@ -164,6 +166,17 @@ class Proxy:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def client(self, timeout: float = 20, **kwargs: Any) -> httpx.Client:
+        """An httpx client through this proxy, trusting its CA and nothing from the environment."""
+        trust = ssl.create_default_context(cafile=str(self.ca_path))
+        return httpx.Client(
+            proxy=self.url, verify=trust, trust_env=False, timeout=timeout, **kwargs
+        )
+
+    def openai(self, key: str, timeout: float = 20) -> openai.OpenAI:
+        """The openai SDK through this proxy (no retries: each call is one exchange)."""
+        return openai.OpenAI(api_key=key, max_retries=0, http_client=self.client(timeout))
 
     def argv(self) -> list[str]:
         common = [

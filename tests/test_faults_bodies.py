@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import ssl
 import zlib
 from collections.abc import Iterator
 
@@ -63,8 +62,7 @@ def proxy(make_module_proxy: ProxyFactory, relay: ConnectRelay) -> Proxy:
 
 @pytest.fixture(scope="module")
 def client(proxy: Proxy) -> Iterator[httpx.Client]:
-    context = ssl.create_default_context(cafile=str(proxy.ca_path))
-    with httpx.Client(proxy=proxy.url, verify=context, trust_env=False, timeout=30) as c:
+    with proxy.client(30) as c:
         yield c
 
 

@@ -46,8 +46,7 @@ def proxy(make_module_proxy: ProxyFactory, relay: ConnectRelay) -> Proxy:
 
 
 def client_for(proxy: Proxy, **kwargs: Any) -> httpx.Client:
-    context = ssl.create_default_context(cafile=str(proxy.ca_path))
-    return httpx.Client(proxy=proxy.url, verify=context, trust_env=False, timeout=20, **kwargs)
+    return proxy.client(**kwargs)
 
 
 def lines_for(proxy: Proxy, exchange_id: str) -> list[dict[str, Any]]:

@@ -12,14 +12,12 @@ import json
 import os
 import re
 import shutil
-import ssl
 import subprocess
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import openai
 import pytest
 
@@ -27,7 +25,6 @@ from authlens.fake_openai import FakeOpenAI
 from tests import harness
 from tests.harness import (
     ConnectRelay,
-    Proxy,
     ProxyFactory,
     clean_env,
     listening_port,
@@ -123,12 +120,6 @@ def own_fake(authority: harness.TestAuthority) -> Iterator[tuple[FakeOpenAI, Con
     server.stop()
 
 
-def client(proxy: Proxy, key: str) -> openai.OpenAI:
-    trust = ssl.create_default_context(cafile=str(proxy.ca_path))
-    http = httpx.Client(proxy=proxy.url, verify=trust, timeout=20)
-    return openai.OpenAI(api_key=key, max_retries=0, http_client=http)
-
-
 @needs_prometheus
 def test_prometheus_sees_the_revoked_key(
     make_proxy: ProxyFactory, own_fake: tuple[FakeOpenAI, ConnectRelay], tmp_path: Path
@@ -145,12 +136,12 @@ def test_prometheus_sees_the_revoked_key(
         prometheus.wait_value('up{job="authlens"}', 1)
         key = synthetic_key()
         fake.keys = frozenset({key})
-        app = client(proxy, key)
+        app = proxy.openai(key)
         for _ in range(3):
             app.chat.completions.create(model="gpt-4o-mini", messages=[])
         for _ in range(2):
             with pytest.raises(openai.AuthenticationError):
-                client(proxy, synthetic_key()).models.list()
+                proxy.openai(synthetic_key()).models.list()
         fake.keys = frozenset()  # the key is revoked in the dashboard
         with pytest.raises(openai.AuthenticationError) as caught:
             app.chat.completions.create(model="gpt-4o-mini", messages=[])

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import string
 import subprocess
 from collections.abc import Iterator
@@ -98,8 +97,7 @@ def proxy(make_module_proxy: ProxyFactory, relay: ConnectRelay, outputs: dict[st
 
 @pytest.fixture(scope="module")
 def client(proxy: Proxy) -> Iterator[httpx.Client]:
-    context = ssl.create_default_context(cafile=str(proxy.ca_path))
-    with httpx.Client(proxy=proxy.url, verify=context, trust_env=False, timeout=20) as c:
+    with proxy.client() as c:
         yield c
 
 

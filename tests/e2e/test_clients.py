@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import ssl
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,8 +38,7 @@ def proxy(make_module_proxy: ProxyFactory, relay: ConnectRelay) -> Proxy:
 
 @pytest.fixture(scope="module")
 def client(proxy: Proxy) -> Iterator[httpx.Client]:
-    context = ssl.create_default_context(cafile=str(proxy.ca_path))
-    with httpx.Client(proxy=proxy.url, verify=context, trust_env=False, timeout=20) as c:
+    with proxy.client() as c:
         yield c
 
 
