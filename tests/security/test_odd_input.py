@@ -10,25 +10,14 @@ import secrets
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 
 from authlens.fake_openai import FakeOpenAI
-from tests.harness import ConnectRelay, ProxyFactory, clean_env, synthetic_key, wait_for
-from tests.security.kit import Run, bearer, connect, leaks, raw, request_bytes, start
-
-
-@pytest.fixture(scope="module")
-def run(
-    make_module_proxy: ProxyFactory, relay: ConnectRelay, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Run]:
-    lens = start(make_module_proxy, relay, tmp_path_factory.mktemp("odd"))
-    yield lens
-    lens.stop()
-
+from tests.harness import ProxyFactory, clean_env, synthetic_key, wait_for
+from tests.security.kit import Run, bearer, connect, leaks, raw, request_bytes
 
 ODD = b"Soci\xe9t\xe9 \xa0\xff"  # latin-1 text, a no-break space, a byte no encoding has
 
