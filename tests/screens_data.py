@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from authlens.credentials.keys import fingerprint_key
+from tests.har import har_entry
 from tests.keyfactory import project_key
 from tests.logdata import event
 
@@ -89,28 +90,14 @@ def write_log(path: Path) -> Path:
 
 
 def _entry(url: str, status: int, body: object, started: str, auth: str | None) -> dict[str, Any]:
-    headers = [{"name": "Content-Type", "value": "application/json"}]
+    headers = {"Content-Type": "application/json"}
     if auth is not None:
-        headers.append({"name": "Authorization", "value": auth})
-    reply = [
-        {"name": "content-type", "value": "application/json"},
-        {"name": "x-request-id", "value": "req_805398c06fec4ad79e181dca89d1b6f6"},
-    ]
-    return {
-        "startedDateTime": started,
-        "time": 250.5,
-        "request": {
-            "method": "POST",
-            "url": url,
-            "headers": headers,
-            "postData": {"mimeType": "application/json", "text": '{"model": "gpt-4o"}'},
-        },
-        "response": {
-            "status": status,
-            "headers": reply,
-            "content": {"mimeType": "application/json", "text": json.dumps(body)},
-        },
+        headers["Authorization"] = auth
+    reply = {
+        "content-type": "application/json",
+        "x-request-id": "req_805398c06fec4ad79e181dca89d1b6f6",
     }
+    return har_entry(url, status, headers, reply, json.dumps(body), started)
 
 
 def write_har(path: Path) -> Path:
