@@ -170,25 +170,15 @@ def test_node_reading_dotenv_is_too_late_and_check_says_so(
         "fetch('https://authlens-canary.api.openai.com/v1/authlens-canary/dotenv')"
         ".then(r => console.log(r.status)).catch(e => console.log('failed', e.cause))"
     )
-    done = subprocess.run(
-        ["node", "--env-file=.env", "-e", script],
-        env=env,
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    def run_here(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            argv, env=env, cwd=project, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    done = run_here("node", "--env-file=.env", "-e", script)
     assert done.stdout.startswith("failed"), done.stdout
-    check = subprocess.run(
-        [AUTHLENS, "check", "--json", "--confdir", str(proxy.confdir)],
-        env=env,
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    check = run_here(str(AUTHLENS), "check", "--json", "--confdir", str(proxy.confdir))
     found = {(f["variable"], f["cause"]): f["hint"] for f in json.loads(check.stdout)["findings"]}
     hint = found["NODE_USE_ENV_PROXY", "proxy_ignored_by_runtime"]
     assert "at startup" in hint

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from tests.harness import (
     ConnectRelay,
     Proxy,
     ProxyFactory,
+    clean_env,
     key_windows,
     upstream_args,
     wait_for,
@@ -187,3 +189,14 @@ def peak_rss_kib(proxy: Proxy) -> int:
     assert proxy.process is not None
     status = Path(f"/proc/{proxy.process.pid}/status").read_text()
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+
+
+def curl_without_our_ca(proxy_url: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """curl through the proxy, NOT trusting its CA, from a clean environment (10 s at most)."""
+    return subprocess.run(
+        ["curl", "-sS", "--max-time", "10", "--proxy", proxy_url, *args],
+        capture_output=True,
+        env=clean_env(),
+        timeout=30,
+        check=False,
+    )

@@ -7,7 +7,6 @@ never republish 8 characters of a key, and a client's own failure is named as su
 from __future__ import annotations
 
 import secrets
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -16,8 +15,8 @@ import orjson
 import pytest
 
 from authlens.fake_openai import FakeOpenAI
-from tests.harness import ProxyFactory, clean_env, synthetic_key, wait_for
-from tests.security.kit import Run, bearer, connect, leaks, raw, request_bytes
+from tests.harness import ProxyFactory, synthetic_key, wait_for
+from tests.security.kit import Run, bearer, connect, curl_without_our_ca, leaks, raw, request_bytes
 
 ODD = b"Soci\xe9t\xe9 \xa0\xff"  # latin-1 text, a no-break space, a byte no encoding has
 
@@ -95,23 +94,7 @@ def test_a_client_refusing_the_ca_gives_one_line(run: Run, tmp_path: Path) -> No
     """Low: curl without our CA, in mitmproxy's eager mode: one `client_tls_failed` line."""
     marker = "m" + uuid.uuid4().hex[:12]  # (32 hex digits would be redacted as a key)
     before = len(run.lines())
-    subprocess.run(
-        [
-            "curl",
-            "-sS",
-            "--max-time",
-            "10",
-            "--proxy",
-            run.proxy.url,
-            "-A",
-            f"curl/{marker}",
-            "https://api.openai.com/v1/models",
-        ],
-        capture_output=True,
-        env=clean_env(),
-        timeout=30,
-        check=False,
-    )
+    curl_without_our_ca(run.proxy.url, "-A", f"curl/{marker}", "https://api.openai.com/v1/models")
     wait_for(
         lambda: [e for e in run.lines()[before:] if e.get("cause") == "client_tls_failed"] or None,
         10,
@@ -132,21 +115,7 @@ def test_eager_mode_client_refusing_the_ca_gives_one_line(
     proxy = make_proxy(
         "authlens", "--set", "authlens_hosts=localhost", "--set", "connection_strategy=eager"
     )
-    subprocess.run(
-        [
-            "curl",
-            "-sS",
-            "--max-time",
-            "10",
-            "--proxy",
-            proxy.url,
-            f"https://localhost:{fake.port}/v1/models",
-        ],
-        capture_output=True,
-        env=clean_env(),
-        timeout=30,
-        check=False,
-    )
+    curl_without_our_ca(proxy.url, f"https://localhost:{fake.port}/v1/models")
     first = wait_for(lambda: proxy.log_lines() or None, 10, "no line for the refused CA")
     # Any second line of this connection is written when it closes, before curl exits.
     proxy.stop()
@@ -178,24 +147,8 @@ def test_a_malformed_request_is_never_blamed_on_the_upstream(run: Run, head: byt
 def test_an_unreachable_upstream_answers_in_openais_shape(make_proxy: ProxyFactory) -> None:
     """#14 item 8: the CONNECT mitmproxy lets us answer gets a 502 JSON error with our headers."""
     proxy = make_proxy("authlens", "--set", "authlens_hosts=localhost")
-    done = subprocess.run(
-        [
-            "curl",
-            "-sS",
-            "--max-time",
-            "10",
-            "--proxy",
-            proxy.url,
-            "-D",
-            "-",
-            "-o",
-            "/dev/null",
-            "https://localhost:1/v1/models",
-        ],
-        capture_output=True,
-        env=clean_env(),
-        timeout=30,
-        check=False,
+    done = curl_without_our_ca(
+        proxy.url, "-D", "-", "-o", "/dev/null", "https://localhost:1/v1/models"
     )
     head = done.stdout.decode("latin-1")
     assert head.startswith("HTTP/1.1 502")
