@@ -22,7 +22,15 @@ import pytest
 from authlens.cli import main
 from authlens.fake_openai import FakeOpenAI, Reply
 from tests import harness
-from tests.harness import ConnectRelay, Proxy, ProxyFactory, curl, synthetic_key, upstream_args
+from tests.harness import (
+    ConnectRelay,
+    Proxy,
+    ProxyFactory,
+    curl,
+    synthetic_key,
+    upstream_args,
+    wait_for,
+)
 from tests.keyfactory import body, leaks
 
 pytestmark = pytest.mark.e2e
@@ -267,9 +275,11 @@ def run(
         )
         assert result.status, (case, result.stderr)
     expected_lines = len(all_cases)
-    deadline = time.monotonic() + 20
-    while len(proxy.log_lines()) < expected_lines and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(
+        lambda: len(proxy.log_lines()) >= expected_lines or None,
+        20,
+        f"fewer than {expected_lines} log lines:\n{proxy.stdout()[-3000:]}",
+    )
     proxy.stop()  # SIGTERM: mitmproxy writes the HAR and closes the flow file
     form = next(case.args[1] for case in all_cases if case.url.endswith("/oauth/token"))
     yield Run(proxy, flows, har, good, form.split("subject_token=")[1].split("&")[0])
