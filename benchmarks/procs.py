@@ -8,9 +8,11 @@ its options. CPU time and RSS are read from /proc, so they cover all threads of 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +39,15 @@ class Arm:
         return self.process.pid
 
 
+# Our own servers bind port 0 and say which port they got ("ready PORT" on stdout). mitmdump
+# says it only on stdout, which the arms send to /dev/null (the JSON lines must cost what they
+# cost in production), so it is handed a free port and started again if another process on
+# this shared machine took that port first.
+_READY = re.compile(rb"^ready (\d+)$", re.MULTILINE)  # benchmarks.upstream and .otlp_sink
+
+
 def free_port() -> int:
+    """A port nothing listened on a moment ago (racy: only for mitmdump, retried)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -57,23 +67,44 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
     raise RuntimeError(f"nothing listens on {port} after {timeout} s: {process.args!r}")
 
 
-def start_upstream(chunks: int, gap_ms: float, tls: tuple[Path, Path] | None = None) -> tuple[
-    subprocess.Popen[bytes], int
-]:  # fmt: skip
+def reported_port(
+    process: subprocess.Popen[bytes], output: Path, says: re.Pattern[bytes], timeout: float = 30.0
+) -> int:
+    """The port `process` reports in `output` (group 1 of `says`); raise if it died first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if match := says.search(output.read_bytes() if output.exists() else b""):
+            return int(match[1])
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        time.sleep(0.05)
+    raise RuntimeError(f"{process.args!r} did not say its port after {timeout} s")
+
+
+def start_server(module: str, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+    """`python -m benchmarks.<module> 0 ARGS` in its own process, and the port it got."""
+    with tempfile.NamedTemporaryFile(prefix=f"{module}-", suffix=".out", delete=False) as out:
+        output = Path(out.name)
+        process = subprocess.Popen(
+            [sys.executable, "-m", f"benchmarks.{module}", "0", *args], stdout=out, cwd=REPO
+        )
+    try:
+        return process, reported_port(process, output, _READY)
+    finally:
+        output.unlink()  # the process keeps its descriptor; only the port line was wanted
+
+
+def start_upstream(
+    chunks: int, gap_ms: float, tls: tuple[Path, Path] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
     """The fake upstream in its own process, so it never competes with the client's loop."""
-    port = free_port()
-    args = [sys.executable, "-m", "benchmarks.upstream", str(port)]
-    args += [str(chunks), str(gap_ms)] + ([str(p) for p in tls] if tls else [])
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, cwd=REPO)
-    wait_for_port(port, process)
-    return process, port
+    return start_server("upstream", str(chunks), str(gap_ms), *(str(p) for p in tls or ()))
 
 
 def start_arm(arm: Arm, mode: str, stderr_path: Path, attempts: int = 3) -> None:
     """mitmdump for `arm`; stdout (authlens's JSON lines) goes to /dev/null in every arm.
 
-    Retried on a new port: another process on this shared machine may take the free port
-    between our probe and mitmdump's bind.
+    Started again on a new port if mitmdump exits (another process took the free port).
     """
     for attempt in range(attempts):
         try:
@@ -87,25 +118,23 @@ def start_arm(arm: Arm, mode: str, stderr_path: Path, attempts: int = 3) -> None
 
 def _start_arm_once(arm: Arm, mode: str, stderr_path: Path) -> None:
     arm.port = free_port()
-    args = [
-        str(MITMDUMP), "--listen-host", "127.0.0.1", "-p", str(arm.port),
-        "--mode", mode, "--set", "flow_detail=0", *arm.extra_args,
-    ]  # fmt: skip
+    args = [str(MITMDUMP), "--listen-host", "127.0.0.1", "-p", str(arm.port), "--mode", mode]
+    args += ["--set", "flow_detail=0", *arm.extra_args]
     with stderr_path.open("wb") as stderr:
         arm.process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL, cwd=REPO,
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            cwd=REPO,
             env={**os.environ, **(arm.env or {})},
-        )  # fmt: skip
+        )
     wait_for_port(arm.port, arm.process)
 
 
 def start_otlp_sink() -> tuple[subprocess.Popen[bytes], int]:
     """The tracing arm's OTLP/HTTP endpoint (`benchmarks.otlp_sink`), in its own process."""
-    port = free_port()
-    args = [sys.executable, "-m", "benchmarks.otlp_sink", str(port)]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, cwd=REPO)
-    wait_for_port(port, process)
-    return process, port
+    return start_server("otlp_sink")
 
 
 def stop(process: subprocess.Popen[bytes] | None) -> None:

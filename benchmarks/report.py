@@ -32,14 +32,18 @@ def verdict(ok: bool, stretch: bool | None = None) -> str:
 
 def print_loads(title: str, figures: dict[str, dict[str, list[RunFigures]]]) -> None:
     print(f"\n{title}")
-    print(f"{'load':<16}{'arm':<15}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'proxy cpu ms/req':>18}{'client cpu ms/req':>19}{'401 annotated':>15}")  # fmt: skip
+    print(
+        f"{'load':<16}{'arm':<15}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'proxy cpu ms/req':>18}{'client cpu ms/req':>19}{'401 annotated':>15}"
+    )
     for load, arms in figures.items():
         for arm, runs in arms.items():
             m = median_figures(runs)
             annotated = f"{m.annotated_401}/{m.status_401}"
-            print(f"{load:<16}{arm:<15}{m.rps:>9.0f}{m.p50_ms:>9.2f}{m.p99_ms:>9.2f}"
-                  f"{m.proxy_cpu_ms:>18.3f}{m.client_cpu_ms:>19.3f}{annotated:>15}")  # fmt: skip
+            print(
+                f"{load:<16}{arm:<15}{m.rps:>9.0f}{m.p50_ms:>9.2f}{m.p99_ms:>9.2f}"
+                f"{m.proxy_cpu_ms:>18.3f}{m.client_cpu_ms:>19.3f}{annotated:>15}"
+            )
 
 
 def print_ratios(figures: dict[str, dict[str, list[RunFigures]]]) -> None:
@@ -54,10 +58,14 @@ def print_ratios(figures: dict[str, dict[str, list[RunFigures]]]) -> None:
             cpu = paired_ratio(runs, base, "proxy_cpu_ms")
             rps = paired_ratio(runs, base, "rps")
             label = f"{load}, {arm}"
-            print(f"{label + ': cpu/request':<44}{cpu:>7.3f}x  {'<= 1.15 (1.10)':<18}"
-                  f"{verdict(cpu <= CPU_TARGET, cpu <= CPU_STRETCH)}")  # fmt: skip
-            print(f"{label + ': throughput':<44}{rps:>7.3f}x  {'>= 0.87 (0.90)':<18}"
-                  f"{verdict(rps >= RPS_TARGET, rps >= RPS_STRETCH)}")  # fmt: skip
+            print(
+                f"{label + ': cpu/request':<44}{cpu:>7.3f}x  {'<= 1.15 (1.10)':<18}"
+                f"{verdict(cpu <= CPU_TARGET, cpu <= CPU_STRETCH)}"
+            )
+            print(
+                f"{label + ': throughput':<44}{rps:>7.3f}x  {'>= 0.87 (0.90)':<18}"
+                f"{verdict(rps >= RPS_TARGET, rps >= RPS_STRETCH)}"
+            )
 
 
 TELEMETRY_ARMS = {"+metrics": METRICS_TARGET, "+tracing": None}
@@ -65,8 +73,10 @@ TELEMETRY_ARMS = {"+metrics": METRICS_TARGET, "+tracing": None}
 
 def print_telemetry_ratios(figures: dict[str, dict[str, list[RunFigures]]]) -> None:
     """Metrics and tracing on against authlens without them (same run, paired per round)."""
-    print(f"\n{'ratio vs authlens (median of per-round ratios)':<44}{'value':>8}  "
-          f"{'target':<18}verdict")  # fmt: skip
+    print(
+        f"\n{'ratio vs authlens (median of per-round ratios)':<44}{'value':>8}  "
+        f"{'target':<18}verdict"
+    )
     for load, arms in figures.items():
         for arm, target in TELEMETRY_ARMS.items():
             if arm not in arms:
@@ -80,10 +90,14 @@ def print_telemetry_ratios(figures: dict[str, dict[str, list[RunFigures]]]) -> N
 
 
 def print_sse(plan: Plan, sse: dict[str, list[StreamTiming]]) -> None:
-    print(f"\nSSE: {plan.chunks} events {plan.gap_ms:.0f} ms apart, medians over "
-          f"{plan.rounds} streams per target")  # fmt: skip
-    print(f"{'target':<15}{'first chunk ms':>16}{'gap median ms':>15}{'gap max ms':>12}"
-          f"{'first - direct ms':>19}  verdict")  # fmt: skip
+    print(
+        f"\nSSE: {plan.chunks} events {plan.gap_ms:.0f} ms apart, medians over "
+        f"{plan.rounds} streams per target"
+    )
+    print(
+        f"{'target':<15}{'first chunk ms':>16}{'gap median ms':>15}{'gap max ms':>12}"
+        f"{'first - direct ms':>19}  verdict"
+    )
     direct = statistics.median(t.first_chunk for t in sse["direct"]) * 1000
     direct_gap = statistics.median(g for t in sse["direct"] for g in t.gaps) * 1000
     for name, timings in sse.items():
@@ -94,10 +108,14 @@ def print_sse(plan: Plan, sse: dict[str, list[StreamTiming]]) -> None:
             first <= direct + SSE_FIRST_CHUNK_SLACK_MS and abs(gap - direct_gap) <= SSE_GAP_SLACK_MS
         )
         shown = "" if name == "direct" else verdict(ok)
-        print(f"{name:<15}{first:>16.2f}{gap:>15.2f}{max(gaps):>12.2f}"
-              f"{first - direct:>+19.2f}  {shown}")  # fmt: skip
-    print(f"target: first chunk <= direct + {SSE_FIRST_CHUNK_SLACK_MS:.0f} ms, "
-          f"median gap within {SSE_GAP_SLACK_MS:.0f} ms of direct")  # fmt: skip
+        print(
+            f"{name:<15}{first:>16.2f}{gap:>15.2f}{max(gaps):>12.2f}"
+            f"{first - direct:>+19.2f}  {shown}"
+        )
+    print(
+        f"target: first chunk <= direct + {SSE_FIRST_CHUNK_SLACK_MS:.0f} ms, "
+        f"median gap within {SSE_GAP_SLACK_MS:.0f} ms of direct"
+    )
 
 
 def print_memory(plan: Plan, rss: dict[str, tuple[float, ...]]) -> None:
@@ -105,18 +123,24 @@ def print_memory(plan: Plan, rss: dict[str, tuple[float, ...]]) -> None:
     print(f"{'arm':<15}{'after warm-up MB':>18}{'after MB':>10}{'growth MB':>11}  verdict")
     for name, (before, after) in rss.items():
         ok = after - before <= RSS_GROWTH_TARGET_MB
-        print(f"{name:<15}{before:>18.1f}{after:>10.1f}{after - before:>+11.1f}  "
-              f"{verdict(ok) if name != 'bare' else ''}")  # fmt: skip
+        print(
+            f"{name:<15}{before:>18.1f}{after:>10.1f}{after - before:>+11.1f}  "
+            f"{verdict(ok) if name != 'bare' else ''}"
+        )
     print(f"target: growth <= {RSS_GROWTH_TARGET_MB:.0f} MB over 20000 exchanges")
 
 
 def print_core(core: dict[int, float]) -> None:
-    print("\ncore per exchange (Exchange + gather_evidence + diagnose + build_event + "
-          "scrub_secrets + render_json)")  # fmt: skip
+    print(
+        "\ncore per exchange (Exchange + gather_evidence + diagnose + build_event + "
+        "scrub_secrets + render_json)"
+    )
     for status, micros in core.items():
         label = "200 ok" if status == 200 else f"{status} invalid_api_key"
-        print(f"{label:<24}{micros:>8.1f} us   target <= {CORE_TARGET_US:.0f} us  "
-              f"{verdict(micros <= CORE_TARGET_US)}")  # fmt: skip
+        print(
+            f"{label:<24}{micros:>8.1f} us   target <= {CORE_TARGET_US:.0f} us  "
+            f"{verdict(micros <= CORE_TARGET_US)}"
+        )
 
 
 def exchanges_sent(plan: Plan) -> int:
@@ -141,11 +165,15 @@ def print_report(
     print(
         "authlens benchmark" + (" (SMOKE: figures are not meaningful)" if plan.rounds < 2 else "")
     )
-    print(f"machine: {cores} cores, {platform.system()} {platform.machine()}, "
-          f"Python {sys.version.split()[0]}, mitmproxy {MITMPROXY_VERSION}")  # fmt: skip
-    print(f"plan: {plan.rounds} rounds alternating arms; per round {plan.sequential} sequential "
-          f"+ {plan.concurrent} over {plan.connections} connections per arm; half 200, "
-          "half 401 invalid_api_key")  # fmt: skip
+    print(
+        f"machine: {cores} cores, {platform.system()} {platform.machine()}, "
+        f"Python {sys.version.split()[0]}, mitmproxy {MITMPROXY_VERSION}"
+    )
+    print(
+        f"plan: {plan.rounds} rounds alternating arms; per round {plan.sequential} sequential "
+        f"+ {plan.concurrent} over {plan.connections} connections per arm; half 200, "
+        "half 401 invalid_api_key"
+    )
     print_loads("reverse mode to plain-HTTP upstream (medians over rounds)", figures)
     print_ratios(figures)
     print_telemetry_ratios(figures)

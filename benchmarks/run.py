@@ -29,7 +29,6 @@ from benchmarks.procs import (
     ADDON,
     Arm,
     cpu_seconds,
-    free_port,
     rss_mb,
     start_arm,
     start_otlp_sink,
@@ -77,7 +76,7 @@ def make_arms(tmp: Path, otlp_port: int) -> list[Arm]:
         Arm("bare", ()),
         Arm("authlens", ("-s", str(ADDON))),
         Arm("authlens+file", ("-s", str(ADDON), "--set", f"authlens_log_file={log_file}")),
-        Arm("+metrics", ("-s", str(ADDON), "--set", f"authlens_metrics=127.0.0.1:{free_port()}")),
+        Arm("+metrics", ("-s", str(ADDON), "--set", "authlens_metrics=127.0.0.1:0")),
         Arm("+tracing", ("-s", str(ADDON)), env=otel),
     ]
 
@@ -134,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         otlp_sink, otlp_port = start_otlp_sink()
         host = f"127.0.0.1:{upstream_port}"
         arms = make_arms(tmp, otlp_port)
-        https = None if args.no_https or not plan.https else HttpsSetup(tmp, plan.chunks)
+        https: HttpsSetup | None = None
         try:
+            if plan.https and not args.no_https:
+                https = HttpsSetup(tmp, plan.chunks)
             for arm in arms:
                 start_arm(arm, f"reverse:http://{host}", tmp / f"{arm.name}.stderr")
             requests = mixed_requests(host)

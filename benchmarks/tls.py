@@ -44,10 +44,14 @@ class HttpsSetup:
             confdir = ("--set", f"confdir={tmp / f'conf-{arm.name}'}", "--set", "ssl_insecure=true")
             arm.extra_args = confdir + arm.extra_args
         self.contexts: dict[str, ssl.SSLContext] = {}
-        for arm in self.arms:
-            start_arm(arm, "regular", tmp / f"https-{arm.name}.stderr")
-            ca_file = tmp / f"conf-{arm.name}" / "mitmproxy-ca-cert.pem"
-            self.contexts[arm.name] = ssl.create_default_context(cafile=str(ca_file))
+        try:
+            for arm in self.arms:
+                start_arm(arm, "regular", tmp / f"https-{arm.name}.stderr")
+                ca_file = tmp / f"conf-{arm.name}" / "mitmproxy-ca-cert.pem"
+                self.contexts[arm.name] = ssl.create_default_context(cafile=str(ca_file))
+        except BaseException:
+            self.stop()  # nobody else holds these processes yet
+            raise
 
     def measure(self, arm: Arm, total: int, connections: int) -> RunFigures:
         requests = mixed_requests(HOST)

@@ -6,7 +6,7 @@ annotate; `GET /v1/stream` sends an event stream of N chunks, one every M millis
 Responses are prebuilt bytes so the upstream costs a few microseconds per request.
 
 Run: `python -m benchmarks.upstream PORT [CHUNKS GAP_MS [CERTFILE KEYFILE]]` (HTTPS with the
-last two).
+last two). PORT 0 takes any free port; the line "ready PORT" says which.
 """
 
 from __future__ import annotations
@@ -58,10 +58,17 @@ DENIED_BODY = orjson.dumps(
 
 def _response(status: bytes, content_type: bytes, body: bytes, extra: bytes = b"") -> bytes:
     return (
-        b"HTTP/1.1 " + status + b"\r\ncontent-type: " + content_type
-        + b"\r\ncontent-length: " + str(len(body)).encode()
-        + b"\r\nx-request-id: req_0123456789abcdef0123456789abcdef\r\n" + extra + b"\r\n" + body
-    )  # fmt: skip
+        b"HTTP/1.1 "
+        + status
+        + b"\r\ncontent-type: "
+        + content_type
+        + b"\r\ncontent-length: "
+        + str(len(body)).encode()
+        + b"\r\nx-request-id: req_0123456789abcdef0123456789abcdef\r\n"
+        + extra
+        + b"\r\n"
+        + body
+    )
 
 
 OK = _response(b"200 OK", b"application/json", OK_BODY, b"openai-organization: org-bench\r\n")
@@ -138,7 +145,7 @@ async def serve(port: int, chunks: int, gap: float, tls: ssl.SSLContext | None) 
     server = await loop.create_server(
         lambda: UpstreamProtocol(chunks, gap), "127.0.0.1", port, backlog=512, ssl=tls
     )
-    print("ready", flush=True)
+    print("ready", server.sockets[0].getsockname()[1], flush=True)  # PORT 0: the system's pick
     async with server:
         await server.serve_forever()
 

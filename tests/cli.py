@@ -28,6 +28,12 @@ def authlens(
     timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [AUTHLENS, *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True,
-        timeout=timeout, check=False,
-    )  # fmt: skip
+        [AUTHLENS, *args],
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

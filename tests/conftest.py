@@ -6,8 +6,9 @@ session; tests tell their requests apart by the ids the proxy puts on them.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,8 +137,21 @@ def log_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def addon(log_path: Path) -> Iterator[AuthLens]:
-    lens = AuthLens()
-    with taddons.context(lens) as tctx:
-        tctx.configure(lens, authlens_log_stdout="false", authlens_log_file=str(log_path))
-        yield lens
+def make_addon(log_path: Path) -> Iterator[Callable[..., AuthLens]]:
+    """AuthLens under mitmproxy's test context, logging to `log_path`, with more options."""
+    with contextlib.ExitStack() as contexts:
+
+        def make(**options: Any) -> AuthLens:
+            lens = AuthLens()
+            tctx = contexts.enter_context(taddons.context(lens))
+            tctx.configure(
+                lens, authlens_log_stdout="false", authlens_log_file=str(log_path), **options
+            )
+            return lens
+
+        yield make
+
+
+@pytest.fixture
+def addon(make_addon: Callable[..., AuthLens]) -> AuthLens:
+    return make_addon()

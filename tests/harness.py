@@ -24,12 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+import openai
 import orjson
 import trustme
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent  # the venv running the tests (.venv, .venv-3.12, ...)
 ENTRY_SCRIPT = REPO / "addons" / "authlens_addon.py"
+READY_MARKER = Path(__file__).with_name("ready_marker.py")
 UPSTREAM_IDENTITIES = ("api.openai.com", "*.openai.azure.com", "localhost", "127.0.0.1")
 LAUNCHERS = ("mitmdump", "authlens")
 _LISTENING = re.compile(r"listening at (?:\*|[0-9.]+|\[[0-9a-f:]*\]):(\d+)")
@@ -151,6 +154,11 @@ class Proxy:
         return self.workdir / "stderr.txt"
 
     @property
+    def ready_path(self) -> Path:
+        """Written by tests/ready_marker.py once startup passed mitmproxy's last error check."""
+        return self.workdir / "ready"
+
+    @property
     def ca_path(self) -> Path:
         """The mitmproxy CA clients must trust."""
         return self.confdir / "mitmproxy-ca-cert.pem"
@@ -158,6 +166,17 @@ class Proxy:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def client(self, timeout: float = 20, **kwargs: Any) -> httpx.Client:
+        """An httpx client through this proxy, trusting its CA and nothing from the environment."""
+        trust = ssl.create_default_context(cafile=str(self.ca_path))
+        return httpx.Client(
+            proxy=self.url, verify=trust, trust_env=False, timeout=timeout, **kwargs
+        )
+
+    def openai(self, key: str, timeout: float = 20) -> openai.OpenAI:
+        """The openai SDK through this proxy (no retries: each call is one exchange)."""
+        return openai.OpenAI(api_key=key, max_retries=0, http_client=self.client(timeout))
 
     def argv(self) -> list[str]:
         common = [
@@ -169,6 +188,10 @@ class Proxy:
             f"confdir={self.confdir}",
             "--set",
             f"ssl_verify_upstream_trusted_ca={self.upstream_ca}",
+            "-s",
+            str(READY_MARKER),
+            "--set",
+            f"harness_ready_file={self.ready_path}",
             *self.args,
         ]
         if self.launcher == "mitmdump":
@@ -177,41 +200,41 @@ class Proxy:
 
     def launch(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self.ready_path.unlink(missing_ok=True)  # a restart in the same folder must not see it
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(
                 self.argv(), stdout=out, stderr=err, env=self.env, cwd=self.workdir
             )
 
     def start(self, timeout: float = 20) -> Proxy:
-        """Launch and wait until it listens; raises ProxyStartError if it exits first."""
+        """Launch and wait until it is up; raises ProxyStartError if it exits first."""
         self.launch()
-        assert self.process is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if match := _LISTENING.search(self.stdout() + self.stderr()):
-                self.port = int(match.group(1))
-                time.sleep(0.3)  # startup errors are logged right after "listening"
-                if self.process.poll() is None:
-                    return self
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
+        return self.await_ready(timeout)
+
+    def await_ready(self, timeout: float = 20) -> Proxy:
+        """Wait until the launched process is up; raises ProxyStartError if it is not."""
+        if self.wait_exit(timeout) is None and self.ready_path.exists():
+            return self
         self.stop()
         raise ProxyStartError(f"proxy did not start: {self.argv()}\n{self.stderr()}")
 
     def wait_exit(self, timeout: float = 15) -> int | None:
-        """The exit code, or None if it was still running `timeout` s after it listened."""
+        """The exit code, or None once startup succeeded (or still undecided after `timeout` s).
+
+        Success is the ready file, written after mitmproxy's last startup error check; the
+        port is read from "listening at", printed before it.
+        """
         assert self.process is not None
         deadline = time.monotonic() + timeout
-        listening_seen: float | None = None
         while time.monotonic() < deadline:
             if (code := self.process.poll()) is not None:
                 return code
-            if listening_seen is None and _LISTENING.search(self.stdout() + self.stderr()):
-                listening_seen = time.monotonic()
-            if listening_seen is not None and time.monotonic() - listening_seen > 2.0:
-                return None  # startup errors make mitmdump exit right after "listening"
-            time.sleep(0.05)
+            if self.ready_path.exists():
+                match = _LISTENING.search(self.stdout() + self.stderr())
+                assert match, f"ready but no 'listening at' line:\n{self.stderr()}"
+                self.port = int(match[1])
+                return None
+            time.sleep(0.02)
         return None
 
     def stop(self) -> None:
@@ -260,17 +283,23 @@ def wait_for[T](probe: Callable[[], T | None], timeout: float, message: str) -> 
 ProxyFactory = Callable[..., Proxy]
 
 
-def listening_port(process: subprocess.Popen[Any], output: Path, timeout: float = 60) -> int:
-    """The port a server started on port 0 says it listens on (mitmproxy: in `output`).
+def listening_port(
+    process: subprocess.Popen[Any],
+    output: Path,
+    timeout: float = 60,
+    says: re.Pattern[str] = _LISTENING,
+) -> int:
+    """The port a server started on port 0 says it listens on, in `output`.
 
     The server picks the port itself, so no other process can take it between a test choosing
-    a "free" port and the server binding it.
+    a "free" port and the server binding it. `says` finds the port (group 1) in what the
+    server prints; mitmproxy's "listening at" by default.
     """
 
     def reported() -> int | None:
         text = output.read_text(errors="replace") if output.exists() else ""
         assert process.poll() is None, f"{process.args!r} exited:\n{text}"
-        match = _LISTENING.search(text)
+        match = says.search(text)
         return int(match[1]) if match else None
 
     return wait_for(reported, timeout, f"{process.args!r} did not say where it listens")
@@ -303,9 +332,20 @@ def curl(proxy: Proxy, url: str, *args: str, tmp: Path, via_proxy: bool = True) 
     headers_file, body_file = tmp / "curl-headers.txt", tmp / "curl-body.bin"
     routing = ["--proxy", proxy.url] if via_proxy else []
     command = [
-        "curl", "-sS", "--max-time", "20", "--cacert", str(proxy.ca_path), *routing,
-        "-D", str(headers_file), "-o", str(body_file), *args, url,
-    ]  # fmt: skip
+        "curl",
+        "-sS",
+        "--max-time",
+        "20",
+        "--cacert",
+        str(proxy.ca_path),
+        *routing,
+        "-D",
+        str(headers_file),
+        "-o",
+        str(body_file),
+        *args,
+        url,
+    ]
     done = subprocess.run(command, capture_output=True, env=clean_env(), timeout=30, check=False)
     status, headers = 0, {}
     if headers_file.exists():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -241,17 +242,12 @@ def test_stored_flow_scrubbed_even_when_diagnosis_fails(
     assert not leaks(stored, KEY, "sk-proj-")
 
 
-def test_log_all_logs_other_hosts_without_touching_them(log_path: Path) -> None:
+def test_log_all_logs_other_hosts_without_touching_them(
+    make_addon: Callable[..., AuthLens], log_path: Path
+) -> None:
     """With log_all, traffic to other hosts is logged (no cause) and otherwise untouched."""
-    lens = AuthLens()
-    with taddons.context(lens) as tctx:
-        tctx.configure(
-            lens,
-            authlens_log_stdout="false",
-            authlens_log_file=str(log_path),
-            authlens_log_all="true",
-        )
-        flow = run_flow(lens, openai_flow(host="example.com"))
+    lens = make_addon(authlens_log_all="true")
+    flow = run_flow(lens, openai_flow(host="example.com"))
     assert flow.response is not None
     assert flow.response.raw_content == INVALID_KEY_BODY
     assert "X-Authlens-Id" not in flow.response.headers
@@ -262,26 +258,20 @@ def test_log_all_logs_other_hosts_without_touching_them(log_path: Path) -> None:
     assert not leaks(log_path.read_text(), KEY, "sk-proj-")
 
 
-def test_profiles_give_a_gateway_the_openai_profile(log_path: Path) -> None:
+def test_profiles_give_a_gateway_the_openai_profile(make_addon: Callable[..., AuthLens]) -> None:
     """A configured profile makes a stand-in host judged as OpenAI (other_provider_key)."""
     anthropic_key = "sk-ant-api03-" + "Ab9" * 31 + "AA"
-    lens = AuthLens()
-    with taddons.context(lens) as tctx:
-        tctx.configure(
-            lens,
-            authlens_log_stdout="false",
-            authlens_log_file=str(log_path),
-            authlens_hosts=["llm-gateway.internal"],
-            authlens_profiles=["llm-gateway.internal=openai"],
-        )
-        flow = run_flow(
-            lens,
-            openai_flow(
-                host="llm-gateway.internal",
-                auth=f"Bearer {anthropic_key}",
-                body=invalid_key_body(anthropic_key),
-            ),
-        )
+    lens = make_addon(
+        authlens_hosts=["llm-gateway.internal"], authlens_profiles=["llm-gateway.internal=openai"]
+    )
+    flow = run_flow(
+        lens,
+        openai_flow(
+            host="llm-gateway.internal",
+            auth=f"Bearer {anthropic_key}",
+            body=invalid_key_body(anthropic_key),
+        ),
+    )
     assert flow.response is not None
     assert flow.response.headers["X-Authlens-Cause"] == "other_provider_key"
     assert "Anthropic" in flow.response.headers["X-Authlens-Hint"]

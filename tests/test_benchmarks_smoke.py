@@ -9,13 +9,14 @@ figures are not asserted: on a shared 2-core machine they mean nothing.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.harness import clean_env
 
 # The first test to run pays for the whole smoke run (about 10 s, longer on a busy machine).
 pytestmark = pytest.mark.timeout(200)
@@ -26,15 +27,11 @@ NUM = r"[-+]?\d+(?:\.\d+)?"
 
 @pytest.fixture(scope="module")
 def output() -> str:
-    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
-    # The client trusts each proxy's own CA explicitly; nothing may come from the machine's.
-    env.pop("SSL_CERT_FILE", None)
-    env.pop("SSL_CERT_DIR", None)
-    env.pop("REQUESTS_CA_BUNDLE", None)
+    # No ambient proxy; the client trusts each proxy's own CA, nothing from the machine's.
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--smoke"],
         cwd=REPO,
-        env=env,
+        env=clean_env(),
         capture_output=True,
         text=True,
         timeout=180,

@@ -56,9 +56,10 @@ def test_default_dotenv_read_as_bytes(tmp_path: Path) -> None:
     code, findings, output = check(tmp_path, OPENAI_API_KEY=GOOD)
     assert code == 1
     assert {(f["cause"], f["source"]) for f in findings} == {
-        ("shadowed_by_environment", ".env:1"), ("whitespace_in_key", ".env:1"),
+        ("shadowed_by_environment", ".env:1"),
+        ("whitespace_in_key", ".env:1"),
         ("env_file_unreadable", ".env"),
-    }  # fmt: skip
+    }
     assert not leaks(output, GOOD, "sk-proj-")
     assert not leaks(output, OTHER, "sk-proj-")
 
@@ -112,10 +113,12 @@ def test_human_output(tmp_path: Path) -> None:
     [
         ({"OPENAI_API_KEY": GOOD}, []),
         ({"OPENAI_API_KEY": OTHER}, [("OPENAI_API_KEY", "invalid_api_key")]),
-        ({"OPENAI_API_KEY": GOOD, "OPENAI_ORG_ID": "org-AnotherOrganization01"},
-         [("OPENAI_ORG_ID", "organization_mismatch")]),
+        (
+            {"OPENAI_API_KEY": GOOD, "OPENAI_ORG_ID": "org-AnotherOrganization01"},
+            [("OPENAI_ORG_ID", "organization_mismatch")],
+        ),
     ],
-)  # fmt: skip
+)
 def test_probe_against_a_fake(
     tmp_path: Path, fake: FakeOpenAI, environ: dict[str, str], expected: list[tuple[str, str]]
 ) -> None:
@@ -130,8 +133,14 @@ def test_probe_against_a_fake(
 
 def test_probe_when_nothing_answers(tmp_path: Path) -> None:
     """A closed port: upstream_unreachable on OPENAI_BASE_URL."""
-    code, findings, _ = check(tmp_path, "--probe", "--timeout", "5", OPENAI_API_KEY=GOOD,
-                              OPENAI_BASE_URL="http://127.0.0.1:9/v1")  # fmt: skip
+    code, findings, _ = check(
+        tmp_path,
+        "--probe",
+        "--timeout",
+        "5",
+        OPENAI_API_KEY=GOOD,
+        OPENAI_BASE_URL="http://127.0.0.1:9/v1",
+    )
     assert code == 1
     assert [(f["variable"], f["cause"]) for f in findings] == [
         ("OPENAI_BASE_URL", "upstream_unreachable")
@@ -151,15 +160,29 @@ def test_probe_goes_through_the_proxy(tmp_path: Path, fake: FakeOpenAI) -> None:
     stderr = tmp_path / "stderr.txt"
     with stderr.open("wb") as err:
         proxy = subprocess.Popen(
-            [AUTHLENS, "run", "-p", "0", "--set", f"confdir={tmp_path}",
-             "--set", "authlens_hosts=127.0.0.1"],
-            env=clean_env(tmp_path), stdout=subprocess.DEVNULL, stderr=err,
-        )  # fmt: skip
+            [
+                AUTHLENS,
+                "run",
+                "-p",
+                "0",
+                "--set",
+                f"confdir={tmp_path}",
+                "--set",
+                "authlens_hosts=127.0.0.1",
+            ],
+            env=clean_env(tmp_path),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     try:
         port = listening_port(proxy, stderr)
-        code, findings, _ = check(tmp_path, "--probe", OPENAI_API_KEY=OTHER,
-                                  OPENAI_BASE_URL=f"{fake.url}/v1",
-                                  HTTP_PROXY=f"http://127.0.0.1:{port}")  # fmt: skip
+        code, findings, _ = check(
+            tmp_path,
+            "--probe",
+            OPENAI_API_KEY=OTHER,
+            OPENAI_BASE_URL=f"{fake.url}/v1",
+            HTTP_PROXY=f"http://127.0.0.1:{port}",
+        )
     finally:
         proxy.terminate()
         proxy.wait(10)

@@ -37,14 +37,13 @@ def run_check(tmp_path: Path, *args: str, **environ: str) -> tuple[int, str]:
         ({"OPENAI_ORG_ID": AZURE_KEY}, AZURE_KEY),
         ({"OPENAI_PROJECT_ID": KEY}, KEY),
         ({"OPENAI_ORG_ID": f"org-{PASSWORD}x{PASSWORD}"}, ""),  # an id: shown, nothing secret
-        ({"AZURE_OPENAI_ENDPOINT": f"https://x.openai.azure.com/?api-key={AZURE_KEY}"},
-         AZURE_KEY),
+        ({"AZURE_OPENAI_ENDPOINT": f"https://x.openai.azure.com/?api-key={AZURE_KEY}"}, AZURE_KEY),
         ({"OPENAI_BASE_URL": f"https://{KEY}@api.openai.com/v1"}, KEY),
         ({"OPENAI_BASE_URL": f"https://user:{PASSWORD}@gateway.example/v1"}, PASSWORD),
         ({"HTTPS_PROXY": f"http://bob:{PASSWORD}@127.0.0.1:8080"}, PASSWORD),
         ({"HTTPS_PROXY": f"bob:{PASSWORD}@127.0.0.1:8080"}, PASSWORD),
     ],
-)  # fmt: skip
+)
 def test_no_secret_in_any_output(tmp_path: Path, environ: dict[str, str], secret: str) -> None:
     """A key or password pasted anywhere check reads is never printed (8-char windows)."""
     code, output = run_check(tmp_path, OPENAI_API_KEY=KEY, **environ)
@@ -124,9 +123,15 @@ def test_probe_never_follows_a_redirect_to_another_origin(
         f"http://127.0.0.1:{port}/v2/models" if same_origin else f"{target_url}/steal"
     )
     try:
-        result = authlens("check", "--json", "--probe", "--timeout", "5",
-                          env=clean_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=base),
-                          cwd=tmp_path)  # fmt: skip
+        result = authlens(
+            "check",
+            "--json",
+            "--probe",
+            "--timeout",
+            "5",
+            env=clean_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=base),
+            cwd=tmp_path,
+        )
     finally:
         first.shutdown()
     assert "Traceback" not in result.stderr

@@ -14,10 +14,13 @@ from tests.cli import authlens, clean_env
 from tests.keyfactory import windows
 
 EXPECTED_CAUSES = [
-    "missing_credentials", "quoted_key", "placeholder_key", "other_provider_key",
+    "missing_credentials",
+    "quoted_key",
+    "placeholder_key",
+    "other_provider_key",
     "organization_mismatch",
     "key_revoked",
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("flag", [[], ["--no-sdk"]])

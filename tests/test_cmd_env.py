@@ -91,8 +91,16 @@ def test_bundle_has_system_roots_and_the_ca(tmp_path: Path, confdir: Path, ca: t
 )
 def test_shell_syntax(tmp_path: Path, confdir: Path, shell: str, expected: str) -> None:
     """Each shell gets its own syntax; proxy lines and the reverse-mode alternative are there."""
-    result = authlens("env", "--confdir", str(confdir), "--shell", shell, "--proxy",
-                      "http://127.0.0.1:9090", env=clean_env(tmp_path))  # fmt: skip
+    result = authlens(
+        "env",
+        "--confdir",
+        str(confdir),
+        "--shell",
+        shell,
+        "--proxy",
+        "http://127.0.0.1:9090",
+        env=clean_env(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     bundle, cert = confdir / "authlens-ca-bundle.pem", confdir / "mitmproxy-ca-cert.pem"
     assert expected.format(bundle=bundle, ca=cert) in result.stdout.splitlines()
@@ -125,8 +133,9 @@ def test_eval_makes_python_curl_and_node_trust_the_ca(
     checks = runtime_checks(tls_server)
     script = f'eval "$(authlens env --confdir {confdir} --shell bash)" && ' + " && ".join(checks)
     env = clean_env(tmp_path, PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin")
-    result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
-                            timeout=60, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     answers = result.stdout.split("\n")
     assert [a.split(" ")[1] for a in answers if a] == ["hello"] * len(checks)
@@ -136,8 +145,9 @@ def test_without_the_lines_the_same_clients_fail(tmp_path: Path, tls_server: int
     """The control: the system roots alone do not trust the CA."""
     check = runtime_checks(tls_server)[0]
     env = clean_env(tmp_path, PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin")
-    result = subprocess.run(["bash", "-c", check], env=env, capture_output=True, text=True,
-                            timeout=60, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["bash", "-c", check], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode != 0
     assert "CERTIFICATE_VERIFY_FAILED" in result.stderr
 
@@ -146,8 +156,9 @@ def test_syntax_follows_the_running_shell_not_dollar_shell(tmp_path: Path, confd
     """SHELL names fish, but bash runs the eval: bash lines, no `set: -g: invalid option`."""
     script = f'eval "$({AUTHLENS} env --confdir {confdir})" && echo "$HTTPS_PROXY $https_proxy"'
     env = clean_env(tmp_path, SHELL="/usr/bin/fish")
-    result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
-                            timeout=60, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert "invalid option" not in result.stderr
     assert result.stdout.split() == ["http://127.0.0.1:8080"] * 2
@@ -162,8 +173,9 @@ def test_unset_restores_the_shell(tmp_path: Path, confdir: Path) -> None:
         'echo "[$https_proxy] [$NO_PROXY] [${SSL_CERT_FILE-unset}] [${AUTHLENS_ENV_SAVED-unset}]"'
     )
     env = clean_env(tmp_path, https_proxy="http://corp.example:3128", NO_PROXY="intranet")
-    result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
-                            timeout=60, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[http://corp.example:3128] [intranet] [unset] [unset]"
     assert "https_proxy was http://corp.example:3128" in result.stderr
@@ -172,8 +184,12 @@ def test_unset_restores_the_shell(tmp_path: Path, confdir: Path) -> None:
 
 def test_messages_name_the_command_as_invoked(tmp_path: Path) -> None:
     """From a clone (bin/authlens sets AUTHLENS_PROG) the advice says bin/authlens."""
-    result = authlens("env", "--confdir", str(tmp_path / "none"),
-                      env=clean_env(tmp_path, AUTHLENS_PROG="bin/authlens"))  # fmt: skip
+    result = authlens(
+        "env",
+        "--confdir",
+        str(tmp_path / "none"),
+        env=clean_env(tmp_path, AUTHLENS_PROG="bin/authlens"),
+    )
     assert "Run 'bin/authlens run -p 8080' once, then 'bin/authlens env' again" in result.stderr
 
 
@@ -192,14 +208,30 @@ def test_files_for_java_wget_and_php(tmp_path: Path, confdir: Path, ca: trustme.
     (home / ".wgetrc").write_text("timeout = 7\n")
     result = authlens("env", "--confdir", str(confdir), env=clean_env(home))
     assert result.returncode == 0, result.stderr
-    lines = dict(line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines()
-                 if line.startswith("export "))  # fmt: skip
+    lines = dict(
+        line.removeprefix("export ").split("=", 1)
+        for line in result.stdout.splitlines()
+        if line.startswith("export ")
+    )
     need("keytool", "wget", "php")
     store = confdir / "authlens-truststore.p12"
     assert f"-Djavax.net.ssl.trustStore={store}" in lines["JAVA_TOOL_OPTIONS"]
-    listed = subprocess.run(["keytool", "-list", "-keystore", str(store), "-storepass",
-                             "changeit", "-alias", "authlens-mitmproxy-ca"],
-                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    listed = subprocess.run(
+        [
+            "keytool",
+            "-list",
+            "-keystore",
+            str(store),
+            "-storepass",
+            "changeit",
+            "-alias",
+            "authlens-mitmproxy-ca",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert "trustedCertEntry" in listed.stdout
     rc = (confdir / "authlens-wgetrc").read_text()
     assert rc.startswith("timeout = 7\n")

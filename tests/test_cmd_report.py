@@ -21,8 +21,18 @@ def test_json_report(tmp_path: Path) -> None:
     result = authlens("report", str(write_log(tmp_path)), "--json", env=clean_env(tmp_path))
     assert result.returncode == 0, result.stderr
     report = orjson.loads(result.stdout)
-    assert list(report) == ["exchanges", "other_lines", "first", "last", "by_status", "by_cause",
-                            "keys", "accounts", "clients", "slowest"]  # fmt: skip
+    assert list(report) == [
+        "exchanges",
+        "other_lines",
+        "first",
+        "last",
+        "by_status",
+        "by_cause",
+        "keys",
+        "accounts",
+        "clients",
+        "slowest",
+    ]
     assert report["by_status"] == {"200": 1, "401": 1, "429": 1, "none": 1}
 
 

@@ -58,14 +58,15 @@ def test_mitmdump_help_is_one_flag_away(tmp_path: Path) -> None:
         (["--set", "authlens_config=missing.toml"], {}, "missing.toml"),
         (["--set", "authlens_log_file=/proc/nope/authlens.jsonl"], {}, "/proc/nope"),
     ],
-)  # fmt: skip
+)
 def test_bad_settings_stop_startup_in_two_lines(
     tmp_path: Path, args: list[str], environ: dict[str, str], named: str
 ) -> None:
     """A bad option, variable or file: exit 2, two lines naming it and the fix, no traceback,
     and nothing claims to listen."""
-    result = authlens("run", "-p", "0", *args, env=clean_env(tmp_path, **environ),
-                      cwd=tmp_path, timeout=60)  # fmt: skip
+    result = authlens(
+        "run", "-p", "0", *args, env=clean_env(tmp_path, **environ), cwd=tmp_path, timeout=60
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2, result.stderr
@@ -84,10 +85,21 @@ def _serve(tmp_path: Path, fake: FakeOpenAI, *args: str) -> tuple[subprocess.Pop
     out, err = tmp_path / "run.stdout", tmp_path / "run.stderr"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         proxy = subprocess.Popen(
-            [AUTHLENS, "run", "-p", "0", "--mode", f"reverse:{fake.url}",
-             "--set", "authlens_profiles=127.0.0.1=openai", *args],
-            env=clean_env(tmp_path), stdout=stdout, stderr=stderr,
-        )  # fmt: skip
+            [
+                AUTHLENS,
+                "run",
+                "-p",
+                "0",
+                "--mode",
+                f"reverse:{fake.url}",
+                "--set",
+                "authlens_profiles=127.0.0.1=openai",
+                *args,
+            ],
+            env=clean_env(tmp_path),
+            stdout=stdout,
+            stderr=stderr,
+        )
 
     def port() -> int | None:
         assert proxy.poll() is None, err.read_text(errors="replace")
@@ -116,8 +128,11 @@ def test_log_format_on_a_pipe(tmp_path: Path, log_format: str | None) -> None:
     with FakeOpenAI([KEY]) as fake:
         proxy, port = _serve(tmp_path, fake, *extra)
         try:
-            httpx.get(f"http://127.0.0.1:{port}/v1/models",
-                      headers={"Authorization": f'Bearer "{KEY}"'}, timeout=10)  # fmt: skip
+            httpx.get(
+                f"http://127.0.0.1:{port}/v1/models",
+                headers={"Authorization": f'Bearer "{KEY}"'},
+                timeout=10,
+            )
         finally:
             out, err = _stop(proxy, tmp_path)
     (logged,) = [orjson.loads(text) for text in log.read_text().splitlines()]

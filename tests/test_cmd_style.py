@@ -65,8 +65,11 @@ def test_explain_into_a_closed_pipe_exits_0(tmp_path: Path) -> None:
     flows = _flow_file(tmp_path / "many.mitm", "/v1/models", count=400)
     reader = subprocess.Popen(
         f"'{AUTHLENS}' explain '{flows}'; echo \"exit=$?\" >&2",
-        shell=True, env=clean_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        shell=True,
+        env=clean_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert reader.stdout is not None
     reader.stdout.readline()
     reader.stdout.close()  # the reader leaves, as head does
@@ -122,9 +125,11 @@ def test_report_survives_odd_field_types(tmp_path: Path) -> None:
     """A log line with a non-string organization or key is counted, not a crash."""
     log = tmp_path / "authlens.jsonl"
     log.write_text(
-        line(organization={"name": "x"}, project=["p"], key=7) + "\n"
-        + line(organization=f"org-{ESC}") + "\n"
-    )  # fmt: skip
+        line(organization={"name": "x"}, project=["p"], key=7)
+        + "\n"
+        + line(organization=f"org-{ESC}")
+        + "\n"
+    )
     for args in ((), ("--json",)):
         result = authlens("report", str(log), *args, env=clean_env(tmp_path))
         assert result.returncode == 0, result.stderr
@@ -134,9 +139,13 @@ def test_report_survives_odd_field_types(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("report", "nope.jsonl"), ("tail", "nope.jsonl"), ("explain", "nope.har"),
-     ("check", "--env-file", "nope.env")],
-)  # fmt: skip
+    [
+        ("report", "nope.jsonl"),
+        ("tail", "nope.jsonl"),
+        ("explain", "nope.har"),
+        ("check", "--env-file", "nope.env"),
+    ],
+)
 def test_missing_files_are_one_or_two_lines(tmp_path: Path, args: tuple[str, ...]) -> None:
     """A missing file: exit 2, at most two lines naming it, no traceback."""
     result = authlens(*args, env=clean_env(tmp_path), cwd=tmp_path)

@@ -91,8 +91,11 @@ class Follower:
     def __init__(self, path: Path, home: Path) -> None:
         self.process = subprocess.Popen(
             [AUTHLENS, "tail", str(path), "--json", "--interval", "0.05"],
-            env=clean_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            env=clean_env(home),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
 

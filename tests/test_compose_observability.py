@@ -68,7 +68,9 @@ def test_prometheus_scrapes_the_authlens_metrics_port(observed: dict[str, Any]) 
     """The scrape target is the service name and the port AUTHLENS_METRICS listens on."""
     config_path = mounted(observed["prometheus"], "/etc/prometheus/prometheus.yml")
     config = yaml.safe_load(config_path.read_text())
-    targets = [t for job in config["scrape_configs"] for s in job["static_configs"] for t in s["targets"]]  # fmt: skip
+    targets = [
+        t for job in config["scrape_configs"] for s in job["static_configs"] for t in s["targets"]
+    ]
     assert targets == [f"authlens:{metrics_port(observed)}"]
     # The rule files it names are mounted beside it.
     for rule_file in config["rule_files"]:

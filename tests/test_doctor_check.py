@@ -20,8 +20,9 @@ KEY = synthetic_key()
 PROXY = {"HTTPS_PROXY": "http://127.0.0.1:8080"}
 
 
-def findings(environ: dict[str, str], project: Path, *, node: str | None = None,
-             dotenv: bytes | None = None) -> dict[tuple[str, str], str]:  # fmt: skip
+def findings(
+    environ: dict[str, str], project: Path, *, node: str | None = None, dotenv: bytes | None = None
+) -> dict[tuple[str, str], str]:
     """(variable, cause) -> hint of every finding; a valid key is set (these are about runtimes)."""
     environ = {"OPENAI_API_KEY": KEY, **environ}
     files = [parse_dotenv(dotenv, project / ".env")] if dotenv is not None else []
@@ -48,11 +49,16 @@ def test_lowercase_proxy_wins_and_is_named(tmp_path: Path, trusted: str) -> None
 
 @pytest.mark.parametrize(
     ("version", "client_dep", "ignored"),
-    [("20.20.2", "openai", True), ("22.20.0", "openai", True), ("22.21.1", "axios", False),
-     ("24.4.1", "openai", False), ("24.4.1", "axios", True), ("24.5.0", "axios", False)],
-)  # fmt: skip
-def test_node_version_decides(tmp_path: Path, version: str, client_dep: str,
-                              ignored: bool) -> None:  # fmt: skip
+    [
+        ("20.20.2", "openai", True),
+        ("22.20.0", "openai", True),
+        ("22.21.1", "axios", False),
+        ("24.4.1", "openai", False),
+        ("24.4.1", "axios", True),
+        ("24.5.0", "axios", False),
+    ],
+)
+def test_node_version_decides(tmp_path: Path, version: str, client_dep: str, ignored: bool) -> None:
     """NODE_USE_ENV_PROXY=1 set, but Node itself must support it (axios uses `https`)."""
     (tmp_path / "package.json").write_text(json.dumps({"dependencies": {client_dep: "*"}}))
     ca = tmp_path / "ca.pem"
@@ -78,12 +84,17 @@ def test_node_settings_from_dotenv_arrive_too_late(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("marker", "variables"),
-    [("pom.xml", {"JAVA_TOOL_OPTIONS"}), ("go.mod", {"SSL_CERT_FILE"}),
-     ("Gemfile", {"http_proxy", "SSL_CERT_FILE"}), ("composer.json", {"PHP_INI_SCAN_DIR"}),
-     ("requirements.txt", {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"})],
-)  # fmt: skip
-def test_each_runtime_names_its_own_variables(tmp_path: Path, marker: str,
-                                              variables: set[str]) -> None:  # fmt: skip
+    [
+        ("pom.xml", {"JAVA_TOOL_OPTIONS"}),
+        ("go.mod", {"SSL_CERT_FILE"}),
+        ("Gemfile", {"http_proxy", "SSL_CERT_FILE"}),
+        ("composer.json", {"PHP_INI_SCAN_DIR"}),
+        ("requirements.txt", {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"}),
+    ],
+)
+def test_each_runtime_names_its_own_variables(
+    tmp_path: Path, marker: str, variables: set[str]
+) -> None:
     """Only HTTPS_PROXY set: each runtime's finding names the variable that runtime reads."""
     (tmp_path / marker).write_text("requests\n" if marker == "requirements.txt" else "")
     assert {variable for variable, _ in findings(dict(PROXY), tmp_path)} == variables
@@ -106,10 +117,19 @@ def test_check_after_env_with_old_node(tmp_path: Path, confdir_ca: Path) -> None
     (project / "package.json").write_text(json.dumps({"dependencies": {"openai": "^5"}}))
     for version, expected in (("20.20.2", 1), ("24.5.0", 0)):
         env = user_env(tmp_path, base_path(node_bin(version)), OPENAI_API_KEY=KEY)
-        script = (f'eval "$({AUTHLENS} env --confdir {confdir_ca})" && '
-                  f"{AUTHLENS} check --json --confdir {confdir_ca}")  # fmt: skip
-        done = subprocess.run(["bash", "-c", script], env=env, cwd=project, capture_output=True,
-                              text=True, timeout=120, check=False)  # fmt: skip
+        script = (
+            f'eval "$({AUTHLENS} env --confdir {confdir_ca})" && '
+            f"{AUTHLENS} check --json --confdir {confdir_ca}"
+        )
+        done = subprocess.run(
+            ["bash", "-c", script],
+            env=env,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == expected, done.stdout + done.stderr
         if expected:
             causes = json.loads(done.stdout)["findings"]

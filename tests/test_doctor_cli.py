@@ -15,8 +15,16 @@ from tests.harness import Proxy, ProxyFactory
 from tests.runtimes.support import AUTHLENS, need, node_bin, own_confdir, user_env
 
 pytestmark = pytest.mark.e2e
-FIELDS = {"runtime", "client", "version", "installed", "verified", "reaches_proxy", "trusts_ca",
-          "fix"}  # fmt: skip
+FIELDS = {
+    "runtime",
+    "client",
+    "version",
+    "installed",
+    "verified",
+    "reaches_proxy",
+    "trusts_ca",
+    "fix",
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +47,13 @@ def doctor(project: Path, proxy: Proxy, env: dict[str, str]) -> tuple[int, dict[
     confdir = own_confdir(proxy.ca_path, project / ".conf")
     done = subprocess.run(
         [AUTHLENS, "doctor", "--json", "--proxy", proxy.url, "--confdir", str(confdir)],
-        env=env, cwd=project, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        env=env,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads(done.stdout)
 
@@ -52,11 +65,13 @@ def test_project_runtimes_proven_or_explained(proxy: Proxy, tmp_path: Path) -> N
     project = tmp_path / "app"
     project.mkdir()
     (project / "requirements.txt").write_text("openai>=1.50\naiohttp==3.14.5\n")
-    (project / "package.json").write_text(json.dumps({"dependencies": {"openai": "^5"},
-                                                      "engines": {"node": ">=20"}}))  # fmt: skip
+    (project / "package.json").write_text(
+        json.dumps({"dependencies": {"openai": "^5"}, "engines": {"node": ">=20"}})
+    )
     (project / "go.mod").write_text("module example.com/app\n\ngo 1.22\n")
-    path = path_with(tmp_path, python3=str(AUTHLENS.parent / "python3"),
-                     node=str(node_bin("20.20.2") / "node"))  # fmt: skip
+    path = path_with(
+        tmp_path, python3=str(AUTHLENS.parent / "python3"), node=str(node_bin("20.20.2") / "node")
+    )
     code, document = doctor(project, proxy, user_env(tmp_path, path))
     rows = {(r["runtime"], r["client"]): r for r in document["runtimes"]}  # type: ignore[union-attr]
     assert all(set(r) == FIELDS for r in rows.values())
@@ -70,8 +85,11 @@ def test_project_runtimes_proven_or_explained(proxy: Proxy, tmp_path: Path) -> N
     assert "22.21+" in str(node["fix"])
     go = rows["go", "net/http"]
     assert (go["installed"], go["verified"], go["reaches_proxy"], go["trusts_ca"]) == (
-        False, False, None, None,
-    )  # fmt: skip
+        False,
+        False,
+        None,
+        None,
+    )
 
 
 def test_all_verified_exit_0(proxy: Proxy, tmp_path: Path) -> None:
@@ -80,14 +98,24 @@ def test_all_verified_exit_0(proxy: Proxy, tmp_path: Path) -> None:
     project = tmp_path / "app"
     project.mkdir()
     (project / "fetch.sh").write_text("curl -sS https://api.openai.com/v1/models\n")
-    code, document = doctor(project, proxy, user_env(tmp_path, path_with(tmp_path,
-                                                                       curl="/usr/bin/curl")))  # fmt: skip
+    code, document = doctor(
+        project, proxy, user_env(tmp_path, path_with(tmp_path, curl="/usr/bin/curl"))
+    )
     assert code == 0
-    assert document == {"runtimes": [{
-        "runtime": "curl", "client": "curl", "version": document["runtimes"][0]["version"],  # type: ignore[index]
-        "installed": True, "verified": True, "reaches_proxy": True, "trusts_ca": True,
-        "fix": None,
-    }]}  # fmt: skip
+    assert document == {
+        "runtimes": [
+            {
+                "runtime": "curl",
+                "client": "curl",
+                "version": document["runtimes"][0]["version"],  # type: ignore[index]
+                "installed": True,
+                "verified": True,
+                "reaches_proxy": True,
+                "trusts_ca": True,
+                "fix": None,
+            }
+        ]
+    }
 
 
 def test_no_proxy_running(tmp_path: Path) -> None:
@@ -96,9 +124,14 @@ def test_no_proxy_running(tmp_path: Path) -> None:
     confdir.mkdir()
     trustme.CA().cert_pem.write_to_path(str(confdir / "mitmproxy-ca-cert.pem"))
     env = user_env(tmp_path, os.environ["PATH"], AUTHLENS_PROG="bin/authlens")
-    done = subprocess.run([AUTHLENS, "doctor", "--proxy", "http://127.0.0.1:9", "--confdir",
-                           str(confdir)], env=env, capture_output=True, text=True, timeout=60,
-                          check=False)  # fmt: skip
+    done = subprocess.run(
+        [AUTHLENS, "doctor", "--proxy", "http://127.0.0.1:9", "--confdir", str(confdir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     assert "no proxy is listening at http://127.0.0.1:9" in done.stderr
     assert "'bin/authlens run'" in done.stderr

@@ -14,6 +14,7 @@ from mitmproxy.test import tflow
 
 from authlens.cli import main
 from authlens.credentials.keys import fingerprint_key
+from tests import har
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(1)
@@ -54,28 +55,11 @@ def har_entry(
     started: str,
     auth: str | None = f"Bearer {KEY}",
 ) -> dict[str, Any]:
-    request_headers = [
-        {"name": ":authority", "value": "api.openai.com"},
-        {"name": "Content-Type", "value": "application/json"},
-    ]
+    request_headers = {":authority": "api.openai.com", "Content-Type": "application/json"}
     if auth:
-        request_headers.append({"name": "Authorization", "value": auth})
+        request_headers["Authorization"] = auth
     text = body if isinstance(body, str) else json.dumps(body)
-    return {
-        "startedDateTime": started,
-        "time": 250.5,
-        "request": {
-            "method": "POST",
-            "url": url,
-            "headers": request_headers,
-            "postData": {"mimeType": "application/json", "text": '{"model": "gpt-4o"}'},
-        },
-        "response": {
-            "status": status,
-            "headers": [{"name": k, "value": v} for k, v in response_headers.items()],
-            "content": {"mimeType": response_headers.get("content-type", ""), "text": text},
-        },
-    }
+    return har.har_entry(url, status, request_headers, response_headers, text, started)
 
 
 def devtools_har(tmp_path: Path) -> Path:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import ssl
 import zlib
 from collections.abc import Iterator
 
@@ -40,11 +39,19 @@ UNTOUCHED = [
     ("json-null", b"null", "application/json"),
     ("error-is-a-string", b'{"error": "Unauthorized"}', "application/json"),
     ("non-utf8", b'{"error": {"message": "\xff\xfe\x80"}}', "application/json"),
-    ("latin1-text", "Zugriff verweigert: Schl\u00fcssel ung\u00fcltig".encode("latin-1"), "text/plain; charset=iso-8859-1"),
-    ("html", b"<html><body><h1>401 Authorization Required</h1><hr>nginx</body></html>", "text/html"),
+    (
+        "latin1-text",
+        "Zugriff verweigert: Schl\u00fcssel ung\u00fcltig".encode("latin-1"),
+        "text/plain; charset=iso-8859-1",
+    ),
+    (
+        "html",
+        b"<html><body><h1>401 Authorization Required</h1><hr>nginx</body></html>",
+        "text/html",
+    ),
     ("binary-4mb", os.urandom(4 * MB), "application/octet-stream"),
     ("openai-error-3mb", LARGE_OPENAI_ERROR, "application/json"),
-]  # fmt: skip
+]
 ENCODINGS = [None, "gzip", "deflate", "br", "zstd"]
 
 
@@ -55,8 +62,7 @@ def proxy(make_module_proxy: ProxyFactory, relay: ConnectRelay) -> Proxy:
 
 @pytest.fixture(scope="module")
 def client(proxy: Proxy) -> Iterator[httpx.Client]:
-    context = ssl.create_default_context(cafile=str(proxy.ca_path))
-    with httpx.Client(proxy=proxy.url, verify=context, trust_env=False, timeout=30) as c:
+    with proxy.client(30) as c:
         yield c
 
 
@@ -106,10 +112,12 @@ def test_body_passes_byte_for_byte(
     "body",
     [
         openai_error("Incorrect API key provided: sk-abc***wxyz.", "invalid_api_key"),
-        orjson.dumps({"error": {"code": "401", "message": "Access denied due to invalid subscription key."}}),
+        orjson.dumps(
+            {"error": {"code": "401", "message": "Access denied due to invalid subscription key."}}
+        ),
     ],
     ids=["openai", "azure"],
-)  # fmt: skip
+)
 def test_error_json_is_annotated_in_its_encoding(
     client: httpx.Client, fake: FakeOpenAI, body: bytes, encoding: str | None
 ) -> None:

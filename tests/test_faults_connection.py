@@ -52,11 +52,13 @@ def start(make_proxy: ProxyFactory, fake: FakeOpenAI) -> Callable[..., Proxy]:
     return lambda *args: on_main_port(make_proxy("mitmdump", *with_end_marker(args, fake)))
 
 
-def closed_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port that refuses connections: bound but not listening, and held for the whole test
+    (a port merely released could be taken by another process before it is used)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield int(held.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -103,10 +105,10 @@ def assert_one_failure(lines: list[dict[str, Any]], cause: str) -> dict[str, Any
     return line
 
 
-def test_regular_connect_to_unreachable_host(start: Callable[..., Proxy]) -> None:
+def test_regular_connect_to_unreachable_host(start: Callable[..., Proxy], closed_port: int) -> None:
     """CONNECT to a closed port: mitmproxy's 502 on the CONNECT, one upstream_unreachable line."""
     proxy = start(*LOCAL)
-    result = send(f"https://127.0.0.1:{closed_port()}/v1/models", proxy=proxy.url)
+    result = send(f"https://127.0.0.1:{closed_port}/v1/models", proxy=proxy.url)
     assert result == "ProxyError"
     line = assert_one_failure(failures(proxy), "upstream_unreachable")
     assert line["method"] == "CONNECT"
@@ -114,18 +116,20 @@ def test_regular_connect_to_unreachable_host(start: Callable[..., Proxy]) -> Non
     assert "could not connect to 127.0.0.1" in line["hint"]
 
 
-def test_regular_plain_http_to_unreachable_host(start: Callable[..., Proxy]) -> None:
+def test_regular_plain_http_to_unreachable_host(
+    start: Callable[..., Proxy], closed_port: int
+) -> None:
     """A plain-HTTP request to a closed port: the flow's error hook logs it with its path."""
     proxy = start(*LOCAL)
-    assert send(f"http://127.0.0.1:{closed_port()}/v1/models", proxy=proxy.url) == 502
+    assert send(f"http://127.0.0.1:{closed_port}/v1/models", proxy=proxy.url) == 502
     line = assert_one_failure(failures(proxy), "upstream_unreachable")
     assert line["path"] == "/v1/models"
     assert line["method"] == "GET"
 
 
-def test_reverse_mode_unreachable_target(start: Callable[..., Proxy]) -> None:
+def test_reverse_mode_unreachable_target(start: Callable[..., Proxy], closed_port: int) -> None:
     """Reverse mode connects before any request: the line is written when the client leaves."""
-    proxy = start("--mode", f"reverse:http://127.0.0.1:{closed_port()}")
+    proxy = start("--mode", f"reverse:http://127.0.0.1:{closed_port}")
     assert send(f"{proxy.url}/v1/models") == "RemoteProtocolError"
     line = assert_one_failure(failures(proxy), "upstream_unreachable")
     assert line["host"] == "127.0.0.1"
@@ -133,9 +137,11 @@ def test_reverse_mode_unreachable_target(start: Callable[..., Proxy]) -> None:
     assert line["path"] is None
 
 
-def test_upstream_mode_unreachable_upstream_proxy(start: Callable[..., Proxy]) -> None:
+def test_upstream_mode_unreachable_upstream_proxy(
+    start: Callable[..., Proxy], closed_port: int
+) -> None:
     """The upstream proxy does not answer: one line for the request that could not go."""
-    proxy = start("--mode", f"upstream:http://127.0.0.1:{closed_port()}")
+    proxy = start("--mode", f"upstream:http://127.0.0.1:{closed_port}")
     assert send("https://api.openai.com/v1/models", proxy=proxy.url) == 502
     line = assert_one_failure(failures(proxy), "upstream_unreachable")
     assert line["host"] == "api.openai.com"

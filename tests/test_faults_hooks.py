@@ -156,10 +156,21 @@ def test_header_safe_is_printable_ascii(text: str) -> None:
 # Property tests: the classifier path never raises on arbitrary input.
 
 header_names = st.sampled_from(
-    ["authorization", "api-key", "x-api-key", "openai-organization", "openai-project",
-     "user-agent", "content-type", "x-request-id", "apim-request-id", "x-stainless-lang",
-     "cookie", "proxy-authorization"]
-) | st.text(min_size=1, max_size=20)  # fmt: skip
+    [
+        "authorization",
+        "api-key",
+        "x-api-key",
+        "openai-organization",
+        "openai-project",
+        "user-agent",
+        "content-type",
+        "x-request-id",
+        "apim-request-id",
+        "x-stainless-lang",
+        "cookie",
+        "proxy-authorization",
+    ]
+) | st.text(min_size=1, max_size=20)
 header_maps = st.dictionaries(header_names, st.text(max_size=300), max_size=8)
 paths = st.text(max_size=200).map(lambda s: "/" + s) | st.sampled_from(
     ["/v1/chat/completions", "/v1/models?key=abc&api_key=%ZZ&api-key=", "/openai/deployments/x"]
@@ -175,8 +186,20 @@ json_errors = st.builds(
 bodies = st.one_of(st.none(), st.binary(max_size=2000), json_errors)
 failures = st.one_of(
     st.none(),
-    st.builds(Failure, st.sampled_from([CLIENT_TLS_FAILED, UPSTREAM_DISCONNECTED, "upstream_unreachable", "upstream_tls_failed", "client_disconnected"]), st.text(max_size=200)),
-)  # fmt: skip
+    st.builds(
+        Failure,
+        st.sampled_from(
+            [
+                CLIENT_TLS_FAILED,
+                UPSTREAM_DISCONNECTED,
+                "upstream_unreachable",
+                "upstream_tls_failed",
+                "client_disconnected",
+            ]
+        ),
+        st.text(max_size=200),
+    ),
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -202,10 +225,20 @@ def test_classifier_never_raises(
 ) -> None:
     """Evidence, diagnosis, event and annotation accept any input and give serializable output."""
     exchange = Exchange(
-        id="p1", provider=provider, method="POST", scheme="https", host=host, path=path,
-        request_headers=request_headers, started=0.0, ended=0.5, status=status,
-        response_headers=response_headers, response_body=body, failure=failure,
-    )  # fmt: skip
+        id="p1",
+        provider=provider,
+        method="POST",
+        scheme="https",
+        host=host,
+        path=path,
+        request_headers=request_headers,
+        started=0.0,
+        ended=0.5,
+        status=status,
+        response_headers=response_headers,
+        response_body=body,
+        failure=failure,
+    )
     ev = gather_evidence(exchange, KeyHistory(16))
     finding = diagnose(ev)
     event = build_event(ev, finding)
@@ -213,9 +246,13 @@ def test_classifier_never_raises(
     if finding is not None:
         assert finding.hint.isascii()
         annotated = annotate_error_body(
-            body, cause=finding.cause, hint=finding.hint, exchange_id="p1", key=ev.key,
+            body,
+            cause=finding.cause,
+            hint=finding.hint,
+            exchange_id="p1",
+            key=ev.key,
             redactor=Redactor(ev.secrets),
-        )  # fmt: skip
+        )
         assert annotated is None or orjson.loads(annotated)["error"]["authlens"]["id"] == "p1"
 
 

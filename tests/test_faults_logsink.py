@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import ssl
 from pathlib import Path
 
-import httpx
 import pytest
 
 from authlens.output.logsink import LineFanout, make_logger
@@ -91,9 +89,8 @@ def test_full_disk_mid_run_forwarding_goes_on(
 ) -> None:
     """With the log file on a full disk, every request still succeeds; stderr says it once."""
     proxy = make_proxy("mitmdump", *upstream_args(relay), "--set", f"authlens_log_file={FULL_DISK}")
-    context = ssl.create_default_context(cafile=str(proxy.ca_path))
     auth = {"authorization": f"Bearer {good_key}"}
-    with httpx.Client(proxy=proxy.url, verify=context, trust_env=False, timeout=20) as client:
+    with proxy.client() as client:
         statuses = [
             client.get("https://api.openai.com/v1/models", headers=auth).status_code
             for _ in range(5)

@@ -46,8 +46,7 @@ def proxy(make_module_proxy: ProxyFactory, relay: ConnectRelay) -> Proxy:
 
 
 def client_for(proxy: Proxy, **kwargs: Any) -> httpx.Client:
-    context = ssl.create_default_context(cafile=str(proxy.ca_path))
-    return httpx.Client(proxy=proxy.url, verify=context, trust_env=False, timeout=20, **kwargs)
+    return proxy.client(**kwargs)
 
 
 def lines_for(proxy: Proxy, exchange_id: str) -> list[dict[str, Any]]:
@@ -78,10 +77,24 @@ def curl_http2(proxy: Proxy, tmp: Path, path: str, *args: str) -> tuple[str, dic
     """
     head, body = tmp / "head.txt", tmp / "body.bin"
     command = [
-        "curl", "-sS", "--http2", "--max-time", "20", "--cacert", str(proxy.ca_path),
-        "--proxy", proxy.url, "-D", str(head), "-o", str(body), "-w", "%{http_version}",
-        *args, f"{API}{path}",
-    ]  # fmt: skip
+        "curl",
+        "-sS",
+        "--http2",
+        "--max-time",
+        "20",
+        "--cacert",
+        str(proxy.ca_path),
+        "--proxy",
+        proxy.url,
+        "-D",
+        str(head),
+        "-o",
+        str(body),
+        "-w",
+        "%{http_version}",
+        *args,
+        f"{API}{path}",
+    ]
     done = subprocess.run(
         command, capture_output=True, text=True, env=clean_env(), timeout=30, check=False
     )
@@ -117,10 +130,16 @@ def test_http2_stream_arrives_and_is_logged_once(
 ) -> None:
     """A streamed completion over HTTP/2 arrives whole, carries its id, and is logged once."""
     version, headers, body = curl_http2(
-        h2_proxy, tmp_path, "/v1/chat/completions",
-        "-H", f"Authorization: Bearer {good_key}", "-H", "content-type: application/json",
-        "--data-binary", CHAT.decode(),
-    )  # fmt: skip
+        h2_proxy,
+        tmp_path,
+        "/v1/chat/completions",
+        "-H",
+        f"Authorization: Bearer {good_key}",
+        "-H",
+        "content-type: application/json",
+        "--data-binary",
+        CHAT.decode(),
+    )
     assert version == "2"
     assert body.count(b"data: ") == 6
     assert body.endswith(b"data: [DONE]\n\n")

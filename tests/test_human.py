@@ -57,13 +57,17 @@ def test_a_piece_wider_than_the_line_is_folded_not_lost() -> None:
 @pytest.mark.parametrize(
     ("hint", "short"),
     [
-        ("The key is quoted: remove the quotes; Windows set keeps them.",
-         "The key is quoted: remove the quotes"),
-        ("No key was sent at all by this client. Set OPENAI_API_KEY.",
-         "No key was sent at all by this client."),
+        (
+            "The key is quoted: remove the quotes; Windows set keeps them.",
+            "The key is quoted: remove the quotes",
+        ),
+        (
+            "No key was sent at all by this client. Set OPENAI_API_KEY.",
+            "No key was sent at all by this client.",
+        ),
         ("Short; cut", "Short; cut"),
     ],
-)  # fmt: skip
+)
 def test_short_hint_is_the_first_clause(hint: str, short: str) -> None:
     assert short_hint(hint) == short
 
@@ -91,18 +95,27 @@ def test_render_json_line_plain_and_coloured() -> None:
 
 def test_banner_says_where_what_to_run_and_where_the_log_goes() -> None:
     text = banner(
-        [Listener("127.0.0.1", 9090, "regular"),
-         Listener("127.0.0.1", 8081, "reverse:https://api.openai.com")],
-        ca_file="/home/u/.mitmproxy/mitmproxy-ca-cert.pem", log_file="/var/log/a.jsonl",
-        command="bin/authlens", full=False,
-    )  # fmt: skip
+        [
+            Listener("127.0.0.1", 9090, "regular"),
+            Listener("127.0.0.1", 8081, "reverse:https://api.openai.com"),
+        ],
+        ca_file="/home/u/.mitmproxy/mitmproxy-ca-cert.pem",
+        log_file="/var/log/a.jsonl",
+        command="bin/authlens",
+        full=False,
+    )
     assert "127.0.0.1:9090  regular proxy" in text
     assert 'eval "$(bin/authlens env --proxy http://127.0.0.1:9090)"' in text
     assert "OPENAI_BASE_URL=http://127.0.0.1:8081/v1" in text
     assert "/home/u/.mitmproxy/mitmproxy-ca-cert.pem" in text
     assert "/var/log/a.jsonl" in text
-    default = banner([Listener("127.0.0.1", 8080, "regular")], ca_file="ca.pem", log_file=None,
-                     command="authlens", full=True)  # fmt: skip
+    default = banner(
+        [Listener("127.0.0.1", 8080, "regular")],
+        ca_file="ca.pem",
+        log_file=None,
+        command="authlens",
+        full=True,
+    )
     assert 'eval "$(authlens env)"' in default
     assert "authlens_log_file" in default
 

@@ -31,8 +31,10 @@ def test_whole_report() -> None:
         "causes": {"quoted_key": 1, "rate_limited": 1},
     }
     assert [k["key"] for k in report["keys"]] == [
-        "sk-proj-...abcd sha256:3f2a9c1b0d4e", "sk-proj-...wxyz sha256:000000000001", "(none)",
-    ]  # fmt: skip
+        "sk-proj-...abcd sha256:3f2a9c1b0d4e",
+        "sk-proj-...wxyz sha256:000000000001",
+        "(none)",
+    ]
     accounts = {(a["organization"], a["project"]): a["statuses"] for a in report["accounts"]}
     assert accounts == {
         (None, None): {"401": 1, "none": 1},

@@ -16,9 +16,13 @@ from tests.logdata import OK, event, line
 
 @pytest.mark.parametrize(
     "prefix",
-    ["", "authlens-1  | ", "authlens_1  | 2026-01-15T08:00:00.000000000Z ",
-     "\x1b[36mauthlens-1  |\x1b[0m "],
-)  # fmt: skip
+    [
+        "",
+        "authlens-1  | ",
+        "authlens_1  | 2026-01-15T08:00:00.000000000Z ",
+        "\x1b[36mauthlens-1  |\x1b[0m ",
+    ],
+)
 def test_json_found_after_any_prefix(prefix: str) -> None:
     """The JSON object is found after docker compose's service prefix, timestamps and colours."""
     parsed = parse_line(prefix + line(id="x") + "\r\n")
@@ -37,9 +41,16 @@ def test_non_json_lines_are_kept_as_text(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("status", "wanted", "matches"),
-    [(401, "401", True), (401, "4xx", True), (401, "5xx", False), (None, "none", True),
-     (None, "4xx", False), (200, "none", False), (503, "5XX", True)],
-)  # fmt: skip
+    [
+        (401, "401", True),
+        (401, "4xx", True),
+        (401, "5xx", False),
+        (None, "none", True),
+        (None, "4xx", False),
+        (200, "none", False),
+        (503, "5XX", True),
+    ],
+)
 def test_status_matches(status: int | None, wanted: str, matches: bool) -> None:
     """Exact codes, classes like 4xx, and `none` for failed connections."""
     assert status_matches(status, wanted) is matches

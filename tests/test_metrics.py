@@ -175,14 +175,14 @@ def test_auth_failure_definition(status: int | None, cause: str | None, counted:
 
 def test_metrics_served_and_kept_on_reconfigure() -> None:
     """`/metrics` answers; the same address keeps its counts, no address stops serving."""
-    hub = open_telemetry("127.0.0.1:0".replace(":0", f":{_free_port()}"), env={})
-    assert hub.metrics is not None and hub.metrics.address is not None
-    host, port = hub.metrics.address
+    hub = open_telemetry("127.0.0.1:0", env={})
+    assert hub.metrics is not None and hub.metrics.bound is not None
+    host, port = hub.metrics.bound
     feed(hub, exchange(random.Random(4), synthetic_key(), "/v1/chat/completions", 200))
     url = f"http://{host}:{port}/metrics"
     with urllib.request.urlopen(url, timeout=5) as answer:
         assert b"authlens_exchanges_total{" in answer.read()
-    again = open_telemetry(f"{host}:{port}", previous=hub, env={})
+    again = open_telemetry("127.0.0.1:0", previous=hub, env={})
     assert again.metrics is hub.metrics
     off = open_telemetry(None, previous=again, env={})
     assert off.metrics is None
@@ -190,10 +190,26 @@ def test_metrics_served_and_kept_on_reconfigure() -> None:
         urllib.request.urlopen(url, timeout=5)
 
 
+def test_port_zero_serves_on_a_port_the_system_chose(caplog: pytest.LogCaptureFixture) -> None:
+    """`host:0` is accepted; the port actually served is readable and logged at startup."""
+    assert load_settings(None, {"metrics": "127.0.0.1:0"}).metrics == "127.0.0.1:0"
+    caplog.set_level("INFO", logger="authlens.telemetry.hub")
+    hub = open_telemetry("127.0.0.1:0", env={})
+    try:
+        assert hub.metrics is not None and hub.metrics.bound is not None
+        host, port = hub.metrics.bound
+        assert port != 0
+        assert f"serving /metrics on 127.0.0.1:{port}" in caplog.text
+        with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5) as answer:
+            assert answer.status == 200
+    finally:
+        hub.close()
+
+
 def test_port_in_use_stops_startup_naming_the_field() -> None:
-    hub = open_telemetry(f"127.0.0.1:{_free_port()}", env={})
-    assert hub.metrics is not None and hub.metrics.address is not None
-    host, port = hub.metrics.address
+    hub = open_telemetry("127.0.0.1:0", env={})
+    assert hub.metrics is not None and hub.metrics.bound is not None
+    host, port = hub.metrics.bound
     with pytest.raises(TelemetryError, match="'metrics'"):
         open_telemetry(f"{host}:{port}", env={})
     hub.close()
@@ -208,14 +224,6 @@ def test_bad_metrics_setting_names_the_field(value: str) -> None:
 def test_metrics_setting_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUTHLENS_METRICS", ":9464")
     assert load_settings().metrics == ":9464"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_metrics_setting_from_toml(tmp_path: Path) -> None:

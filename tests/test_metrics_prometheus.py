@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
-import socket
-import ssl
 import subprocess
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import openai
 import pytest
 
@@ -27,9 +25,9 @@ from authlens.fake_openai import FakeOpenAI
 from tests import harness
 from tests.harness import (
     ConnectRelay,
-    Proxy,
     ProxyFactory,
     clean_env,
+    listening_port,
     synthetic_key,
     upstream_args,
     wait_for,
@@ -45,10 +43,9 @@ needs_prometheus = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# Both servers are started on port 0 and say which port they got.
+PROMETHEUS_LISTENS = re.compile(r'msg="Listening on" address=127\.0\.0\.1:(\d+)')
+METRICS_SERVED = re.compile(r"serving /metrics on 127\.0\.0\.1:(\d+)")
 
 
 class Prometheus:
@@ -56,24 +53,25 @@ class Prometheus:
 
     def __init__(self, workdir: Path, target: str) -> None:
         assert PROMETHEUS is not None
-        self.port = free_port()
         config = workdir / "prometheus.yml"
         config.write_text(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
             "scrape_configs:\n  - job_name: authlens\n"
             f"    static_configs:\n      - targets: ['{target}']\n"
         )
-        self.log = (workdir / "prometheus.log").open("wb")
+        log = workdir / "prometheus.log"
+        self.log = log.open("wb")
         self.process = subprocess.Popen(
             [
                 PROMETHEUS,
                 f"--config.file={config}",
                 f"--storage.tsdb.path={workdir / 'data'}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--web.listen-address=127.0.0.1:0",
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+        self.port = listening_port(self.process, log, says=PROMETHEUS_LISTENS)
         wait_for(self.ready, 60, "prometheus did not become ready")
 
     def ready(self) -> bool | None:
@@ -122,33 +120,28 @@ def own_fake(authority: harness.TestAuthority) -> Iterator[tuple[FakeOpenAI, Con
     server.stop()
 
 
-def client(proxy: Proxy, key: str) -> openai.OpenAI:
-    trust = ssl.create_default_context(cafile=str(proxy.ca_path))
-    http = httpx.Client(proxy=proxy.url, verify=trust, timeout=20)
-    return openai.OpenAI(api_key=key, max_retries=0, http_client=http)
-
-
 @needs_prometheus
 def test_prometheus_sees_the_revoked_key(
     make_proxy: ProxyFactory, own_fake: tuple[FakeOpenAI, ConnectRelay], tmp_path: Path
 ) -> None:
     """Successes, a wrong key, then a revoked key: Prometheus reads each count back."""
     fake, relay = own_fake
-    metrics = f"127.0.0.1:{free_port()}"
     proxy = make_proxy(
-        "mitmdump", *upstream_args(relay), "--set", f"authlens_metrics={metrics}", env=clean_env()
+        "mitmdump", *upstream_args(relay), "--set", "authlens_metrics=127.0.0.1:0", env=clean_env()
     )
-    prometheus = Prometheus(tmp_path, metrics)
+    served = METRICS_SERVED.search(proxy.stdout() + proxy.stderr())
+    assert served, proxy.stderr()
+    prometheus = Prometheus(tmp_path, f"127.0.0.1:{served[1]}")
     try:
         prometheus.wait_value('up{job="authlens"}', 1)
         key = synthetic_key()
         fake.keys = frozenset({key})
-        app = client(proxy, key)
+        app = proxy.openai(key)
         for _ in range(3):
             app.chat.completions.create(model="gpt-4o-mini", messages=[])
         for _ in range(2):
             with pytest.raises(openai.AuthenticationError):
-                client(proxy, synthetic_key()).models.list()
+                proxy.openai(synthetic_key()).models.list()
         fake.keys = frozenset()  # the key is revoked in the dashboard
         with pytest.raises(openai.AuthenticationError) as caught:
             app.chat.completions.create(model="gpt-4o-mini", messages=[])

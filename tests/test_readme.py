@@ -55,9 +55,13 @@ def test_every_readme_command_parses(words: list[str], tmp_path: Path) -> None:
         return
     result = subprocess.run(
         [Path(sys.executable).with_name("authlens"), *words, "--options"],
-        env=clean_env(HOME=str(tmp_path)), capture_output=True, text=True, timeout=60, check=False,
+        env=clean_env(HOME=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         cwd=tmp_path,  # a relative authlens_log_file is created where mitmdump runs
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -82,9 +86,12 @@ def test_quick_start_proxy_serves_and_logs_json(tmp_path: Path) -> None:
             stderr.open("wb") as err,
             subprocess.Popen(
                 [ROOT / "bin" / "authlens", "run", *args],
-                env=env, stdout=subprocess.PIPE, stderr=err, text=True,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
             ) as proxy,
-        ):  # fmt: skip
+        ):
             try:
                 port = listening_port(proxy, stderr)
                 url = f"http://127.0.0.1:{port}/v1/models"

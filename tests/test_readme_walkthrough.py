@@ -25,8 +25,15 @@ def test_activate_puts_authlens_and_mitmdump_on_path(tmp_path: Path) -> None:
     script = "source .venv/bin/activate && authlens --version && mitmdump --version"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     env.update({k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ})
-    result = subprocess.run(["bash", "-c", script], cwd=REPO, env=env, capture_output=True,
-                            text=True, timeout=120, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["bash", "-c", script],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("authlens ")
     assert "Mitmproxy:" in result.stdout
@@ -37,8 +44,14 @@ def test_benchmark_command_as_written_starts(tmp_path: Path) -> None:
     (line,) = [text for text in README.splitlines() if "benchmarks" in text and "python" in text]
     command = line.split("#")[0].split()
     assert command[1:] == ["-m", "benchmarks.run"]
-    result = subprocess.run([sys.executable, "-m", "benchmarks.run", "--help"], cwd=REPO,
-                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 

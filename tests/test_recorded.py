@@ -40,14 +40,17 @@ def test_success_is_recorded_as_no_cause() -> None:
     ("headers", "meta", "expected"),
     [
         ({}, {"cause": "quoted_key", "hint": "h", "key": FP}, Recorded("quoted_key", "h", FP)),
-        ({"x-authlens-id": "1", "x-authlens-cause": "masked_key", "x-authlens-hint": "h"}, None,
-         Recorded("masked_key", "h", None)),
+        (
+            {"x-authlens-id": "1", "x-authlens-cause": "masked_key", "x-authlens-hint": "h"},
+            None,
+            Recorded("masked_key", "h", None),
+        ),
         ({"x-authlens-id": "1"}, None, Recorded(None, None, None)),
         ({}, None, None),  # not a flow authlens saw: diagnose it
         ({"x-authlens-id": "1", "x-authlens-cause": "made_up"}, None, None),
         ({}, {"id": "x", "model": None}, None),  # state from before 0.2: no diagnosis kept
     ],
-)  # fmt: skip
+)
 def test_recorded_from_state_or_headers(
     headers: dict[str, str], meta: dict[str, object] | None, expected: Recorded | None
 ) -> None:

@@ -192,9 +192,27 @@ def test_prefiltered_passes_redact_as_the_single_pattern_did(text: str) -> None:
 
 
 _FRAGMENTS = [
-    "sk-", "sk-proj-", "ek_", "eyJ", "AIza", "api_org_", "openai-insecure-api-key.", "Bearer ",
-    "token=", "basic:", "...", ".", ",", " ", "-", "_", "abcdef", "0123456789", "ABCDEFGH", HEX,
-]  # fmt: skip
+    "sk-",
+    "sk-proj-",
+    "ek_",
+    "eyJ",
+    "AIza",
+    "api_org_",
+    "openai-insecure-api-key.",
+    "Bearer ",
+    "token=",
+    "basic:",
+    "...",
+    ".",
+    ",",
+    " ",
+    "-",
+    "_",
+    "abcdef",
+    "0123456789",
+    "ABCDEFGH",
+    HEX,
+]
 
 
 @given(st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map("".join))

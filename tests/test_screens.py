@@ -35,13 +35,15 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not i
 
 # Each replacement keeps the length, so the captured tables keep their alignment.
 _NORMALISE = (
-    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
-     lambda m: re.sub(r"[0-9a-f]", "x", m.group())),
+    (
+        re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+        lambda m: re.sub(r"[0-9a-f]", "x", m.group()),
+    ),
     (re.compile(r"req_[0-9a-f]{32}"), lambda m: "req_" + "x" * 32),
     (re.compile(r"\b\d\d:\d\d:\d\d\b"), lambda m: "HH:MM:SS"),
     (re.compile(r"\b\d{1,4}ms\b"), lambda m: "N" * (len(m.group()) - 2) + "ms"),
     (re.compile(r"(?<=127\.0\.0\.1:)\d{4,5}"), lambda m: "P" * len(m.group())),
-)  # fmt: skip
+)
 
 
 def normalise(screen: str, tmp: Path) -> str:
@@ -59,15 +61,34 @@ class Terminal:
         self.width, self.height, self.workdir = width, height, workdir
 
     def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True,
-                              capture_output=True, text=True, timeout=30).stdout  # fmt: skip
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
 
     def start(self, command: str, env: dict[str, str]) -> None:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        script = f"cd {shlex.quote(str(self.workdir))} && env -i {exports} {command}; " \
-                 f"echo {DONE}; sleep 600"  # fmt: skip
-        self.tmux("-f", "/dev/null", "new-session", "-d", "-x", str(self.width),
-                  "-y", str(self.height), "bash", "--norc", "-c", script)  # fmt: skip
+        script = (
+            f"cd {shlex.quote(str(self.workdir))} && env -i {exports} {command}; "
+            f"echo {DONE}; sleep 600"
+        )
+        self.tmux(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            "bash",
+            "--norc",
+            "-c",
+            script,
+        )
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "0")
@@ -82,8 +103,9 @@ class Terminal:
         raise AssertionError(f"the screen never got ready:\n{self.screen()}")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, timeout=30,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["tmux", "-L", self.socket, "kill-server"], check=False, timeout=30, capture_output=True
+        )
 
 
 @pytest.fixture
@@ -100,8 +122,12 @@ def terminal(tmp_path: Path) -> Iterator[Callable[[int], Terminal]]:
 
 
 def terminal_env(tmp_path: Path) -> dict[str, str]:
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "TERM": "xterm-256color",
-           "LANG": "C.UTF-8"}  # fmt: skip
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+    }
     if "PYTHONPATH" in os.environ:
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return env
@@ -136,8 +162,9 @@ def compare(name: str, width: int, screen: str, tmp: Path, *, timed: bool = Fals
     assert text == expected, f"{golden.name} changed:\n{text}"
 
 
-def command_screen(open_terminal: Callable[[int], Terminal], width: int, tmp: Path,
-                   command: str) -> str:  # fmt: skip
+def command_screen(
+    open_terminal: Callable[[int], Terminal], width: int, tmp: Path, command: str
+) -> str:
     term = open_terminal(width)
     term.start(command, terminal_env(tmp))
     return term.wait_for(lambda screen: DONE in screen)
@@ -189,18 +216,25 @@ def test_run_screen(terminal: Callable[[int], Terminal], tmp_path: Path, width: 
     no mitmproxy connection chatter."""
     with FakeOpenAI([KEY]) as fake:
         term = terminal(width)
-        term.start(f"{AUTHLENS} run -p 0 --mode reverse:{fake.url} "
-                   "--set authlens_profiles=127.0.0.1=openai", terminal_env(tmp_path))  # fmt: skip
+        term.start(
+            f"{AUTHLENS} run -p 0 --mode reverse:{fake.url} "
+            "--set authlens_profiles=127.0.0.1=openai",
+            terminal_env(tmp_path),
+        )
         banner = term.wait_for(lambda screen: "Ctrl-C stops" in screen)
         # The proxy picked its port (-p 0) and the banner says which.
         port = int(re.search(r"listening\s+127\.0\.0\.1:(\d+)", banner)[1])  # type: ignore[index]
         calls = [
-            {"Authorization": f"Bearer {KEY}", "User-Agent": "OpenAI/Python 1.109.1",
-             "X-Stainless-Lang": "python", "X-Stainless-Package-Version": "1.109.1"},
+            {
+                "Authorization": f"Bearer {KEY}",
+                "User-Agent": "OpenAI/Python 1.109.1",
+                "X-Stainless-Lang": "python",
+                "X-Stainless-Package-Version": "1.109.1",
+            },
             {"Authorization": f'Bearer "{OTHER}"'},
             {"Authorization": "Bearer sk-YOUR_API_KEY"},
             {},
-        ]  # fmt: skip
+        ]
         for sent, headers in enumerate(calls, start=1):
             httpx.get(f"http://127.0.0.1:{port}/v1/models", headers=headers, timeout=10)
             term.wait_for(lambda s, n=sent: len(re.findall(r"^\d\d:\d\d:\d\d ", s, re.M)) >= n)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import string
 import subprocess
 from collections.abc import Iterator
@@ -48,9 +47,17 @@ pytestmark = pytest.mark.e2e
 EXAMPLES = int(os.environ.get("AUTHLENS_SECRET_EXAMPLES", "40"))
 API = "https://api.openai.com/v1/chat/completions"
 PLACES = (
-    "authorization", "api-key", "x-api-key", "proxy-authorization", "cookie",
-    "query:key", "query:api_key", "query:api-key", "json-body", "organization",
-)  # fmt: skip
+    "authorization",
+    "api-key",
+    "x-api-key",
+    "proxy-authorization",
+    "cookie",
+    "query:key",
+    "query:api_key",
+    "query:api-key",
+    "json-body",
+    "organization",
+)
 # Printable, without what would split a cookie or header value: ; , = " \ and space.
 CREDENTIAL_CHARS = "".join(
     c for c in string.ascii_letters + string.digits + string.punctuation if c not in ';,="\\'
@@ -75,18 +82,22 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def proxy(make_module_proxy: ProxyFactory, relay: ConnectRelay, outputs: dict[str, Path]) -> Proxy:
     return make_module_proxy(
-        "mitmdump", *upstream_args(relay),
-        "--set", f"authlens_log_file={outputs['log']}",
-        "-w", str(outputs["flows"]),
-        "--set", f"hardump={outputs['har']}",
-        "--set", "flow_detail=3",  # mitmdump prints headers and bodies on stdout: check them too
-    )  # fmt: skip
+        "mitmdump",
+        *upstream_args(relay),
+        "--set",
+        f"authlens_log_file={outputs['log']}",
+        "-w",
+        str(outputs["flows"]),
+        "--set",
+        f"hardump={outputs['har']}",
+        "--set",
+        "flow_detail=3",  # mitmdump prints headers and bodies on stdout: check them too
+    )
 
 
 @pytest.fixture(scope="module")
 def client(proxy: Proxy) -> Iterator[httpx.Client]:
-    context = ssl.create_default_context(cafile=str(proxy.ca_path))
-    with httpx.Client(proxy=proxy.url, verify=context, trust_env=False, timeout=20) as c:
+    with proxy.client() as c:
         yield c
 
 
@@ -96,11 +107,13 @@ def sent() -> Sent:
 
 
 openai_keys = st.builds(
-    lambda prefix, seed, size: prefix + key_body(size, seed) + "T3Blbk" + "FJ" + key_body(size, seed + 1),
+    lambda prefix, seed, size: (
+        prefix + key_body(size, seed) + "T3Blbk" + "FJ" + key_body(size, seed + 1)
+    ),
     st.sampled_from(OPENAI_PREFIXES),
     st.integers(0, 10**9),
     st.integers(20, 74),
-)  # fmt: skip
+)
 # Distinct characters: a run like "aaaaaaaa" is a window of any output, secret or not.
 random_credentials = st.text(CREDENTIAL_CHARS, min_size=12, max_size=64).filter(
     lambda s: len(set(s)) >= 10 and kind_prefix(s) == ""
@@ -179,10 +192,15 @@ def test_client_sees_no_key_window(
         message = f"Incorrect API key provided: {key}. You can find your API key at https://platform.openai.com/account/api-keys."
         fake.add_reply(
             reply,
-            Reply(401, openai_error(message, "invalid_api_key"), (
-                ("content-type", "application/json"), ("set-cookie", f"last_key={key}; Path=/; HttpOnly"),
-            )),
-        )  # fmt: skip
+            Reply(
+                401,
+                openai_error(message, "invalid_api_key"),
+                (
+                    ("content-type", "application/json"),
+                    ("set-cookie", f"last_key={key}; Path=/; HttpOnly"),
+                ),
+            ),
+        )
     response = client.post(API, **build_request(key, places, reply))  # type: ignore[arg-type]
     ours = " ".join(v for k, v in response.headers.items() if k.startswith("x-authlens"))
     assert "x-authlens-id" in response.headers
@@ -203,8 +221,12 @@ def test_files_hold_no_key_window(proxy: Proxy, outputs: dict[str, Path], sent: 
     for export in ("flows", "har"):
         done = subprocess.run(
             [str(VENV_BIN / "authlens"), "explain", "--json", str(outputs[export])],
-            capture_output=True, text=True, env=clean_env(), timeout=60, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            env=clean_env(),
+            timeout=60,
+            check=False,
+        )
         texts[f"explain {export}"] = done.stdout + done.stderr
     lines = [json.loads(line) for line in texts["log file"].splitlines()]
     assert len([e for e in lines if e["event"] == "exchange"]) == len(sent.keys)

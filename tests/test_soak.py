@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -129,11 +128,8 @@ class Progress:
 
 
 def worker(proxy: Proxy, good: str, progress: Progress, start: int) -> None:
-    context = ssl.create_default_context(cafile=str(proxy.ca_path))
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)  # one keep-alive each
-    with httpx.Client(
-        proxy=proxy.url, verify=context, trust_env=False, timeout=30, limits=limits
-    ) as client:
+    with proxy.client(30, limits=limits) as client:
         for n in range(start, EXCHANGES, CONNECTIONS):
             kind = KINDS[n % len(KINDS)]
             try:

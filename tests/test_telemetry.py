@@ -181,8 +181,12 @@ def test_labels_from_bounded_sets() -> None:
     assert provider_name("azure") == "azure.ai.openai"
     assert provider_name("compatible") == "_OTHER"
     assert {status_class(s) for s in (200, 201, 302, 401, 429, 502, None, 999)} == {
-        "2xx", "3xx", "4xx", "5xx", "none"
-    }  # fmt: skip
+        "2xx",
+        "3xx",
+        "4xx",
+        "5xx",
+        "none",
+    }
     hosts = BoundedValues(limit=3)
     shown = {hosts(f"h{i}.example") for i in range(100)}
     assert len(shown) == 4 and "_OTHER" in shown
@@ -209,8 +213,10 @@ def test_stream_tap_reads_id_and_final_usage() -> None:
     assert [tap(c) for c in chunks] == chunks
     facts = tap.facts()
     assert (facts.response_id, facts.input_tokens, facts.output_tokens) == (
-        "chatcmpl-abc123", 17, 230
-    )  # fmt: skip
+        "chatcmpl-abc123",
+        17,
+        230,
+    )
     assert facts.first_chunk is not None
 
 

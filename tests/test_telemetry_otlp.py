@@ -8,15 +8,14 @@ from __future__ import annotations
 import gzip
 import secrets
 import socket
-import ssl
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import openai
 import pytest
+from benchmarks.otlp_sink import OtlpSink
 from opentelemetry.propagate import inject
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan
@@ -48,9 +47,8 @@ class Receiver:
         self.content_types: set[str] = set()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        class Handler(OtlpSink):
+            def received(self, body: bytes) -> None:
                 if self.headers.get("content-encoding") == "gzip":
                     body = gzip.decompress(body)
                 receiver.content_types.add(self.headers.get("content-type", ""))
@@ -59,13 +57,6 @@ class Receiver:
                     resource = attributes(resource_spans.resource.attributes)
                     for scope in resource_spans.scope_spans:
                         receiver.spans.extend((resource, span) for span in scope.spans)
-                self.send_response(200)
-                self.send_header("content-type", "application/x-protobuf")
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -127,12 +118,6 @@ def app_tracing() -> tuple[TracerProvider, InMemorySpanExporter]:
     return provider, exporter
 
 
-def sdk(proxy: Proxy, key: str) -> openai.OpenAI:
-    trust = ssl.create_default_context(cafile=str(proxy.ca_path))
-    http = httpx.Client(proxy=proxy.url, verify=trust, timeout=20)
-    return openai.OpenAI(api_key=key, max_retries=0, http_client=http)
-
-
 def test_span_is_child_of_the_apps_span(
     traced_proxy: Proxy,
     receiver: Receiver,
@@ -146,7 +131,7 @@ def test_span_is_child_of_the_apps_span(
         headers: dict[str, str] = {}
         inject(headers)  # the W3C traceparent of the app's current span
         with pytest.raises(openai.AuthenticationError) as caught:
-            sdk(traced_proxy, bad_key).chat.completions.create(
+            traced_proxy.openai(bad_key).chat.completions.create(
                 model="gpt-4o-mini", messages=[], extra_headers=headers
             )
     exchange_id = caught.value.response.headers["x-authlens-id"]
@@ -183,7 +168,7 @@ def test_stream_usage_and_response_id(
     traced_proxy: Proxy, receiver: Receiver, fake: FakeOpenAI, good_key: str
 ) -> None:
     """A streamed completion: response id and token usage from its final chunk; no content."""
-    stream = sdk(traced_proxy, good_key).chat.completions.with_raw_response.create(
+    stream = traced_proxy.openai(good_key).chat.completions.with_raw_response.create(
         model="gpt-4o",
         messages=[{"role": "user", "content": "what is in my prompt"}],
         stream=True,
@@ -210,7 +195,7 @@ def test_non_streamed_usage(
     traced_proxy: Proxy, receiver: Receiver, fake: FakeOpenAI, good_key: str
 ) -> None:
     """A plain completion's id and usage, read from its body."""
-    raw = sdk(traced_proxy, good_key).chat.completions.with_raw_response.create(
+    raw = traced_proxy.openai(good_key).chat.completions.with_raw_response.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
     )
     completion = raw.parse()
@@ -238,7 +223,7 @@ def test_without_tracing_the_line_carries_the_apps_trace(
     """Tracing off: a hand-built traceparent reaches the line unredacted; the client is named."""
     proxy = make_proxy("mitmdump", *upstream_args(relay), env=clean_env())
     trace_id, parent_id = secrets.token_hex(16), secrets.token_hex(8)
-    app = sdk(proxy, good_key)
+    app = proxy.openai(good_key)
     raw = app.models.with_raw_response.list(
         extra_headers={"traceparent": f"00-{trace_id}-{parent_id}-01"}
     )
@@ -270,9 +255,7 @@ def test_a_stalled_collector_never_holds_up_forwarding(
             OTEL_BSP_MAX_EXPORT_BATCH_SIZE="1",
         )
         proxy = make_proxy("mitmdump", *upstream_args(relay), env=env)
-        trust = ssl.create_default_context(cafile=str(proxy.ca_path))
-        http = httpx.Client(proxy=proxy.url, verify=trust, timeout=5)
-        app = openai.OpenAI(api_key=good_key, max_retries=0, http_client=http)
+        app = proxy.openai(good_key, timeout=5)
         ids = [app.models.with_raw_response.list().headers["x-authlens-id"] for _ in range(20)]
         assert all(proxy.log_line(i)["status"] == 200 for i in ids)
         proxy.stop()  # SIGTERM; SIGKILL after 15 s

@@ -20,14 +20,31 @@ OTHER_KEY = "sk-proj-...g00d sha256:bbbbbbbbbbbb"
 LOG = [
     # billing-worker's first line carries its address alone (its name was still resolving).
     line(id="b1", timestamp="2026-01-15T08:00:00.000Z", client="172.18.0.5", key=REVOKED_KEY, **OK),
-    line(id="b2", timestamp="2026-01-15T09:00:00.000Z", client="172.18.0.5 billing-worker",
-         key=REVOKED_KEY, cause="key_revoked", hint="Revoked."),
-    line(id="b3", timestamp="2026-01-15T09:05:00.000Z", client="172.18.0.5 billing-worker",
-         key=REVOKED_KEY, cause="key_revoked", hint="Revoked."),
-    line(id="s1", timestamp="2026-01-15T08:30:00.000Z", client="172.18.0.7 search-api",
-         key=OTHER_KEY, **OK),
+    line(
+        id="b2",
+        timestamp="2026-01-15T09:00:00.000Z",
+        client="172.18.0.5 billing-worker",
+        key=REVOKED_KEY,
+        cause="key_revoked",
+        hint="Revoked.",
+    ),
+    line(
+        id="b3",
+        timestamp="2026-01-15T09:05:00.000Z",
+        client="172.18.0.5 billing-worker",
+        key=REVOKED_KEY,
+        cause="key_revoked",
+        hint="Revoked.",
+    ),
+    line(
+        id="s1",
+        timestamp="2026-01-15T08:30:00.000Z",
+        client="172.18.0.7 search-api",
+        key=OTHER_KEY,
+        **OK,
+    ),
     line(id="x1", timestamp="2026-01-15T08:40:00.000Z", client=None, key=OTHER_KEY, **OK),
-]  # fmt: skip
+]
 
 
 def test_report_by_client_json() -> None:

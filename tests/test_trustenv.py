@@ -55,26 +55,42 @@ def test_every_runtime_is_covered() -> None:
     }
     proxy = "http://127.0.0.1:8080"
     assert settings == {
-        "HTTPS_PROXY": proxy, "https_proxy": proxy, "HTTP_PROXY": proxy, "http_proxy": proxy,
-        "NO_PROXY": "localhost,127.0.0.1,::1", "no_proxy": "localhost,127.0.0.1,::1",
-        "REQUESTS_CA_BUNDLE": "/b.pem", "SSL_CERT_FILE": "/b.pem",
-        "NODE_EXTRA_CA_CERTS": "/ca.pem", "NODE_USE_ENV_PROXY": "1", "CURL_CA_BUNDLE": "/b.pem",
-    }  # fmt: skip
+        "HTTPS_PROXY": proxy,
+        "https_proxy": proxy,
+        "HTTP_PROXY": proxy,
+        "http_proxy": proxy,
+        "NO_PROXY": "localhost,127.0.0.1,::1",
+        "no_proxy": "localhost,127.0.0.1,::1",
+        "REQUESTS_CA_BUNDLE": "/b.pem",
+        "SSL_CERT_FILE": "/b.pem",
+        "NODE_EXTRA_CA_CERTS": "/ca.pem",
+        "NODE_USE_ENV_PROXY": "1",
+        "CURL_CA_BUNDLE": "/b.pem",
+    }
 
 
 @pytest.mark.parametrize(
     ("environ", "merged", "dropped"),
     [
         ({}, "localhost,127.0.0.1,::1", []),
-        ({"NO_PROXY": "corp.example,10.0.0.0/8"},
-         "corp.example,10.0.0.0/8,localhost,127.0.0.1,::1", []),
-        ({"no_proxy": "a.example", "NO_PROXY": "b.example,a.example"},
-         "a.example,b.example,localhost,127.0.0.1,::1", []),
-        ({"NO_PROXY": "localhost,.openai.com,intranet"}, "localhost,intranet,127.0.0.1,::1",
-         [".openai.com"]),
+        (
+            {"NO_PROXY": "corp.example,10.0.0.0/8"},
+            "corp.example,10.0.0.0/8,localhost,127.0.0.1,::1",
+            [],
+        ),
+        (
+            {"no_proxy": "a.example", "NO_PROXY": "b.example,a.example"},
+            "a.example,b.example,localhost,127.0.0.1,::1",
+            [],
+        ),
+        (
+            {"NO_PROXY": "localhost,.openai.com,intranet"},
+            "localhost,intranet,127.0.0.1,::1",
+            [".openai.com"],
+        ),
         ({"no_proxy": "*"}, "localhost,127.0.0.1,::1", ["*"]),
     ],
-)  # fmt: skip
+)
 def test_no_proxy_is_appended_to_not_replaced(
     environ: dict[str, str], merged: str, dropped: list[str]
 ) -> None:
@@ -85,9 +101,13 @@ def test_no_proxy_is_appended_to_not_replaced(
 
 @pytest.mark.parametrize(
     ("shell", "line"),
-    [("bash", "unset A"), ("zsh", "unset A"), ("fish", "set -e A"),
-     ("powershell", "Remove-Item Env:A -ErrorAction SilentlyContinue")],
-)  # fmt: skip
+    [
+        ("bash", "unset A"),
+        ("zsh", "unset A"),
+        ("fish", "set -e A"),
+        ("powershell", "Remove-Item Env:A -ErrorAction SilentlyContinue"),
+    ],
+)
 def test_unset_syntax(shell: str, line: str) -> None:
     assert render_unset(shell, "A") == line
 
@@ -96,8 +116,11 @@ def test_undo_restores_what_was_there_before_the_first_env() -> None:
     """AUTHLENS_ENV_SAVED keeps the first values: a second `env` does not overwrite them, and
     the undo lines restore a corporate https_proxy and unset what was not set."""
     before = {"https_proxy": "http://corp:3128", "NO_PROXY": "intranet"}
-    ours = [Setting("https_proxy", "http://127.0.0.1:8080"), Setting("NO_PROXY", "x"),
-            Setting("SSL_CERT_FILE", "/b.pem")]  # fmt: skip
+    ours = [
+        Setting("https_proxy", "http://127.0.0.1:8080"),
+        Setting("NO_PROXY", "x"),
+        Setting("SSL_CERT_FILE", "/b.pem"),
+    ]
     saved = saved_state(before, ours)
     after = {**{s.name: s.value for s in ours}, SAVED: saved}
     assert saved_state(after, ours) == saved  # env run twice

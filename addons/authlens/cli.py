@@ -16,6 +16,7 @@ from pathlib import Path
 
 from authlens import __version__
 from authlens.commands import COMMANDS
+from authlens.tools.console import quiet_broken_pipe
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): our bug, not the user's
 
@@ -73,7 +74,8 @@ def dispatch(args: list[str]) -> int:
             return mitmdump_help()
         return run.run_mitmdump(rest)
     parsed = build_parser().parse_args(args)
-    return int(parsed.handler(parsed))
+    # Every command ends quietly when the reader of its output leaves early (`| head`).
+    return quiet_broken_pipe(lambda: int(parsed.handler(parsed)))
 
 
 def mitmdump_help() -> int:

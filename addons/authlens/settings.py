@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         host, sep, port = value.strip().rpartition(":")
-        if not sep or not port.isdigit() or not 0 < int(port) < 65536 or " " in host:
+        if not sep or not port.isdigit() or not 0 <= int(port) < 65536 or " " in host:
             raise ValueError("metrics must be host:port (e.g. 127.0.0.1:9464 or :9464)")
         return value.strip()
 

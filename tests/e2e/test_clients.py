@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import ssl
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,8 +38,7 @@ def proxy(make_module_proxy: ProxyFactory, relay: ConnectRelay) -> Proxy:
 
 @pytest.fixture(scope="module")
 def client(proxy: Proxy) -> Iterator[httpx.Client]:
-    context = ssl.create_default_context(cafile=str(proxy.ca_path))
-    with httpx.Client(proxy=proxy.url, verify=context, trust_env=False, timeout=20) as c:
+    with proxy.client() as c:
         yield c
 
 
@@ -103,9 +101,17 @@ def test_curl_upstream_side_causes(
 ) -> None:
     """A good key with the wrong organization or project gets the upstream's specific cause."""
     result = curl(
-        proxy, API, "-H", f"Authorization: Bearer {good_key}", *extra,
-        "-H", "content-type: application/json", "--data-binary", CHAT.decode(), tmp=tmp_path,
-    )  # fmt: skip
+        proxy,
+        API,
+        "-H",
+        f"Authorization: Bearer {good_key}",
+        *extra,
+        "-H",
+        "content-type: application/json",
+        "--data-binary",
+        CHAT.decode(),
+        tmp=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert (result.status, result.headers["x-authlens-cause"]) == (401, cause)
     line = proxy.log_line(result.headers["x-authlens-id"])

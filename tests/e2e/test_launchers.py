@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import ssl
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 
@@ -43,9 +41,8 @@ def exchange(
     proxy: Proxy, good_key: str, bad_key: str
 ) -> list[tuple[dict[str, str], dict[str, Any]]]:
     """Send the same requests; return (X-Authlens-* headers, log line without volatile fields)."""
-    context = ssl.create_default_context(cafile=str(proxy.ca_path))
     results = []
-    with httpx.Client(proxy=proxy.url, verify=context, trust_env=False, timeout=20) as client:
+    with proxy.client() as client:
         for method, path, headers in requests_for(good_key, bad_key):
             response = client.request(method, f"{API}{path}", headers=headers)
             ours = {k: v for k, v in response.headers.items() if k.startswith("x-authlens-")}
@@ -72,8 +69,12 @@ def test_same_headers_and_log_fields(both: dict[str, Proxy], good_key: str) -> N
     assert run_results == dump_results
     causes = [line["cause"] for _, line in run_results]
     assert causes[:5] == [
-        None, "invalid_api_key", "missing_credentials", "wrong_auth_scheme", "project_mismatch",
-    ]  # fmt: skip
+        None,
+        "invalid_api_key",
+        "missing_credentials",
+        "wrong_auth_scheme",
+        "project_mismatch",
+    ]
 
 
 def test_authlens_run_stdout_is_only_json(both: dict[str, Proxy], good_key: str) -> None:

@@ -31,12 +31,31 @@ pytestmark = pytest.mark.e2e
 
 CONTRACT_FIELDS = frozenset(
     {
-        "timestamp", "level", "event", "id", "client_request_id", "upstream_request_id",
-        "method", "host", "path", "status", "duration_ms", "cause", "hint", "answered_by",
-        "key", "organization", "project", "model", "stream", "sdk", "client", "trace_id",
+        "timestamp",
+        "level",
+        "event",
+        "id",
+        "client_request_id",
+        "upstream_request_id",
+        "method",
+        "host",
+        "path",
+        "status",
+        "duration_ms",
+        "cause",
+        "hint",
+        "answered_by",
+        "key",
+        "organization",
+        "project",
+        "model",
+        "stream",
+        "sdk",
+        "client",
+        "trace_id",
         "span_id",
     }
-)  # fmt: skip
+)
 API = "https://api.openai.com"
 
 
@@ -68,10 +87,13 @@ def run(
     proxy = make_module_proxy(
         "mitmdump",
         *upstream_args(relay),
-        "--set", f"authlens_log_file={files['log file']}",
-        "-w", str(files["flow file"]),
-        "--set", f"hardump={files['har']}",
-    )  # fmt: skip
+        "--set",
+        f"authlens_log_file={files['log file']}",
+        "-w",
+        str(files["flow file"]),
+        "--set",
+        f"hardump={files['har']}",
+    )
     bad_key, misplaced_key = synthetic_key(), synthetic_key()
     context = ssl.create_default_context(cafile=str(proxy.ca_path))
     chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}

@@ -23,7 +23,15 @@ from authlens.cli import main
 from authlens.fake_openai import FakeOpenAI
 from tests import harness
 from tests.corpus import corpus_reply, load_corpus
-from tests.harness import ConnectRelay, Proxy, ProxyFactory, curl, synthetic_key, upstream_args
+from tests.harness import (
+    ConnectRelay,
+    Proxy,
+    ProxyFactory,
+    curl,
+    synthetic_key,
+    upstream_args,
+    wait_for,
+)
 from tests.keyfactory import body, leaks
 
 pytestmark = pytest.mark.e2e
@@ -51,16 +59,42 @@ CORPUS_REPLIES = (
 )
 # Causes the run must produce: the test cannot pass on a run that diagnosed little.
 EXPECTED = {
-    "missing_credentials", "quoted_key", "placeholder_key", "label_in_key", "whitespace_in_key",
-    "truncated_key", "masked_key", "other_provider_key", "wrong_auth_scheme",
-    "duplicated_bearer", "unexpanded_variable", "key_in_wrong_header", "invalid_api_key",
-    "organization_mismatch", "organization_invalid", "project_mismatch", "wrong_base_url",
-    "rate_limited", "insufficient_quota", "region_unsupported", "model_access_denied",
-    "insufficient_permissions", "account_deactivated", "ip_not_allowed", "no_organization",
-    "session_key_required", "azure_invalid_key", "azure_permission_denied",
-    "azure_token_invalid", "billing_not_active", "wrong_regional_host",
-    "organization_unverified", "forbidden_by_policy", "token_exchange_failed", "upstream_error",
-}  # fmt: skip
+    "missing_credentials",
+    "quoted_key",
+    "placeholder_key",
+    "label_in_key",
+    "whitespace_in_key",
+    "truncated_key",
+    "masked_key",
+    "other_provider_key",
+    "wrong_auth_scheme",
+    "duplicated_bearer",
+    "unexpanded_variable",
+    "key_in_wrong_header",
+    "invalid_api_key",
+    "organization_mismatch",
+    "organization_invalid",
+    "project_mismatch",
+    "wrong_base_url",
+    "rate_limited",
+    "insufficient_quota",
+    "region_unsupported",
+    "model_access_denied",
+    "insufficient_permissions",
+    "account_deactivated",
+    "ip_not_allowed",
+    "no_organization",
+    "session_key_required",
+    "azure_invalid_key",
+    "azure_permission_denied",
+    "azure_token_invalid",
+    "billing_not_active",
+    "wrong_regional_host",
+    "organization_unverified",
+    "forbidden_by_policy",
+    "token_exchange_failed",
+    "upstream_error",
+}
 
 
 def jwt(claims: dict[str, Any]) -> str:
@@ -85,12 +119,28 @@ def cases(good: str) -> list[Case]:
     openrouter = "sk-or-v1-" + body(64, 3, "0123456789abcdef")
     anthropic = "sk-ant-api03-" + body(93, 4) + "AA"
     expired = int(time.time()) - 3600
-    subject = jwt({"iss": "https://token.actions.githubusercontent.com", "aud": "openai",
-                   "sub": "repo:acme/app:ref:refs/heads/main", "exp": expired})  # fmt: skip
-    entra_expired = jwt({"iss": "https://sts.windows.net/0d5f-tenant/", "exp": expired,
-                         "aud": "https://cognitiveservices.azure.com"})  # fmt: skip
-    entra_wrong_aud = jwt({"iss": "https://sts.windows.net/0d5f-tenant/", "exp": expired + 7200,
-                           "aud": "https://management.azure.com"})  # fmt: skip
+    subject = jwt(
+        {
+            "iss": "https://token.actions.githubusercontent.com",
+            "aud": "openai",
+            "sub": "repo:acme/app:ref:refs/heads/main",
+            "exp": expired,
+        }
+    )
+    entra_expired = jwt(
+        {
+            "iss": "https://sts.windows.net/0d5f-tenant/",
+            "exp": expired,
+            "aud": "https://cognitiveservices.azure.com",
+        }
+    )
+    entra_wrong_aud = jwt(
+        {
+            "iss": "https://sts.windows.net/0d5f-tenant/",
+            "exp": expired + 7200,
+            "aud": "https://management.azure.com",
+        }
+    )
 
     def auth(value: str, *extra: str, url: str = f"{API}/v1/models") -> Case:
         return Case(url, ("-H", f"Authorization: {value}", *extra))
@@ -99,8 +149,10 @@ def cases(good: str) -> list[Case]:
         return auth(f"Bearer {key}", "-H", f"X-Fake-Reply: {name}", "-d", "{}", url=url)
 
     azure = f"{AZURE}/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"
-    form = (f"grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token={subject}"
-            "&subject_token_type=urn:ietf:params:oauth:token-type:jwt")  # fmt: skip
+    form = (
+        f"grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token={subject}"
+        "&subject_token_type=urn:ietf:params:oauth:token-type:jwt"
+    )
     return [
         auth(f"Bearer {good}"),
         Case(f"{API}/v1/models", ()),
@@ -207,18 +259,27 @@ def run(
     hosts = ["api.openai.com", "auth.openai.com", "*.openai.azure.com", "*.azure-api.net"]
     config.write_text(f"[authlens]\nhosts = {json.dumps(hosts)}\n")
     proxy = make_module_proxy(
-        "mitmdump", *upstream_args(relay), "-w", str(flows), "--set", f"hardump={har}",
-        "--set", f"authlens_config={config}",
-    )  # fmt: skip
+        "mitmdump",
+        *upstream_args(relay),
+        "-w",
+        str(flows),
+        "--set",
+        f"hardump={har}",
+        "--set",
+        f"authlens_config={config}",
+    )
     all_cases = cases(good)
     for index, case in enumerate(all_cases):
-        result = curl(proxy, case.url, *case.args, "-H", f"X-Client-Request-Id: case-{index}",
-                      tmp=tmp)  # fmt: skip
+        result = curl(
+            proxy, case.url, *case.args, "-H", f"X-Client-Request-Id: case-{index}", tmp=tmp
+        )
         assert result.status, (case, result.stderr)
     expected_lines = len(all_cases)
-    deadline = time.monotonic() + 20
-    while len(proxy.log_lines()) < expected_lines and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(
+        lambda: len(proxy.log_lines()) >= expected_lines or None,
+        20,
+        f"fewer than {expected_lines} log lines:\n{proxy.stdout()[-3000:]}",
+    )
     proxy.stop()  # SIGTERM: mitmproxy writes the HAR and closes the flow file
     form = next(case.args[1] for case in all_cases if case.url.endswith("/oauth/token"))
     yield Run(proxy, flows, har, good, form.split("subject_token=")[1].split("&")[0])

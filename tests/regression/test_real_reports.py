@@ -30,18 +30,6 @@ from tests.regression.score_real_reports import (
 CASES = load_cases()
 KEYS = KeyMaker()
 
-# Cause codes added by the 0.2 contract (section 7) that this branch's core may not know yet.
-CONTRACT_0_2_CODES = frozenset(
-    {
-        "billing_not_active",
-        "wrong_regional_host",
-        "organization_unverified",
-        "forbidden_by_policy",
-        "token_exchange_failed",
-        "upstream_error",
-    }
-)
-
 # ---------------------------------------------------------------------------------------------
 # KNOWN_MISSES: cases the core still gets wrong, each with why (id -> reason). Empty since the
 # 0.2 branches were merged: all 65 pass. A case added here must still fail (the test below).
@@ -57,10 +45,9 @@ def test_cases_are_well_formed() -> None:
     """Unique ids, a thread URL, a contract code, and only templates where keys go."""
     ids = _ids(CASES)
     assert len(set(ids)) == len(ids)
-    known = ALL_CODES | CONTRACT_0_2_CODES
     for case in CASES:
         assert case["source"].startswith("https://"), case["id"]
-        assert case["expected_cause"] in known, case["id"]
+        assert case["expected_cause"] in ALL_CODES, case["id"]
         assert 1 <= len(case["hint_must_mention"]) <= 3, case["id"]
         for value in case["request"]["headers"].values():
             if isinstance(value, dict) and "kind" in value["key"]:

@@ -48,15 +48,23 @@ def node_bin(version: str) -> Path:
 
 def base_path(*first: Path) -> str:
     """PATH with `first`, our venv (python3 with openai, httpx, requests, aiohttp), the system."""
-    return os.pathsep.join([*map(str, first), str(AUTHLENS.parent), "/usr/local/bin", "/usr/bin",
-                            "/bin"])  # fmt: skip
+    return os.pathsep.join(
+        [*map(str, first), str(AUTHLENS.parent), "/usr/local/bin", "/usr/bin", "/bin"]
+    )
 
 
 def user_env(home: Path, path: str, **extra: str) -> dict[str, str]:
     """A user's shell before `authlens env`: no proxy or CA variables, its own HOME."""
     env = clean_env(HOME=str(home), PATH=path, NO_COLOR="1", **extra)
-    for name in ("JAVA_TOOL_OPTIONS", "WGETRC", "PHP_INI_SCAN_DIR", "NODE_EXTRA_CA_CERTS",
-                 "NODE_USE_ENV_PROXY", "NODE_OPTIONS", "SSL_CERT_DIR"):  # fmt: skip
+    for name in (
+        "JAVA_TOOL_OPTIONS",
+        "WGETRC",
+        "PHP_INI_SCAN_DIR",
+        "NODE_EXTRA_CA_CERTS",
+        "NODE_USE_ENV_PROXY",
+        "NODE_OPTIONS",
+        "SSL_CERT_DIR",
+    ):
         if name not in extra:
             env.pop(name, None)
     return env
@@ -73,8 +81,9 @@ def own_confdir(proxy_ca: Path, folder: Path) -> Path:
 def after_eval(env: dict[str, str], *env_args: str) -> dict[str, str]:
     """The environment a bash user has after `eval "$(authlens env ...)"`, and nothing else."""
     script = f'eval "$({AUTHLENS} env --shell bash {" ".join(env_args)})" && env -0'
-    done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, timeout=120,
-                          check=False)  # fmt: skip
+    done = subprocess.run(
+        ["bash", "-c", script], env=env, capture_output=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr.decode()
     pairs = [item.split(b"=", 1) for item in done.stdout.split(b"\0") if b"=" in item]
     return {k.decode(): v.decode() for k, v in pairs}

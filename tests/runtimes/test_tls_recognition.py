@@ -30,7 +30,7 @@ CASES = [
     ("ruby", "net/http", ("ruby",), "Ruby", "SSL_CERT_FILE"),
     ("curl", "curl", ("curl",), "curl", "CURL_CA_BUNDLE"),
     ("wget", "wget", ("wget",), "wget", "ca_certificate"),
-]  # fmt: skip
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,16 +46,32 @@ def refused(proxy: Proxy, seen: int) -> dict[str, Any]:
     return wait_for(new_line, 20, "no client_tls_failed line")
 
 
-@pytest.mark.parametrize(("runtime", "client", "commands", "label", "variable"), CASES,
-                         ids=[f"{c[0]}-{c[1]}" for c in CASES])  # fmt: skip
-def test_hint_names_the_runtime(proxy: Proxy, tmp_path: Path, runtime: str, client: str,
-                                commands: tuple[str, ...], label: str, variable: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("runtime", "client", "commands", "label", "variable"),
+    CASES,
+    ids=[f"{c[0]}-{c[1]}" for c in CASES],
+)
+def test_hint_names_the_runtime(
+    proxy: Proxy,
+    tmp_path: Path,
+    runtime: str,
+    client: str,
+    commands: tuple[str, ...],
+    label: str,
+    variable: str,
+) -> None:
     need(*commands)
     first = (node_bin("22.21.1"),) if runtime == "node" else ()
     host, port = "127.0.0.1", str(proxy.port)
-    env = user_env(tmp_path, base_path(*first), HTTPS_PROXY=proxy.url, https_proxy=proxy.url,
-                   http_proxy=proxy.url, NODE_USE_ENV_PROXY="1",
-                   JAVA_TOOL_OPTIONS=f"-Dhttps.proxyHost={host} -Dhttps.proxyPort={port}")  # fmt: skip
+    env = user_env(
+        tmp_path,
+        base_path(*first),
+        HTTPS_PROXY=proxy.url,
+        https_proxy=proxy.url,
+        http_proxy=proxy.url,
+        NODE_USE_ENV_PROXY="1",
+        JAVA_TOOL_OPTIONS=f"-Dhttps.proxyHost={host} -Dhttps.proxyPort={port}",
+    )
     if runtime == "php" and client == "streams":
         env["PHP_INI_SCAN_DIR"] = ":" + str(stream_proxy_ini(tmp_path, port))
     seen = len([ln for ln in proxy.log_lines() if ln["cause"] == "client_tls_failed"])
@@ -74,7 +90,8 @@ def stream_proxy_ini(tmp_path: Path, port: str) -> Path:
     folder = tmp_path / "php"
     folder.mkdir()
     prepend = folder / "prepend.php"
-    prepend.write_text("<?php stream_context_set_default(['http' => ['proxy' => "
-                       f"'tcp://127.0.0.1:{port}']]);\n")  # fmt: skip
+    prepend.write_text(
+        f"<?php stream_context_set_default(['http' => ['proxy' => 'tcp://127.0.0.1:{port}']]);\n"
+    )
     (folder / "proxy.ini").write_text(f'auto_prepend_file = "{prepend}"\n')
     return folder

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from tests.harness import (
     ConnectRelay,
     Proxy,
     ProxyFactory,
+    clean_env,
     key_windows,
     upstream_args,
     wait_for,
@@ -80,9 +82,14 @@ def start(
     proxy = make_proxy(
         launcher,
         *upstream_args(relay),
-        "-w", str(flows), "--set", f"hardump={har}", "--set", f"authlens_log_file={log}",
+        "-w",
+        str(flows),
+        "--set",
+        f"hardump={har}",
+        "--set",
+        f"authlens_log_file={log}",
         *args,
-    )  # fmt: skip
+    )
     return Run(proxy, log, flows, har)
 
 
@@ -160,7 +167,9 @@ class BareProxy(Proxy):
     """mitmdump without authlens: the baseline the bounded-work tests compare with."""
 
     def argv(self) -> list[str]:
-        return [part for part in super().argv() if part != str(ENTRY_SCRIPT) and part != "-s"]
+        argv = super().argv()
+        script = argv.index(str(ENTRY_SCRIPT))
+        return argv[: script - 1] + argv[script + 1 :]  # without "-s authlens_addon.py"
 
 
 def bare_proxy(
@@ -180,3 +189,14 @@ def peak_rss_kib(proxy: Proxy) -> int:
     assert proxy.process is not None
     status = Path(f"/proc/{proxy.process.pid}/status").read_text()
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+
+
+def curl_without_our_ca(proxy_url: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """curl through the proxy, NOT trusting its CA, from a clean environment (10 s at most)."""
+    return subprocess.run(
+        ["curl", "-sS", "--max-time", "10", "--proxy", proxy_url, *args],
+        capture_output=True,
+        env=clean_env(),
+        timeout=30,
+        check=False,
+    )

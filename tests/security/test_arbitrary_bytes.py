@@ -8,21 +8,26 @@ may hold a window of the key. Example counts stay modest: every example is a rea
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.harness import ConnectRelay, ProxyFactory, synthetic_key, wait_for
-from tests.security.kit import Run, bearer, leaks, raw, start
+from tests.harness import synthetic_key, wait_for
+from tests.security.kit import Run, bearer, leaks, raw
 
 # Header values: any byte but CR, LF and NUL (which end or break the field in HTTP/1.1).
 VALUE = st.binary(max_size=200).map(lambda b: b.translate(None, b"\r\n\x00").strip())
 NAMES = st.sampled_from(
-    [b"User-Agent", b"OpenAI-Organization", b"OpenAI-Project", b"X-Stainless-Lang",
-     b"Cookie", b"Api-Key", b"X-Note"]
-)  # fmt: skip
+    [
+        b"User-Agent",
+        b"OpenAI-Organization",
+        b"OpenAI-Project",
+        b"X-Stainless-Lang",
+        b"Cookie",
+        b"Api-Key",
+        b"X-Note",
+    ]
+)
 # Path bytes: anything but what ends the request line (space, CR, LF) and '#'.
 PATH = st.binary(max_size=120).map(lambda b: b.translate(None, b" \r\n#\x00"))
 BODY = st.one_of(
@@ -31,15 +36,6 @@ BODY = st.one_of(
         lambda d: repr(d).encode("utf-8", "surrogatepass")
     ),
 )
-
-
-@pytest.fixture(scope="module")
-def run(
-    make_module_proxy: ProxyFactory, relay: ConnectRelay, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Run]:
-    lens = start(make_module_proxy, relay, tmp_path_factory.mktemp("bytes"))
-    yield lens
-    lens.stop()
 
 
 KEYS: list[str] = []

@@ -110,8 +110,12 @@ def test_bad_options_stop_with_two_lines(tmp_path: Path, setting: str, named: st
     traceback, nothing claims to listen."""
     done = subprocess.run(
         [str(VENV_BIN / "authlens"), "run", "-p", "0", "--set", setting],
-        capture_output=True, env=clean_env(), cwd=tmp_path, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        env=clean_env(),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
     stderr = done.stderr.decode()
     assert done.returncode != 0
     assert named in stderr and "Traceback" not in stderr and "listening" not in stderr

@@ -7,28 +7,16 @@ never republish 8 characters of a key, and a client's own failure is named as su
 from __future__ import annotations
 
 import secrets
-import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 
 from authlens.fake_openai import FakeOpenAI
-from tests.harness import ConnectRelay, ProxyFactory, clean_env, synthetic_key, wait_for
-from tests.security.kit import Run, bearer, connect, leaks, raw, request_bytes, start
-
-
-@pytest.fixture(scope="module")
-def run(
-    make_module_proxy: ProxyFactory, relay: ConnectRelay, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Run]:
-    lens = start(make_module_proxy, relay, tmp_path_factory.mktemp("odd"))
-    yield lens
-    lens.stop()
-
+from tests.harness import ProxyFactory, synthetic_key, wait_for
+from tests.security.kit import Run, bearer, connect, curl_without_our_ca, leaks, raw, request_bytes
 
 ODD = b"Soci\xe9t\xe9 \xa0\xff"  # latin-1 text, a no-break space, a byte no encoding has
 
@@ -36,10 +24,16 @@ ODD = b"Soci\xe9t\xe9 \xa0\xff"  # latin-1 text, a no-break space, a byte no enc
 @pytest.mark.parametrize(
     "place",
     [
-        "User-Agent", "X-Client-Request-Id", "OpenAI-Organization", "OpenAI-Project",
-        "X-Stainless-Lang", "X-Stainless-Package-Version", "path", "Cookie",
+        "User-Agent",
+        "X-Client-Request-Id",
+        "OpenAI-Organization",
+        "OpenAI-Project",
+        "X-Stainless-Lang",
+        "X-Stainless-Package-Version",
+        "path",
+        "Cookie",
     ],
-)  # fmt: skip
+)
 def test_a_non_utf8_byte_anywhere_still_gives_one_line(run: Run, place: str) -> None:
     """High 5: the line is written (valid JSON, the byte shown escaped), never lost."""
     headers = [bearer(synthetic_key()), (b"X-Stainless-Lang", b"python")]
@@ -100,11 +94,7 @@ def test_a_client_refusing_the_ca_gives_one_line(run: Run, tmp_path: Path) -> No
     """Low: curl without our CA, in mitmproxy's eager mode: one `client_tls_failed` line."""
     marker = "m" + uuid.uuid4().hex[:12]  # (32 hex digits would be redacted as a key)
     before = len(run.lines())
-    subprocess.run(
-        ["curl", "-sS", "--max-time", "10", "--proxy", run.proxy.url, "-A", f"curl/{marker}",
-         "https://api.openai.com/v1/models"],
-        capture_output=True, env=clean_env(), timeout=30, check=False,
-    )  # fmt: skip
+    curl_without_our_ca(run.proxy.url, "-A", f"curl/{marker}", "https://api.openai.com/v1/models")
     wait_for(
         lambda: [e for e in run.lines()[before:] if e.get("cause") == "client_tls_failed"] or None,
         10,
@@ -125,10 +115,7 @@ def test_eager_mode_client_refusing_the_ca_gives_one_line(
     proxy = make_proxy(
         "authlens", "--set", "authlens_hosts=localhost", "--set", "connection_strategy=eager"
     )
-    subprocess.run(
-        ["curl", "-sS", "--max-time", "10", "--proxy", proxy.url, f"https://localhost:{fake.port}/v1/models"],
-        capture_output=True, env=clean_env(), timeout=30, check=False,
-    )  # fmt: skip
+    curl_without_our_ca(proxy.url, f"https://localhost:{fake.port}/v1/models")
     first = wait_for(lambda: proxy.log_lines() or None, 10, "no line for the refused CA")
     # Any second line of this connection is written when it closes, before curl exits.
     proxy.stop()
@@ -160,11 +147,9 @@ def test_a_malformed_request_is_never_blamed_on_the_upstream(run: Run, head: byt
 def test_an_unreachable_upstream_answers_in_openais_shape(make_proxy: ProxyFactory) -> None:
     """#14 item 8: the CONNECT mitmproxy lets us answer gets a 502 JSON error with our headers."""
     proxy = make_proxy("authlens", "--set", "authlens_hosts=localhost")
-    done = subprocess.run(
-        ["curl", "-sS", "--max-time", "10", "--proxy", proxy.url, "-D", "-", "-o", "/dev/null",
-         "https://localhost:1/v1/models"],
-        capture_output=True, env=clean_env(), timeout=30, check=False,
-    )  # fmt: skip
+    done = curl_without_our_ca(
+        proxy.url, "-D", "-", "-o", "/dev/null", "https://localhost:1/v1/models"
+    )
     head = done.stdout.decode("latin-1")
     assert head.startswith("HTTP/1.1 502")
     fields = {

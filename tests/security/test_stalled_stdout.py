@@ -6,7 +6,6 @@ requests must still be answered at once, and the log file must still get every l
 
 from __future__ import annotations
 
-import re
 import subprocess
 import time
 from pathlib import Path
@@ -21,8 +20,6 @@ from tests.harness import (
     wait_for,
 )
 from tests.security.kit import bearer, raw
-
-_LISTENING = re.compile(r"listening at [0-9.]+:(\d+)")
 
 
 def test_a_stalled_stdout_reader_does_not_stall_forwarding(
@@ -45,9 +42,7 @@ def test_a_stalled_stdout_reader_does_not_stall_forwarding(
         )
     proxy.process = process
     try:
-        proxy.port = int(
-            wait_for(lambda: _LISTENING.search(stderr.read_text()), 20, "not listening").group(1)
-        )
+        proxy.await_ready(20)
         ids = []
         began = time.monotonic()
         for i in range(60):

@@ -82,11 +82,18 @@ def _multipart(key: str) -> tuple[Headers, bytes]:
 def _echo_reply(where: str) -> Callable[[str], Reply]:
     def reply(key: str) -> Reply:
         if where == "header":
-            return Reply(401, openai_error("no", "invalid_api_key"), (
-                ("content-type", "application/json"),
-                ("www-authenticate", f'Bearer realm="api", error="invalid_token" token="{key}"'),
-                ("x-debug-key", key),
-            ))  # fmt: skip
+            return Reply(
+                401,
+                openai_error("no", "invalid_api_key"),
+                (
+                    ("content-type", "application/json"),
+                    (
+                        "www-authenticate",
+                        f'Bearer realm="api", error="invalid_token" token="{key}"',
+                    ),
+                    ("x-debug-key", key),
+                ),
+            )
         if where == "param":
             body = json.dumps({"error": {"message": "bad", "type": "x", "param": key}})
             return Reply(401, body.encode(), (("content-type", "application/json"),))
@@ -107,33 +114,121 @@ def _named(run: Run, key: str, name: str, headers: Headers) -> Answer:
 
 CASES: dict[str, Case] = {
     # Critical 1: one non-UTF-8 byte beside the key.
-    "nbsp-after-key": Case(lambda r, k: post(r, [(b"Authorization", b"Bearer " + k.encode() + b"\xa0"), JSON], b"{}")),
-    "latin1-cookie": Case(lambda r, k: post(r, [bearer(k), (b"Cookie", b"lang=fran\xe7ais"), JSON], b"{}")),
+    "nbsp-after-key": Case(
+        lambda r, k: post(r, [(b"Authorization", b"Bearer " + k.encode() + b"\xa0"), JSON], b"{}")
+    ),
+    "latin1-cookie": Case(
+        lambda r, k: post(r, [bearer(k), (b"Cookie", b"lang=fran\xe7ais"), JSON], b"{}")
+    ),
     # Critical 3: every place the stored copy kept a key.
-    "openai-organization": Case(lambda r, k: post(r, [*other(k), (b"OpenAI-Organization", k.encode()), JSON], b"{}")),
-    "openai-project": Case(lambda r, k: post(r, [*other(k), (b"OpenAI-Project", k.encode()), JSON], b"{}")),
-    "helicone-auth": Case(lambda r, k: post(r, [*other(k), (b"Helicone-Auth", b"Bearer " + k.encode()), JSON], b"{}"), key=token),
-    "cf-aig-authorization": Case(lambda r, k: post(r, [*other(k), (b"cf-aig-authorization", b"Bearer " + k.encode()), JSON], b"{}"), key=token),
-    "x-goog-api-key": Case(lambda r, k: post(r, [*other(k), (b"x-goog-api-key", k.encode()), JSON], b"{}"), key=token),
-    "x-portkey-api-key": Case(lambda r, k: post(r, [*other(k), (b"x-portkey-api-key", k.encode()), JSON], b"{}"), key=token),
-    "path-segment": Case(lambda r, k: post(r, [bearer(k), JSON], b"{}", b"/v1/" + k.encode() + b"/chat/completions"), key=token),
-    "matrix-param": Case(lambda r, k: post(r, [*other(k), JSON], b"{}", b"/v1/chat/completions;api_key=" + k.encode()), key=token),
-    "json-u-escapes": Case(lambda r, k: post(r, [bearer(k), JSON], b'{"model":"gpt-4o","note":"' + _escaped_u(k) + b'"}')),
-    "json-zwsp": Case(lambda r, k: post(r, [bearer(k), JSON], b'{"model":"gpt-4o","note":"' + _zwsp(k) + b'"}')),
-    "json-slash-escape": Case(lambda r, k: post(r, [(b"api-key", k.encode()), JSON], b'{"note":"' + k.replace("/", "\\/").encode() + b'"}'), key=azure_like_key),
-    "gzip-body": Case(lambda r, k: post(r, [*other(k), JSON, (b"Content-Encoding", b"gzip")], gzip.compress(b'{"api_key":"' + k.encode() + b'"}')), key=token),
-    "form-body": Case(lambda r, k: post(r, [*other(k), (b"Content-Type", b"application/x-www-form-urlencoded")], b"x=1&api_key=" + k.encode()), key=token),
-    "multipart-body": Case(lambda r, k: post(r, [*other(k), _multipart(k)[0][0]], _multipart(k)[1]), key=token),
-    "json-field-name": Case(lambda r, k: post(r, [*other(k), JSON], b'{"model":"gpt-4o","openai_api_key":"' + k.encode() + b'"}'), key=token),
-    "key-as-model": Case(lambda r, k: post(r, [*other(k), JSON], b'{"model":"' + k.encode() + b'","messages":[]}')),
-    "percent-encoded-name": Case(lambda r, k: post(r, [*other(k), JSON], b"{}", b"/v1/chat/completions?ap%69_key=" + k.encode()), key=token),
+    "openai-organization": Case(
+        lambda r, k: post(r, [*other(k), (b"OpenAI-Organization", k.encode()), JSON], b"{}")
+    ),
+    "openai-project": Case(
+        lambda r, k: post(r, [*other(k), (b"OpenAI-Project", k.encode()), JSON], b"{}")
+    ),
+    "helicone-auth": Case(
+        lambda r, k: post(r, [*other(k), (b"Helicone-Auth", b"Bearer " + k.encode()), JSON], b"{}"),
+        key=token,
+    ),
+    "cf-aig-authorization": Case(
+        lambda r, k: post(
+            r, [*other(k), (b"cf-aig-authorization", b"Bearer " + k.encode()), JSON], b"{}"
+        ),
+        key=token,
+    ),
+    "x-goog-api-key": Case(
+        lambda r, k: post(r, [*other(k), (b"x-goog-api-key", k.encode()), JSON], b"{}"), key=token
+    ),
+    "x-portkey-api-key": Case(
+        lambda r, k: post(r, [*other(k), (b"x-portkey-api-key", k.encode()), JSON], b"{}"),
+        key=token,
+    ),
+    "path-segment": Case(
+        lambda r, k: post(r, [bearer(k), JSON], b"{}", b"/v1/" + k.encode() + b"/chat/completions"),
+        key=token,
+    ),
+    "matrix-param": Case(
+        lambda r, k: post(
+            r, [*other(k), JSON], b"{}", b"/v1/chat/completions;api_key=" + k.encode()
+        ),
+        key=token,
+    ),
+    "json-u-escapes": Case(
+        lambda r, k: post(
+            r, [bearer(k), JSON], b'{"model":"gpt-4o","note":"' + _escaped_u(k) + b'"}'
+        )
+    ),
+    "json-zwsp": Case(
+        lambda r, k: post(r, [bearer(k), JSON], b'{"model":"gpt-4o","note":"' + _zwsp(k) + b'"}')
+    ),
+    "json-slash-escape": Case(
+        lambda r, k: post(
+            r,
+            [(b"api-key", k.encode()), JSON],
+            b'{"note":"' + k.replace("/", "\\/").encode() + b'"}',
+        ),
+        key=azure_like_key,
+    ),
+    "gzip-body": Case(
+        lambda r, k: post(
+            r,
+            [*other(k), JSON, (b"Content-Encoding", b"gzip")],
+            gzip.compress(b'{"api_key":"' + k.encode() + b'"}'),
+        ),
+        key=token,
+    ),
+    "form-body": Case(
+        lambda r, k: post(
+            r,
+            [*other(k), (b"Content-Type", b"application/x-www-form-urlencoded")],
+            b"x=1&api_key=" + k.encode(),
+        ),
+        key=token,
+    ),
+    "multipart-body": Case(
+        lambda r, k: post(r, [*other(k), _multipart(k)[0][0]], _multipart(k)[1]), key=token
+    ),
+    "json-field-name": Case(
+        lambda r, k: post(
+            r, [*other(k), JSON], b'{"model":"gpt-4o","openai_api_key":"' + k.encode() + b'"}'
+        ),
+        key=token,
+    ),
+    "key-as-model": Case(
+        lambda r, k: post(r, [*other(k), JSON], b'{"model":"' + k.encode() + b'","messages":[]}')
+    ),
+    "percent-encoded-name": Case(
+        lambda r, k: post(
+            r, [*other(k), JSON], b"{}", b"/v1/chat/completions?ap%69_key=" + k.encode()
+        ),
+        key=token,
+    ),
     # Medium 10: two Authorization fields, the upstream quoting them.
-    "repeated-authorization": Case(lambda r, k: _named(r, k, "repeated-authorization", [bearer(k), (b"Authorization", b"Bearer x")]), key=token, reply=_echo_reply("message")),
+    "repeated-authorization": Case(
+        lambda r, k: _named(
+            r, k, "repeated-authorization", [bearer(k), (b"Authorization", b"Bearer x")]
+        ),
+        key=token,
+        reply=_echo_reply("message"),
+    ),
     # Low: upstream echoes beside error.message.
-    "echo-in-response-headers": Case(lambda r, k: _named(r, k, "echo-in-response-headers", [bearer(k)]), key=token, reply=_echo_reply("header")),
-    "echo-in-error-param": Case(lambda r, k: _named(r, k, "echo-in-error-param", [bearer(k)]), key=token, reply=_echo_reply("param")),
-    "echo-in-html-page": Case(lambda r, k: _named(r, k, "echo-in-html-page", [bearer(k)]), key=token, reply=_echo_reply("html")),
-}  # fmt: skip
+    "echo-in-response-headers": Case(
+        lambda r, k: _named(r, k, "echo-in-response-headers", [bearer(k)]),
+        key=token,
+        reply=_echo_reply("header"),
+    ),
+    "echo-in-error-param": Case(
+        lambda r, k: _named(r, k, "echo-in-error-param", [bearer(k)]),
+        key=token,
+        reply=_echo_reply("param"),
+    ),
+    "echo-in-html-page": Case(
+        lambda r, k: _named(r, k, "echo-in-html-page", [bearer(k)]),
+        key=token,
+        reply=_echo_reply("html"),
+    ),
+}
 
 
 @dataclass

@@ -21,7 +21,6 @@ from authlens.tools.console import (
     make_table,
     print_table,
     printable,
-    quiet_broken_pipe,
     row,
 )
 from authlens.tools.dotenv_bytes import DotenvFile, read_dotenv
@@ -37,7 +36,7 @@ from authlens.tools.envlint import (
 )
 from authlens.tools.probe import ProbeResult, run_probe
 from authlens.tools.proxylint import ProxyContext, runtime_context
-from authlens.tools.trustenv import CA_FILE, default_confdir
+from authlens.tools.trustenv import CA_FILE, add_proxy_arguments, default_confdir
 
 EXAMPLES = """\
 examples:
@@ -65,19 +64,20 @@ def add_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--env-file", action="append", type=Path, default=None, metavar="PATH",
+        "--env-file",
+        action="append",
+        type=Path,
+        default=None,
+        metavar="PATH",
         help="a .env file to read (repeatable; default: ./.env if it exists)",
-    )  # fmt: skip
+    )
     parser.add_argument("--json", action="store_true", help='print {"findings": [...]}')
     parser.add_argument(
         "--probe", action="store_true", help="send one GET <base>/models and diagnose the answer"
     )
-    parser.add_argument(
-        "--confdir", type=Path, default=None,
-        help="mitmproxy's confdir, to know its CA (default: ~/.mitmproxy)",
-    )  # fmt: skip
+    add_proxy_arguments(parser, proxy=False)
     parser.add_argument("--timeout", type=float, default=10.0, help="probe timeout in seconds")
-    parser.set_defaults(handler=main)
+    parser.set_defaults(handler=check)
 
 
 def env_files(args: argparse.Namespace) -> list[DotenvFile] | None:
@@ -158,8 +158,9 @@ class Scrub:
         return self(shown(value.variable, value.value))
 
     def finding(self, finding: EnvFinding) -> EnvFinding:
-        return EnvFinding(self(finding.variable), finding.cause, self(finding.hint),
-                          self(finding.source))  # fmt: skip
+        return EnvFinding(
+            self(finding.variable), finding.cause, self(finding.hint), self(finding.source)
+        )
 
 
 def print_human(
@@ -170,8 +171,9 @@ def print_human(
     scrub: Scrub,
 ) -> None:
     if values:
-        table = make_table(console, "variable", "from", "value", title="Read",
-                           wrap=["value"], words=["from"])  # fmt: skip
+        table = make_table(
+            console, "variable", "from", "value", title="Read", wrap=["value"], words=["from"]
+        )
         for value in values:
             table.add_row(*row(value.variable, scrub(value.source), scrub.value(value)))
         print_table(console, table)
@@ -193,10 +195,6 @@ def print_human(
         console.print(Text(f"{len(findings)} problem(s) found.", style="bold red"))
     else:
         console.print(Text("No problems found.", style="bold green"))
-
-
-def main(args: argparse.Namespace) -> int:
-    return quiet_broken_pipe(lambda: check(args))
 
 
 def check(args: argparse.Namespace) -> int:

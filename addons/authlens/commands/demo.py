@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from authlens.fake_openai import FakeOpenAI
-from authlens.tools.console import error, invoked_as, make_console, printable, quiet_broken_pipe
+from authlens.tools.console import error, invoked_as, make_console, printable
 from authlens.tools.demo_cases import (
     Case,
     Outcome,
@@ -86,15 +86,28 @@ def start_proxy(port: int, upstream: str, workdir: Path) -> subprocess.Popen[str
     The fake stands in for api.openai.com, so its host gets the OpenAI profile.
     """
     args = [
-        sys.executable, "-m", "authlens.cli", "run", "--mode", f"reverse:{upstream}",
-        "-p", str(port), "--set", f"confdir={workdir}",
-        "--set", "authlens_profiles=127.0.0.1=openai",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "authlens.cli",
+        "run",
+        "--mode",
+        f"reverse:{upstream}",
+        "-p",
+        str(port),
+        "--set",
+        f"confdir={workdir}",
+        "--set",
+        "authlens_profiles=127.0.0.1=openai",
+    ]
     stderr = (workdir / "mitmproxy.log").open("w")
     return subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True,
+        args,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        stdin=subprocess.DEVNULL,
+        text=True,
         bufsize=1,
-    )  # fmt: skip
+    )
 
 
 def wait_ready(proxy: subprocess.Popen[str], port: int, workdir: Path) -> None:
@@ -222,11 +235,13 @@ def demo(args: argparse.Namespace) -> int:
             read_log(proxy.stdout, log)
             base_url = f"http://127.0.0.1:{port}/v1"
             client = "the openai SDK" if use_sdk else "urllib (pip install openai to use the SDK)"
-            console.print(Text(
-                f"authlens (reverse mode) on 127.0.0.1:{port} in front of a fake OpenAI at "
-                f"{fake.url}; the app uses base_url={base_url} and sends with {client}.\n",
-                style="bold",
-            ))  # fmt: skip
+            console.print(
+                Text(
+                    f"authlens (reverse mode) on 127.0.0.1:{port} in front of a fake OpenAI at "
+                    f"{fake.url}; the app uses base_url={base_url} and sends with {client}.\n",
+                    style="bold",
+                )
+            )
             outcomes = run_cases(console, base_url, fake, use_sdk)
             show_log(console, log, expected=len(outcomes) + 1)
         except DemoError as e:
@@ -236,13 +251,18 @@ def demo(args: argparse.Namespace) -> int:
             stop(proxy)
     undiagnosed = [o for o in outcomes if o.status is not None and o.status >= 400 and not o.cause]
     prog = invoked_as()
-    console.print(Text(f"\nStopped the proxy and the fake. Next: '{prog} run' and "
-                       f"'eval \"$({prog} env)\"' for your own app.", style="dim"))  # fmt: skip
+    console.print(
+        Text(
+            f"\nStopped the proxy and the fake. Next: '{prog} run' and "
+            f"'eval \"$({prog} env)\"' for your own app.",
+            style="dim",
+        )
+    )
     return 1 if undiagnosed else 0
 
 
 def main(args: argparse.Namespace) -> int:
     try:
-        return quiet_broken_pipe(lambda: demo(args))
+        return demo(args)
     except KeyboardInterrupt:
         return 130

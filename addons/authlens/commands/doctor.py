@@ -13,13 +13,14 @@ from typing import Any
 import orjson
 from rich.text import Text
 
-from authlens.tools.console import error, make_console, make_table, print_table, quiet_broken_pipe
+from authlens.tools.console import error, make_console, make_table, print_table
 from authlens.tools.runtimes_doctor import Row, diagnose_runtimes
 from authlens.tools.runtimes_env import build_plan
 from authlens.tools.runtimes_shell import invoked_as
 from authlens.tools.trustenv import (
     BUNDLE_FILE,
     CA_FILE,
+    add_proxy_arguments,
     default_confdir,
     proxy_host,
     proxy_port,
@@ -55,14 +56,8 @@ def add_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--json", action="store_true", help='print {"runtimes": [...]}')
-    parser.add_argument(
-        "--proxy", default="http://127.0.0.1:8080", help="the running proxy (http://127.0.0.1:8080)"
-    )
-    parser.add_argument(
-        "--confdir", type=Path, default=None,
-        help="the proxy's mitmproxy confdir, where its CA lives (default: ~/.mitmproxy)",
-    )  # fmt: skip
-    parser.set_defaults(handler=main)
+    add_proxy_arguments(parser)
+    parser.set_defaults(handler=doctor)
 
 
 def proxy_listening(proxy: str) -> bool:
@@ -79,9 +74,14 @@ def canary_env(confdir: Path, proxy: str) -> dict[str, str]:
     bundle = confdir / BUNDLE_FILE
     write_bundle(bundle, system_trust(os.environ, exclude=bundle), ca)
     plan = build_plan(
-        os.environ, proxy=proxy, confdir=confdir, ca=ca, bundle=bundle, syntax="bash",
+        os.environ,
+        proxy=proxy,
+        confdir=confdir,
+        ca=ca,
+        bundle=bundle,
+        syntax="bash",
         home=Path.home(),
-    )  # fmt: skip
+    )
     return {**os.environ, **{s.name: s.value for s in plan.settings if s.name}}
 
 
@@ -91,15 +91,24 @@ def yes_no(value: bool | None) -> str:
 
 def print_human(rows: list[Row]) -> None:
     console = make_console()
-    table = make_table(console, "runtime", "client", "version", "reaches proxy", "trusts CA",
-                       "hint in error", title="authlens doctor")  # fmt: skip
+    table = make_table(
+        console,
+        "runtime",
+        "client",
+        "version",
+        "reaches proxy",
+        "trusts CA",
+        "hint in error",
+        title="authlens doctor",
+    )
     for row in rows:
         version = row.version or "not installed"
         reached = row.reaches_proxy
         # Trust and hint are unknown when the request never got to the proxy.
         trust, hint = (row.trusts_ca, row.hint_seen) if reached is not False else (None, None)
-        table.add_row(row.runtime, row.client, version, yes_no(reached), yes_no(trust),
-                      yes_no(hint))  # fmt: skip
+        table.add_row(
+            row.runtime, row.client, version, yes_no(reached), yes_no(trust), yes_no(hint)
+        )
     print_table(console, table)
     noted: set[str] = set()
     for row in rows:
@@ -114,20 +123,20 @@ def print_human(rows: list[Row]) -> None:
             console.print(line + Text(row.fix))
 
 
-def main(args: argparse.Namespace) -> int:
-    return quiet_broken_pipe(lambda: doctor(args))
-
-
 def doctor(args: argparse.Namespace) -> int:
     prog = invoked_as()
     confdir = (args.confdir or default_confdir()).expanduser().absolute()
     if not (confdir / CA_FILE).is_file():
-        error(f"no mitmproxy CA in {confdir}: start the proxy once ('{prog} run'), or pass the "
-              "--confdir it runs with")  # fmt: skip
+        error(
+            f"no mitmproxy CA in {confdir}: start the proxy once ('{prog} run'), or pass the "
+            "--confdir it runs with"
+        )
         return 2
     if not proxy_listening(args.proxy):
-        error(f"no proxy is listening at {args.proxy}: start it with '{prog} run' (and "
-              "--proxy if it listens elsewhere), then run doctor again")  # fmt: skip
+        error(
+            f"no proxy is listening at {args.proxy}: start it with '{prog} run' (and "
+            "--proxy if it listens elsewhere), then run doctor again"
+        )
         return 2
     env = canary_env(confdir, args.proxy)
     with tempfile.TemporaryDirectory(prefix="authlens-doctor-") as workdir:

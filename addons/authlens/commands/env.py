@@ -17,6 +17,7 @@ from authlens.tools.trustenv import (
     BUNDLE_FILE,
     CA_FILE,
     SHELLS,
+    add_proxy_arguments,
     apply_hint,
     client_settings,
     default_confdir,
@@ -59,20 +60,18 @@ def add_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--shell", choices=SHELLS, default=None,
+        "--shell",
+        choices=SHELLS,
+        default=None,
         help="syntax of the lines (default: the shell running authlens, else $SHELL, else bash)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--proxy", default="http://127.0.0.1:8080", help="the proxy URL (http://127.0.0.1:8080)"
     )
+    add_proxy_arguments(parser)
     parser.add_argument(
-        "--confdir", type=Path, default=None,
-        help="mitmproxy's confdir, where its CA lives (default: ~/.mitmproxy)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--bundle", type=Path, default=None,
+        "--bundle",
+        type=Path,
+        default=None,
         help=f"where to write the combined CA bundle (default: <confdir>/{BUNDLE_FILE})",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--unset", action="store_true", help="print the lines that undo `authlens env`"
     )
@@ -117,9 +116,15 @@ def main(args: argparse.Namespace) -> int:
     try:
         write_bundle(bundle, base, ca)
         plan = build_plan(
-            os.environ, proxy=args.proxy, confdir=confdir, ca=ca, bundle=bundle, syntax=shell,
-            home=Path.home(), prog=prog,
-        )  # fmt: skip
+            os.environ,
+            proxy=args.proxy,
+            confdir=confdir,
+            ca=ca,
+            bundle=bundle,
+            syntax=shell,
+            home=Path.home(),
+            prog=prog,
+        )
     except OSError as e:
         error(f"cannot write under {confdir}: {e.strerror} ({e.filename})")
         return 1

@@ -25,7 +25,6 @@ from authlens.tools.console import (
     make_table,
     print_table,
     printable,
-    quiet_broken_pipe,
     row,
 )
 from authlens.tools.offline import Entry, explain, flow_entry, har_exchanges
@@ -56,11 +55,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--all", action="store_true", help="also list traffic that is not API traffic"
     )
-    parser.set_defaults(handler=run_explain)
-
-
-def run_explain(args: argparse.Namespace) -> int:
-    return quiet_broken_pipe(lambda: explain_file(args))
+    parser.set_defaults(handler=explain_file)
 
 
 def explain_file(args: argparse.Namespace) -> int:
@@ -143,16 +138,21 @@ def print_rows(console: Console, rows: list[dict[str, Any]], path: Path) -> None
     if not terminal:
         columns.append("key")
     table = make_table(
-        console, *columns, title=f"authlens explain {printable(path.name)}",
-        wrap=["request", "hint"], words=["cause / key", "key"], widest="hint",
-    )  # fmt: skip
+        console,
+        *columns,
+        title=f"authlens explain {printable(path.name)}",
+        wrap=["request", "hint"],
+        words=["cause / key", "key"],
+        widest="hint",
+    )
     for item in rows:
         status = item["status"] if item["status"] is not None else "-"
         request = f"{item['method']} {item['url']}"
         cause, key = item["cause"] or "", item["key"] or ""
         if terminal:
-            table.add_row(*row(item["index"], status, request, f"{cause}\n{key}".strip(),
-                               item["hint"]))  # fmt: skip
+            table.add_row(
+                *row(item["index"], status, request, f"{cause}\n{key}".strip(), item["hint"])
+            )
         else:
             table.add_row(*row(item["index"], status, request, cause, item["hint"], key))
     print_table(console, table)

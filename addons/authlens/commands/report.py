@@ -21,7 +21,6 @@ from authlens.tools.console import (
     make_table,
     print_table,
     printable,
-    quiet_broken_pipe,
     row,
 )
 from authlens.tools.logreport import Report, Usage, summarize
@@ -53,7 +52,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--slowest", type=int, default=10, metavar="N", help="how many slow exchanges (10)"
     )
-    parser.set_defaults(handler=main)
+    parser.set_defaults(handler=report_file)
 
 
 def read_lines(source: str) -> Iterator[LogLine]:
@@ -78,29 +77,55 @@ def seen(usage: Usage, terminal: bool) -> str:
 
 def print_report(console: Console, report: Report) -> None:
     terminal = console.is_terminal
-    console.print(Text(printable(
-        f"{report.exchanges} exchanges from {report.first or '-'} to {report.last or '-'}"
-        + (f" ({report.other_lines} other lines skipped)" if report.other_lines else "")
-    )))  # fmt: skip
+    console.print(
+        Text(
+            printable(
+                f"{report.exchanges} exchanges from {report.first or '-'} to {report.last or '-'}"
+                + (f" ({report.other_lines} other lines skipped)" if report.other_lines else "")
+            )
+        )
+    )
     statuses = make_table(console, "status", "count", title="By status")
     for status, count in sorted(report.by_status.items()):
         statuses.add_row(*row(status, count))
     print_table(console, statuses)
     if report.by_cause:
-        causes = make_table(console, "cause", "count", "last hint", title="By cause",
-                            wrap=["last hint"])  # fmt: skip
+        causes = make_table(
+            console, "cause", "count", "last hint", title="By cause", wrap=["last hint"]
+        )
         for cause, count in report.by_cause.most_common():
             causes.add_row(*row(cause, count, report.last_hint.get(cause, "")))
         print_table(console, causes)
-    keys = make_table(console, "key", "n", "first / last seen", "statuses", "causes",
-                      title="By key", words=["key", "statuses", "causes"])  # fmt: skip
+    keys = make_table(
+        console,
+        "key",
+        "n",
+        "first / last seen",
+        "statuses",
+        "causes",
+        title="By key",
+        words=["key", "statuses", "causes"],
+    )
     for key, usage in report.keys.items():
-        keys.add_row(*row(key, usage.exchanges, seen(usage, terminal), counts(usage.statuses),
-                          counts(usage.causes)))  # fmt: skip
+        keys.add_row(
+            *row(
+                key,
+                usage.exchanges,
+                seen(usage, terminal),
+                counts(usage.statuses),
+                counts(usage.causes),
+            )
+        )
     print_table(console, keys)
-    accounts = make_table(console, "organization / project", "n", "statuses", "causes",
-                          title="By organization and project",
-                          words=["organization / project", "statuses", "causes"])  # fmt: skip
+    accounts = make_table(
+        console,
+        "organization / project",
+        "n",
+        "statuses",
+        "causes",
+        title="By organization and project",
+        words=["organization / project", "statuses", "causes"],
+    )
     for (org, project), usage in report.accounts.items():
         pair = f"{org or '-'}{chr(10) if terminal else ' / '}{project or '-'}"
         accounts.add_row(*row(pair, usage.exchanges, counts(usage.statuses), counts(usage.causes)))
@@ -112,36 +137,50 @@ def print_report(console: Console, report: Report) -> None:
 def print_clients(console: Console, report: Report) -> None:
     """Which service sends which key, and how its exchanges fail."""
     clients = make_table(
-        console, "client", "exchanges", "keys", "first seen", "last seen", "causes",
+        console,
+        "client",
+        "exchanges",
+        "keys",
+        "first seen",
+        "last seen",
+        "causes",
         title="By client",
-    )  # fmt: skip
+    )
     for address, entry in report.clients.items():
         clients.add_row(
-            f"{address} {entry.name}" if entry.name else address, str(entry.usage.exchanges),
-            counts(entry.keys), entry.usage.first_seen, entry.usage.last_seen,
+            f"{address} {entry.name}" if entry.name else address,
+            str(entry.usage.exchanges),
+            counts(entry.keys),
+            entry.usage.first_seen,
+            entry.usage.last_seen,
             counts(entry.usage.causes),
-        )  # fmt: skip
+        )
     print_table(console, clients)
 
 
 def print_slowest(console: Console, report: Report) -> None:
     sep = "\n" if console.is_terminal else " "
-    slow = make_table(console, "duration", "status", "request", "time / id / cause",
-                      title="Slowest exchanges", wrap=["request"])  # fmt: skip
+    slow = make_table(
+        console,
+        "duration",
+        "status",
+        "request",
+        "time / id / cause",
+        title="Slowest exchanges",
+        wrap=["request"],
+    )
     for event in report.slowest:
         status = event.get("status")
         when = [event.get("timestamp") or "", event.get("id") or "", event.get("cause") or ""]
-        slow.add_row(*row(
-            duration(event.get("duration_ms")),
-            status if isinstance(status, int) else "none",
-            f"{event.get('method')} {event.get('host')}{event.get('path')}",
-            sep.join(str(part) for part in when if part),
-        ))  # fmt: skip
+        slow.add_row(
+            *row(
+                duration(event.get("duration_ms")),
+                status if isinstance(status, int) else "none",
+                f"{event.get('method')} {event.get('host')}{event.get('path')}",
+                sep.join(str(part) for part in when if part),
+            )
+        )
     print_table(console, slow)
-
-
-def main(args: argparse.Namespace) -> int:
-    return quiet_broken_pipe(lambda: report_file(args))
 
 
 def report_file(args: argparse.Namespace) -> int:
@@ -161,9 +200,9 @@ def report_file(args: argparse.Namespace) -> int:
         return 0
     console = make_console()
     if report.exchanges == 0:
-        console.print(Text(printable(
-            f"No exchanges in {args.file} ({report.other_lines} other lines)."
-        )))  # fmt: skip
+        console.print(
+            Text(printable(f"No exchanges in {args.file} ({report.other_lines} other lines)."))
+        )
         return 0
     print_report(console, report)
     return 0

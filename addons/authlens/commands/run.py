@@ -61,8 +61,9 @@ def mitmdump_args(user_args: Sequence[str], quiet: bool = False) -> list[str]:
     """
     args = ["--listen-host", "127.0.0.1"]
     defaults: list[tuple[str, object]] = [
-        ("flow_detail", "0"), ("authlens_config", packaged_default_config())
-    ]  # fmt: skip
+        ("flow_detail", "0"),
+        ("authlens_config", packaged_default_config()),
+    ]
     if quiet:
         defaults.append(("termlog_verbosity", "warn"))
     for option, value in defaults:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from authlens.causes import ALL_CODES
-from authlens.tools.console import error, invoked_as, make_console, quiet_broken_pipe
+from authlens.tools.console import error, invoked_as, make_console
 from authlens.tools.logfollow import LogFollower
 from authlens.tools.logview import LineFilter, LogLine, format_line, layout_line, parse_line
 
@@ -45,30 +45,41 @@ def add_parser(sub: Any) -> None:
         "file", nargs="?", help="the log file, or '-' for stdin (default when piped)"
     )
     parser.add_argument(
-        "-n", "--lines", default=None, metavar="N",
+        "-n",
+        "--lines",
+        default=None,
+        metavar="N",
         help="show the last N matching lines of the file first, or 'all' "
         "(default: 10 when following, all with --no-follow)",
-    )  # fmt: skip
+    )
     parser.add_argument("--no-follow", action="store_true", help="print and exit at the end")
     parser.add_argument("--errors", action="store_true", help="only failed exchanges")
     parser.add_argument(
-        "--cause", action="append", default=[], metavar="CODE",
+        "--cause",
+        action="append",
+        default=[],
+        metavar="CODE",
         help="only these causes (repeat or comma-separate)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--status", action="append", default=[], metavar="CODE",
+        "--status",
+        action="append",
+        default=[],
+        metavar="CODE",
         help="only these statuses: 401, 4xx, none (repeat or comma-separate)",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--host", action="append", default=[], metavar="GLOB", help="only these hosts"
     )
     parser.add_argument("--json", action="store_true", help="pass the matching JSON lines through")
     parser.add_argument(
-        "-v", "--verbose", action="store_true",
+        "-v",
+        "--verbose",
+        action="store_true",
         help="the whole hint on a terminal (piped output always has it)",
-    )  # fmt: skip
+    )
     parser.add_argument("--interval", type=float, default=0.2, help=argparse.SUPPRESS)
-    parser.set_defaults(handler=main)
+    parser.set_defaults(handler=follow)
 
 
 def _split(values: Iterable[str]) -> list[str]:
@@ -158,10 +169,6 @@ def tail_file(path: Path, args: argparse.Namespace, show: Callable[[LogLine], No
 def tail_stream(stream: Iterable[str], show: Callable[[LogLine], None]) -> None:
     for text in stream:
         show(parse_line(text))
-
-
-def main(args: argparse.Namespace) -> int:
-    return quiet_broken_pipe(lambda: follow(args))
 
 
 def follow(args: argparse.Namespace) -> int:

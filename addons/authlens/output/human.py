@@ -103,8 +103,11 @@ def exchange_pieces(event: Mapping[str, Any], *, full: bool = True, ids: bool = 
         Text(duration(event.get("duration_ms")), style="cyan"),
     ]
     if cause := event.get("cause"):
-        pieces.append(Text(f"{printable(cause)}:" if event.get("hint") else printable(cause),
-                           style=level_style))  # fmt: skip
+        pieces.append(
+            Text(
+                f"{printable(cause)}:" if event.get("hint") else printable(cause), style=level_style
+            )
+        )
         hint = printable(event.get("hint") or "")
         pieces += [Text(word) for word in (hint if full else short_hint(hint)).split()]
     fields = [("key", event.get("key"))]
@@ -112,8 +115,10 @@ def exchange_pieces(event: Mapping[str, Any], *, full: bool = True, ids: bool = 
         fields.append(("id", event.get("id")))
     if full:
         client_id = event.get("client_request_id")
-        fields += [("client_id", None if client_id == event.get("id") else client_id),
-                   ("upstream_id", event.get("upstream_request_id"))]  # fmt: skip
+        fields += [
+            ("client_id", None if client_id == event.get("id") else client_id),
+            ("upstream_id", event.get("upstream_request_id")),
+        ]
     fields += [("client", event.get("client")), ("sdk", event.get("sdk"))]
     pieces += [piece for name, value in fields if (piece := _field(name, value)) is not None]
     return pieces
@@ -189,8 +194,9 @@ def _fitting(pieces: list[Text], room: int) -> list[Text]:
     return out
 
 
-def render_event(event: Mapping[str, Any], *, width: int | None, color: bool, full: bool,
-                 ids: bool) -> str:  # fmt: skip
+def render_event(
+    event: Mapping[str, Any], *, width: int | None, color: bool, full: bool, ids: bool
+) -> str:
     """One event as terminal text (ANSI colours when `color`), ending with a newline.
 
     `width` None: one physical line (a pipe or a file).
@@ -207,9 +213,15 @@ def render_event(event: Mapping[str, Any], *, width: int | None, color: bool, fu
 @functools.cache
 def _console(color: bool) -> Console:
     """One console per colour mode, made once: making one costs more than rendering a line."""
-    return Console(file=io.StringIO(), force_terminal=color,
-                   color_system="standard" if color else None, width=10_000, highlight=False,
-                   markup=False, emoji=False)  # fmt: skip
+    return Console(
+        file=io.StringIO(),
+        force_terminal=color,
+        color_system="standard" if color else None,
+        width=10_000,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
 
 
 def render_json_line(data: bytes, *, width: int | None, color: bool, full: bool) -> bytes:
@@ -263,8 +275,9 @@ class Listener:
     mode: str
 
 
-def banner(listeners: Sequence[Listener], *, ca_file: str, log_file: str | None,
-           command: str, full: bool) -> str:  # fmt: skip
+def banner(
+    listeners: Sequence[Listener], *, ca_file: str, log_file: str | None, command: str, full: bool
+) -> str:
     """What `authlens run` prints on a terminal once it listens: where, how to use it, logs."""
     lines = ["authlens: a diagnostic proxy for OpenAI API auth failures"]
     env_line: str | None = None

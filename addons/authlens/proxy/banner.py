@@ -44,7 +44,8 @@ def show_banner(view: HumanView, settings: Settings) -> None:
     """Write the banner to stdout; a failure to write it is nobody's problem."""
     ca_file = Path(ctx.options.confdir).expanduser() / CA_FILE
     log_file = str(settings.log_file) if settings.log_file else None
-    text = banner(listeners(), ca_file=str(ca_file), log_file=log_file, command=invoked_as(),
-                  full=view.full)  # fmt: skip
+    text = banner(
+        listeners(), ca_file=str(ca_file), log_file=log_file, command=invoked_as(), full=view.full
+    )
     with contextlib.suppress(OSError):
         os.write(view.fd, text.encode("utf-8", "replace"))

@@ -121,9 +121,9 @@ class Telemetry:
 
 
 def parse_address(value: str) -> tuple[str, int]:
-    """`host:port`, `[v6]:port` or `:port` (all interfaces) as (host, port)."""
+    """`host:port`, `[v6]:port` or `:port` (all interfaces) as (host, port); port 0: any free."""
     host, sep, port = value.strip().rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
         raise ValueError(f"{value!r} is not host:port")
     host = host.strip("[]") or "0.0.0.0"  # noqa: S104  # ":9464" asks for every interface
     return host, int(port)
@@ -155,11 +155,14 @@ def open_telemetry(
 def _serve_metrics(host: str, port: int) -> Metrics:
     metrics = Metrics()
     try:
-        metrics.serve(host, port)
+        served_host, served_port = metrics.serve(host, port)
     except OSError as e:
         raise TelemetryError(
             f"invalid authlens setting 'metrics': cannot serve /metrics on {host}:{port}: {e}"
         ) from e
+    # Says which port the system chose for port 0 (and where to point Prometheus otherwise).
+    shown = f"[{served_host}]" if ":" in served_host else served_host
+    _log.info("authlens: serving /metrics on %s:%d", shown, served_port)
     return metrics
 
 

@@ -19,8 +19,22 @@ from authlens.causes import REQUEST, RESPONSE
 from authlens.telemetry.labels import BoundedValues, operation_name, provider_name, status_class
 
 # The GenAI conventions' explicit bucket boundaries for operation durations (seconds).
-GENAI_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48,
-                 40.96, 81.92)  # fmt: skip
+GENAI_BUCKETS = (
+    0.01,
+    0.02,
+    0.04,
+    0.08,
+    0.16,
+    0.32,
+    0.64,
+    1.28,
+    2.56,
+    5.12,
+    10.24,
+    20.48,
+    40.96,
+    81.92,
+)
 _GENAI_LABELS = ("gen_ai_operation_name", "gen_ai_provider_name", "error_type", "server_address")
 _AUTH_STATUSES = (401, 403)
 
@@ -73,12 +87,18 @@ class Metrics:
             registry=self.registry,
         )
         self.server: WSGIServer | None = None
-        self.address: tuple[str, int] | None = None
+        self.address: tuple[str, int] | None = None  # as asked: a reconfigure compares it
+        self.bound: tuple[str, int] | None = None  # as served: port 0 asks the system for one
 
-    def serve(self, host: str, port: int) -> None:
-        """Serve `/metrics` on `host:port` from a daemon thread; OSError if it cannot bind."""
+    def serve(self, host: str, port: int) -> tuple[str, int]:
+        """Serve `/metrics` on `host:port` from a daemon thread; OSError if it cannot bind.
+
+        Returns the address served: port 0 lets the system choose a free port.
+        """
         self.server, _ = start_http_server(port, addr=host, registry=self.registry)
         self.address = (host, port)
+        self.bound = (host, int(self.server.server_address[1]))
+        return self.bound
 
     def record(
         self,
@@ -110,3 +130,4 @@ class Metrics:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+            self.bound = None

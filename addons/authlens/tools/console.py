@@ -23,8 +23,17 @@ from rich.text import Text
 
 from authlens.output.human import printable
 
-__all__ = ["error", "invoked_as", "make_console", "make_table", "print_table", "printable",
-           "quiet_broken_pipe", "row", "wants_color"]  # fmt: skip
+__all__ = [
+    "error",
+    "invoked_as",
+    "make_console",
+    "make_table",
+    "print_table",
+    "printable",
+    "quiet_broken_pipe",
+    "row",
+    "wants_color",
+]
 
 _PLAIN_WIDTH = 400  # wide enough that piped tables and lines are never wrapped
 

@@ -70,9 +70,12 @@ def call_with_sdk(base_url: str, call: Call) -> Outcome:
     import openai  # noqa: PLC0415  # optional: a dev dependency, not a runtime one
 
     client = openai.OpenAI(
-        api_key=call.key, organization=call.organization, base_url=base_url, max_retries=0,
+        api_key=call.key,
+        organization=call.organization,
+        base_url=base_url,
+        max_retries=0,
         timeout=15.0,
-    )  # fmt: skip
+    )
     try:
         if call.chat:
             reply = client.chat.completions.create(
@@ -143,15 +146,33 @@ def demo_cases(good: str, revoked: str, revoke: Callable[[], None]) -> list[Case
     """The demo's story: one good call, then the mistakes; `revoke()` revokes `revoked`."""
     return [
         Case("A good key", "OPENAI_API_KEY is right", Call(good, chat=True)),
-        Case("No key at all", "a hand-written HTTP call without Authorization",
-             Call(None), raw_http=True),
-        Case("A quoted key", "OPENAI_API_KEY='\"sk-proj-...\"' (Windows 'set' keeps quotes)",
-             Call(f'"{good}"')),
+        Case(
+            "No key at all",
+            "a hand-written HTTP call without Authorization",
+            Call(None),
+            raw_http=True,
+        ),
+        Case(
+            "A quoted key",
+            "OPENAI_API_KEY='\"sk-proj-...\"' (Windows 'set' keeps quotes)",
+            Call(f'"{good}"'),
+        ),
         Case("A placeholder", "the sample .env was never filled in", Call("sk-YOUR_API_KEY")),
-        Case("Another provider's key", "an Anthropic key, but OPENAI_BASE_URL is OpenAI's",
-             Call(anthropic_key("demo"))),
-        Case("The wrong organization", "OPENAI_ORG_ID names an organization the key is not in",
-             Call(good, organization="org-AnotherOrganization01")),
-        Case("A key that worked a moment ago", "then someone revoked it in the dashboard",
-             Call(revoked, chat=True), warmup=Call(revoked), between=revoke),
-    ]  # fmt: skip
+        Case(
+            "Another provider's key",
+            "an Anthropic key, but OPENAI_BASE_URL is OpenAI's",
+            Call(anthropic_key("demo")),
+        ),
+        Case(
+            "The wrong organization",
+            "OPENAI_ORG_ID names an organization the key is not in",
+            Call(good, organization="org-AnotherOrganization01"),
+        ),
+        Case(
+            "A key that worked a moment ago",
+            "then someone revoked it in the dashboard",
+            Call(revoked, chat=True),
+            warmup=Call(revoked),
+            between=revoke,
+        ),
+    ]

@@ -23,13 +23,37 @@ from authlens.tools.proxylint import ProxyContext, proxy_findings
 ORG_VARIABLES = ("OPENAI_ORG_ID", "OPENAI_ORGANIZATION")
 PROJECT_VARIABLES = ("OPENAI_PROJECT_ID",)
 URL_VARIABLES = ("OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT")
-PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
-                   "all_proxy", "NO_PROXY", "no_proxy")  # fmt: skip
-CA_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-                "NODE_EXTRA_CA_CERTS", "NODE_USE_ENV_PROXY", "NODE_OPTIONS",
-                "JAVA_TOOL_OPTIONS", "WGETRC", "PHP_INI_SCAN_DIR")  # fmt: skip
-WATCHED = (*ev.KEY_VARIABLES, *ORG_VARIABLES, *PROJECT_VARIABLES, *URL_VARIABLES,
-           "OPENAI_API_BASE", *PROXY_VARIABLES, *CA_VARIABLES)  # fmt: skip
+PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+)
+CA_VARIABLES = (
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "NODE_USE_ENV_PROXY",
+    "NODE_OPTIONS",
+    "JAVA_TOOL_OPTIONS",
+    "WGETRC",
+    "PHP_INI_SCAN_DIR",
+)
+WATCHED = (
+    *ev.KEY_VARIABLES,
+    *ORG_VARIABLES,
+    *PROJECT_VARIABLES,
+    *URL_VARIABLES,
+    "OPENAI_API_BASE",
+    *PROXY_VARIABLES,
+    *CA_VARIABLES,
+)
 ENVIRONMENT = "environment"
 
 
@@ -53,8 +77,12 @@ class EnvFinding:
     source: str
 
     def to_json(self) -> dict[str, str]:
-        return {"variable": self.variable, "cause": self.cause, "hint": self.hint,
-                "source": self.source}  # fmt: skip
+        return {
+            "variable": self.variable,
+            "cause": self.cause,
+            "hint": self.hint,
+            "source": self.source,
+        }
 
 
 def is_secret(variable: str) -> bool:
@@ -185,10 +213,14 @@ def kept_by_some_loaders(value: Value) -> Finding | None:
     keeper = "'source .env' in a shell" if cr else "'docker run --env-file'"
     fix = "convert the file to LF (dos2unix)" if cr else "remove them"
     cause = "whitespace_in_key" if is_secret(value.variable) else "wrong_base_url"
-    return Finding(cause, (
-        f"{value.variable} in {value.source} ends with {what}: python-dotenv strips it but "
-        f"{keeper} keeps it and the request breaks; {fix}."
-    ), Side.REQUEST)  # fmt: skip
+    return Finding(
+        cause,
+        (
+            f"{value.variable} in {value.source} ends with {what}: python-dotenv strips it but "
+            f"{keeper} keeps it and the request breaks; {fix}."
+        ),
+        Side.REQUEST,
+    )
 
 
 def value_findings(value: Value, env: Mapping[str, str]) -> list[Finding]:
@@ -208,10 +240,16 @@ def value_findings(value: Value, env: Mapping[str, str]) -> list[Finding]:
     elif name in URL_VARIABLES:
         found += ev.base_url_findings(name, text)
     elif name == "OPENAI_API_BASE" and not env.get("OPENAI_BASE_URL"):
-        found.append(Finding("wrong_base_url", (
-            "OPENAI_API_BASE is the openai 0.x name and openai>=1.0 ignores it: rename it "
-            "OPENAI_BASE_URL."
-        ), Side.REQUEST))  # fmt: skip
+        found.append(
+            Finding(
+                "wrong_base_url",
+                (
+                    "OPENAI_API_BASE is the openai 0.x name and openai>=1.0 ignores it: rename it "
+                    "OPENAI_BASE_URL."
+                ),
+                Side.REQUEST,
+            )
+        )
     return found
 
 
@@ -232,8 +270,10 @@ def lint(
     every = {**{e.name: e.value for f in files for e in f.entries}, **environ}
     found += missing_credentials(env, every)
     for value in values:
-        found += [EnvFinding(value.variable, f.cause, f.hint, value.source)
-                  for f in value_findings(value, env)]  # fmt: skip
+        found += [
+            EnvFinding(value.variable, f.cause, f.hint, value.source)
+            for f in value_findings(value, env)
+        ]
     base = (env.get("OPENAI_BASE_URL") or "").strip()
     parts = urlsplit(base)
     if not base or (parts.scheme == "https" and parts.hostname):
@@ -241,8 +281,10 @@ def lint(
         source: dict[str, str] = {}
         for value in values:
             source.setdefault(value.variable, value.source)
-        found += [EnvFinding(name, f.cause, f.hint, source.get(name, ENVIRONMENT))
-                  for name, f in proxy_findings(env, api_host, ctx)]  # fmt: skip
+        found += [
+            EnvFinding(name, f.cause, f.hint, source.get(name, ENVIRONMENT))
+            for name, f in proxy_findings(env, api_host, ctx)
+        ]
     # `${UNSET}` loads as an empty value: the reference is the root, not the emptiness.
     referenced = {(f.variable, f.source) for f in found if f.cause == "unexpanded_variable"}
     found = [f for f in found if f.cause != "empty_key" or (f.variable, f.source) not in referenced]

@@ -26,9 +26,17 @@ _OPENAI, _AZURE = PROVIDERS["openai"], PROVIDERS["azure"]
 OPENAI_HOST = _OPENAI.hosts[0]
 _AZURE_ROOT = _AZURE.base_url + "/"
 KEY_VARIABLES = ("OPENAI_API_KEY", "OPENAI_ADMIN_KEY", "AZURE_OPENAI_API_KEY")
-_ENDPOINTS = ("/chat/completions", "/completions", "/responses", "/embeddings", "/models",
-              "/images/generations", "/audio/transcriptions", "/audio/speech",
-              "/moderations")  # fmt: skip
+_ENDPOINTS = (
+    "/chat/completions",
+    "/completions",
+    "/responses",
+    "/embeddings",
+    "/models",
+    "/images/generations",
+    "/audio/transcriptions",
+    "/audio/speech",
+    "/moderations",
+)
 
 
 def key_findings(variable: str, value: str, host: str | None) -> list[Finding]:
@@ -63,8 +71,25 @@ def is_private_host(host: str) -> bool:
 
 
 # Host labels that name no provider: what is left of `api.groq.com` is GROQ.
-_GENERIC_LABELS = frozenset({"api", "www", "com", "net", "org", "io", "ai", "app", "dev", "co",
-                             "cloud", "services", "inference", "openai", "v1"})  # fmt: skip
+_GENERIC_LABELS = frozenset(
+    {
+        "api",
+        "www",
+        "com",
+        "net",
+        "org",
+        "io",
+        "ai",
+        "app",
+        "dev",
+        "co",
+        "cloud",
+        "services",
+        "inference",
+        "openai",
+        "v1",
+    }
+)
 
 
 def provider_key_set(host: str, env: Mapping[str, str]) -> bool:

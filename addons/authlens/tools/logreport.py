@@ -144,8 +144,18 @@ class Report:
         return [event for _, _, event in ordered]
 
     def to_json(self) -> dict[str, Any]:
-        slow_fields = ("timestamp", "id", "method", "host", "path", "status", "cause",
-                       "duration_ms", "key", "upstream_request_id")  # fmt: skip
+        slow_fields = (
+            "timestamp",
+            "id",
+            "method",
+            "host",
+            "path",
+            "status",
+            "cause",
+            "duration_ms",
+            "key",
+            "upstream_request_id",
+        )
         return {
             "exchanges": self.exchanges,
             "other_lines": self.other_lines,

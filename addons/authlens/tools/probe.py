@@ -27,7 +27,8 @@ from authlens.exchange import Exchange, Finding, Side
 from authlens.providers import provider_for_host
 from authlens.registry import PROVIDERS
 from authlens.tools.console import invoked_as
-from authlens.tools.proxylint import bypasses, first_set, looks_intercepting
+from authlens.tools.noproxy import bypasses
+from authlens.tools.proxylint import first_set, looks_intercepting
 
 DEFAULT_BASE_URL = PROVIDERS["openai"].base_url
 RUNTIME = "Python urllib, trusting what httpx trusts; other runtimes: authlens doctor"
@@ -77,7 +78,8 @@ def chosen_proxy(env: Mapping[str, str], url: str) -> str | None:
     )
     proxy = first_set(env, *names, "all_proxy", "ALL_PROXY")
     no_proxy = first_set(env, "no_proxy", "NO_PROXY")
-    if proxy is None or (no_proxy and bypasses(no_proxy[1], parts.hostname or "")):
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if proxy is None or (no_proxy and bypasses(no_proxy[1], parts.hostname or "", port)):
         return None
     return proxy[1]
 
@@ -101,16 +103,22 @@ class SameOriginRedirects(urllib.request.HTTPRedirectHandler):
     """
 
     def redirect_request(  # noqa: PLR0917  # urllib's signature
-        self, req: urllib.request.Request, fp: Any, code: int, msg: str,
-        headers: HTTPMessage, newurl: str,
-    ) -> urllib.request.Request | None:  # fmt: skip
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         if origin(newurl) != origin(req.full_url):
             return None  # urllib then raises HTTPError with the 3xx: our answer
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def _send(url: str, headers: dict[str, str], env: Mapping[str, str], proxy: str | None,
-          timeout: float) -> tuple[int, Message, bytes]:  # fmt: skip
+def _send(
+    url: str, headers: dict[str, str], env: Mapping[str, str], proxy: str | None, timeout: float
+) -> tuple[int, Message, bytes]:
     scheme = urlsplit(url).scheme
     handlers: list[urllib.request.BaseHandler] = [
         urllib.request.ProxyHandler({scheme: proxy} if proxy else {}),
@@ -132,32 +140,52 @@ def failure_finding(error: BaseException, url: str, proxy: str | None) -> Findin
     reason = getattr(error, "reason", error)
     host = urlsplit(url).hostname
     if isinstance(error, UnicodeError):
-        return Finding("non_ascii_key", (
-            "Python refused to send the request: a header value (OPENAI_API_KEY, OPENAI_ORG_ID "
-            "or OPENAI_PROJECT_ID) has non-ASCII characters (smart quotes?); type it again."
-        ), Side.REQUEST)  # fmt: skip
+        return Finding(
+            "non_ascii_key",
+            (
+                "Python refused to send the request: a header value (OPENAI_API_KEY, OPENAI_ORG_ID "
+                "or OPENAI_PROJECT_ID) has non-ASCII characters (smart quotes?); type it again."
+            ),
+            Side.REQUEST,
+        )
     if isinstance(error, ValueError) and "header" in str(error).lower():
-        return Finding("whitespace_in_key", (
-            "Python refused to send the request: a header value (OPENAI_API_KEY, OPENAI_ORG_ID "
-            "or OPENAI_PROJECT_ID) contains a CR or LF; remove it."
-        ), Side.REQUEST)  # fmt: skip
+        return Finding(
+            "whitespace_in_key",
+            (
+                "Python refused to send the request: a header value (OPENAI_API_KEY, OPENAI_ORG_ID "
+                "or OPENAI_PROJECT_ID) contains a CR or LF; remove it."
+            ),
+            Side.REQUEST,
+        )
     if isinstance(reason, ssl.SSLCertVerificationError):
         if proxy and looks_intercepting(proxy):
-            return Finding("ca_not_trusted", (
-                f"The certificate from the proxy {proxy} was refused by the probe (Python, "
-                f"SSL_CERT_FILE): it does not trust the authlens CA; run eval \"$({invoked_as()} "
-                f"env)\" (SSL_CERT_FILE, REQUESTS_CA_BUNDLE), and {invoked_as()} doctor for "
-                "other runtimes."
-            ), Side.CONNECTION)  # fmt: skip
-        return Finding("upstream_tls_failed", (
-            f"The certificate of {host} was refused ({one_line(str(reason.verify_message))}): a "
-            "TLS-intercepting proxy or firewall is in the way; add its CA to SSL_CERT_FILE."
-        ), Side.CONNECTION)  # fmt: skip
+            return Finding(
+                "ca_not_trusted",
+                (
+                    f"The certificate from the proxy {proxy} was refused by the probe (Python, "
+                    "SSL_CERT_FILE): it does not trust the authlens CA; run "
+                    f'eval "$({invoked_as()} env)" (SSL_CERT_FILE, REQUESTS_CA_BUNDLE), and '
+                    f"{invoked_as()} doctor for other runtimes."
+                ),
+                Side.CONNECTION,
+            )
+        return Finding(
+            "upstream_tls_failed",
+            (
+                f"The certificate of {host} was refused ({one_line(str(reason.verify_message))}): "
+                "a TLS-intercepting proxy or firewall is in the way; add its CA to SSL_CERT_FILE."
+            ),
+            Side.CONNECTION,
+        )
     via = f" through the proxy {proxy}" if proxy else ""
-    return Finding("upstream_unreachable", (
-        f"No answer from {host}{via} ({one_line(str(reason))[:160]}): check OPENAI_BASE_URL, "
-        "HTTPS_PROXY, DNS and the firewall."
-    ), Side.CONNECTION)  # fmt: skip
+    return Finding(
+        "upstream_unreachable",
+        (
+            f"No answer from {host}{via} ({one_line(str(reason))[:160]}): check OPENAI_BASE_URL, "
+            "HTTPS_PROXY, DNS and the firewall."
+        ),
+        Side.CONNECTION,
+    )
 
 
 def redirect_finding(url: str, location: str) -> Finding:
@@ -165,10 +193,14 @@ def redirect_finding(url: str, location: str) -> Finding:
     target = urljoin(url, location)
     scheme, host, port = origin(target)
     where = f"{scheme}://{host}" + (f":{port}" if port not in (80, 443, None) else "")
-    return Finding("wrong_base_url", one_line(
-        f"GET {url} was redirected to {where}, another origin; authlens did not follow it "
-        "(the request carries your key). Point OPENAI_BASE_URL at the API itself."
-    ), Side.RESPONSE)  # fmt: skip
+    return Finding(
+        "wrong_base_url",
+        one_line(
+            f"GET {url} was redirected to {where}, another origin; authlens did not follow it "
+            "(the request carries your key). Point OPENAI_BASE_URL at the API itself."
+        ),
+        Side.RESPONSE,
+    )
 
 
 def run_probe(env: Mapping[str, str], timeout: float = 10.0) -> ProbeResult:
@@ -187,11 +219,19 @@ def run_probe(env: Mapping[str, str], timeout: float = 10.0) -> ProbeResult:
     if 300 <= status < 400:
         return ProbeResult(url, proxy, status, redirect_finding(url, lowered.get("location", "")))
     exchange = Exchange(
-        id=str(uuid.uuid4()), provider=provider_for_host(parts.hostname or ""), method="GET",
-        scheme=parts.scheme, host=parts.hostname or "", path=parts.path, request_headers=headers,
-        started=started, ended=time.time(), status=status, response_headers=lowered,
+        id=str(uuid.uuid4()),
+        provider=provider_for_host(parts.hostname or ""),
+        method="GET",
+        scheme=parts.scheme,
+        host=parts.hostname or "",
+        path=parts.path,
+        request_headers=headers,
+        started=started,
+        ended=time.time(),
+        status=status,
+        response_headers=lowered,
         response_body=body if status >= 400 else None,
-    )  # fmt: skip
+    )
     finding = diagnose(gather_evidence(exchange))
     seen = {k: v for k, v in lowered.items() if k.startswith("x-authlens-")}
     return ProbeResult(url, proxy, status, finding, seen)

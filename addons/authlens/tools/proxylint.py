@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from authlens.exchange import Finding, Side
+from authlens.tools.noproxy import bypasses
 from authlens.tools.runtimes_detect import (
     ProjectRuntime,
     installed_version,
@@ -69,18 +70,6 @@ def looks_intercepting(proxy: str) -> bool:
     return host in _INTERCEPTING_NAMES or host.startswith("127.") or host == "::1"
 
 
-def bypasses(no_proxy: str, host: str) -> bool:
-    """True when a NO_PROXY list covers `host` (curl's and Python's suffix rules)."""
-    host = host.lower()
-    if no_proxy.strip() == "*":
-        return True
-    for item in no_proxy.split(","):
-        entry = item.strip().lower().removeprefix("*").removeprefix(".").partition(":")[0]
-        if entry and (host == entry or host.endswith("." + entry)):
-            return True
-    return False
-
-
 def node_project(project_dir: Path) -> dict[str, object] | None:
     """The parsed package.json of a Node project, or None when there is none."""
     try:
@@ -123,11 +112,20 @@ def ca_findings(
     for runtime in project_of(ctx):
         checks = ca_checks(env, runtime, lambda path: trusts(path, ctx.ca_pem), ctx.ca_path)
         for variable, who, fix in checks:
-            found.append((variable, Finding("ca_not_trusted", (
-                f"{name}={safe_url(value)} points at an intercepting proxy, but {variable} does "
-                f"not trust its CA ({ctx.ca_path}), so {who} fail with a certificate error: "
-                f"{fix}."
-            ), Side.REQUEST)))  # fmt: skip
+            found.append(
+                (
+                    variable,
+                    Finding(
+                        "ca_not_trusted",
+                        (
+                            f"{name}={safe_url(value)} points at an intercepting proxy, but "
+                            f"{variable} does not trust its CA ({ctx.ca_path}), so {who} fail with "
+                            f"a certificate error: {fix}."
+                        ),
+                        Side.REQUEST,
+                    ),
+                )
+            )
     return found
 
 
@@ -153,11 +151,20 @@ def runtime_findings(env: Mapping[str, str], ctx: ProxyContext) -> list[tuple[st
         if runtime.name == "node":
             package = node_project(ctx.project_dir) or {}
             if node_ignores_proxy(env, package):
-                found.append(("HTTPS_PROXY", Finding("proxy_ignored_by_runtime", (
-                    "Node's built-in fetch (openai-node) ignores HTTPS_PROXY: set "
-                    "NODE_USE_ENV_PROXY=1 (Node 22.21+ or 24.5+), or give the client an undici "
-                    "EnvHttpProxyAgent."
-                ), Side.REQUEST)))  # fmt: skip
+                found.append(
+                    (
+                        "HTTPS_PROXY",
+                        Finding(
+                            "proxy_ignored_by_runtime",
+                            (
+                                "Node's built-in fetch (openai-node) ignores HTTPS_PROXY: set "
+                                "NODE_USE_ENV_PROXY=1 (Node 22.21+ or 24.5+), or give the client "
+                                "an undici EnvHttpProxyAgent."
+                            ),
+                            Side.REQUEST,
+                        ),
+                    )
+                )
             found += node_findings(env, runtime, ctx.node_version, ctx.exported)
     return found
 
@@ -172,10 +179,20 @@ def proxy_findings(
     found: list[tuple[str, Finding]] = []
     no_proxy = first_set(env, "no_proxy", "NO_PROXY")
     if no_proxy and bypasses(no_proxy[1], api_host):
-        found.append((no_proxy[0], Finding("proxy_bypassed", (
-            f"{no_proxy[0]} covers {api_host}, so requests skip {proxy[0]} and authlens never "
-            f"sees them: remove the entry that matches {api_host} from {no_proxy[0]}."
-        ), Side.REQUEST)))  # fmt: skip
+        found.append(
+            (
+                no_proxy[0],
+                Finding(
+                    "proxy_bypassed",
+                    (
+                        f"{no_proxy[0]} covers {api_host}, so requests skip {proxy[0]} and "
+                        f"authlens never sees them: remove the entry that matches {api_host} from "
+                        f"{no_proxy[0]}."
+                    ),
+                    Side.REQUEST,
+                ),
+            )
+        )
         return found
     found += runtime_findings(env, ctx)
     if looks_intercepting(proxy[1]):

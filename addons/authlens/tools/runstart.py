@@ -40,14 +40,16 @@ def help_text(prog: str) -> str:
     options = "\n".join(f"  --set {example}" for example in EXAMPLES)
     lines = [
         (f"{prog} run", "a regular proxy on 127.0.0.1:8080"),
-        (f'eval "$({prog} env)"', "then, in your app\'s terminal"),
+        (f'eval "$({prog} env)"', "then, in your app's terminal"),
         (f"{prog} run -p 9090 --set authlens_log_file=authlens.jsonl", "another port, a log file"),
-        (f"{prog} run --mode reverse:https://api.openai.com -p 8081",
-         "reverse mode, no CA: the app sets OPENAI_BASE_URL=http://127.0.0.1:8081/v1"),
+        (
+            f"{prog} run --mode reverse:https://api.openai.com -p 8081",
+            "reverse mode, no CA: the app sets OPENAI_BASE_URL=http://127.0.0.1:8081/v1",
+        ),
         (f"{prog} run --mode upstream:http://corp-proxy:3128", "behind a corporate proxy"),
         (f"{prog} run | {prog} tail -", "JSON lines on stdout, read by tail"),
-        (f"{prog} run -v", "whole hints, ids and mitmproxy\'s messages"),
-    ]  # fmt: skip
+        (f"{prog} run -v", "whole hints, ids and mitmproxy's messages"),
+    ]
     examples = "\n".join(
         (f"  # {note}\n" if note else "") + f"  {command}" for command, note in lines
     )

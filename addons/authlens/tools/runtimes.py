@@ -24,39 +24,70 @@ class Runtime:
 
 
 RUNTIMES: Final = (
-    Runtime("python", "Python", ("openai", "httpx", "requests", "urllib", "aiohttp"),
-            "`HTTPS_PROXY`/`https_proxy`, `SSL_CERT_FILE` and `REQUESTS_CA_BUNDLE` (the combined "
-            "bundle: they replace the trust store)",
-            "each client reaches the proxy and trusts the CA; aiohttp only with "
-            "`trust_env=True`; whether the raised error shows the hint"),
-    Runtime("node", "Node", ("fetch", "https"),
-            "`NODE_USE_ENV_PROXY=1`, `NODE_EXTRA_CA_CERTS` (the bare CA: it adds to the roots); "
-            "says on stderr when the Node on PATH cannot honour the proxy variables",
-            "fetch (22.21+, 24.0+) and `https` (22.21+, 24.5+) reach the proxy; older versions "
-            "get the upgrade or the undici `EnvHttpProxyAgent` snippet"),
-    Runtime("java", "Java", ("httpclient",),
-            "`JAVA_TOOL_OPTIONS` with `-Dhttps.proxyHost/Port` and a PKCS12 truststore (the "
-            "JDK's `cacerts` plus the CA, written with `keytool`)",
-            "`java.net.http.HttpClient` reaches the proxy and trusts the truststore"),
-    Runtime("go", "Go", ("net/http",),
-            "`HTTPS_PROXY`, `SSL_CERT_FILE` (the combined bundle)",
-            "`net/http`'s default client reaches the proxy and trusts the CA"),
-    Runtime("php", "PHP", ("curl", "streams"),
-            "`PHP_INI_SCAN_DIR` adding an ini with `curl.cainfo`, `openssl.cafile` and a default "
-            "stream context through the proxy (`auto_prepend_file`)",
-            "the curl extension and `file_get_contents` reach the proxy and trust the CA"),
-    Runtime("ruby", "Ruby", ("net/http",),
-            "lowercase `http_proxy` (Net::HTTP reads it, even for https, without a warning), "
-            "`SSL_CERT_FILE`",
-            "Net::HTTP reaches the proxy and trusts the CA"),
-    Runtime("curl", "curl", ("curl",),
-            "lowercase `https_proxy` wins over uppercase, so both are set; `CURL_CA_BUNDLE`",
-            "curl reaches the proxy and trusts the CA"),
-    Runtime("wget", "wget", ("wget",),
-            "`WGETRC` (your `~/.wgetrc` plus `ca_certificate` and the proxy), lowercase "
-            "`https_proxy`",
-            "wget reaches the proxy and trusts the CA"),
-)  # fmt: skip
+    Runtime(
+        "python",
+        "Python",
+        ("openai", "httpx", "requests", "urllib", "aiohttp"),
+        "`HTTPS_PROXY`/`https_proxy`, `SSL_CERT_FILE` and `REQUESTS_CA_BUNDLE` (the combined "
+        "bundle: they replace the trust store)",
+        "each client reaches the proxy and trusts the CA; aiohttp only with "
+        "`trust_env=True`; whether the raised error shows the hint",
+    ),
+    Runtime(
+        "node",
+        "Node",
+        ("fetch", "https"),
+        "`NODE_USE_ENV_PROXY=1`, `NODE_EXTRA_CA_CERTS` (the bare CA: it adds to the roots); "
+        "says on stderr when the Node on PATH cannot honour the proxy variables",
+        "fetch (22.21+, 24.0+) and `https` (22.21+, 24.5+) reach the proxy; older versions "
+        "get the upgrade or the undici `EnvHttpProxyAgent` snippet",
+    ),
+    Runtime(
+        "java",
+        "Java",
+        ("httpclient",),
+        "`JAVA_TOOL_OPTIONS` with `-Dhttps.proxyHost/Port` and a PKCS12 truststore (the "
+        "JDK's `cacerts` plus the CA, written with `keytool`)",
+        "`java.net.http.HttpClient` reaches the proxy and trusts the truststore",
+    ),
+    Runtime(
+        "go",
+        "Go",
+        ("net/http",),
+        "`HTTPS_PROXY`, `SSL_CERT_FILE` (the combined bundle)",
+        "`net/http`'s default client reaches the proxy and trusts the CA",
+    ),
+    Runtime(
+        "php",
+        "PHP",
+        ("curl", "streams"),
+        "`PHP_INI_SCAN_DIR` adding an ini with `curl.cainfo`, `openssl.cafile` and a default "
+        "stream context through the proxy (`auto_prepend_file`)",
+        "the curl extension and `file_get_contents` reach the proxy and trust the CA",
+    ),
+    Runtime(
+        "ruby",
+        "Ruby",
+        ("net/http",),
+        "lowercase `http_proxy` (Net::HTTP reads it, even for https, without a warning), "
+        "`SSL_CERT_FILE`",
+        "Net::HTTP reaches the proxy and trusts the CA",
+    ),
+    Runtime(
+        "curl",
+        "curl",
+        ("curl",),
+        "lowercase `https_proxy` wins over uppercase, so both are set; `CURL_CA_BUNDLE`",
+        "curl reaches the proxy and trusts the CA",
+    ),
+    Runtime(
+        "wget",
+        "wget",
+        ("wget",),
+        "`WGETRC` (your `~/.wgetrc` plus `ca_certificate` and the proxy), lowercase `https_proxy`",
+        "wget reaches the proxy and trusts the CA",
+    ),
+)
 BY_NAME: Final = {runtime.name: runtime for runtime in RUNTIMES}
 
 # Node's built-in proxy support (NODE_USE_ENV_PROXY=1): fetch since 24.0 and 22.21, the `https`

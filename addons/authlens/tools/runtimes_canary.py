@@ -60,8 +60,9 @@ def canary_url(nonce: str, client: str) -> str:
     return base if client == "openai" else f"{base}/models"  # the SDK appends /models
 
 
-def command_for(runtime: str, client: str, workdir: Path, url: str,
-                path: str | None = None) -> list[str]:  # fmt: skip
+def command_for(
+    runtime: str, client: str, workdir: Path, url: str, path: str | None = None
+) -> list[str]:
     """The command line that runs the canary of `runtime`/`client` (writing its source)."""
     if runtime == "python":
         return [python_for(path), "-c", programs.PYTHON[client], url]
@@ -85,8 +86,17 @@ def command_for(runtime: str, client: str, workdir: Path, url: str,
     if runtime == "curl":
         return ["curl", "-sS", "-i", "--max-time", "20", url]
     if runtime == "wget":
-        return ["wget", "-q", "-S", "-O", "-", "--content-on-error", "--tries=1",
-                "--timeout=20", url]  # fmt: skip
+        return [
+            "wget",
+            "-q",
+            "-S",
+            "-O",
+            "-",
+            "--content-on-error",
+            "--tries=1",
+            "--timeout=20",
+            url,
+        ]
     raise ValueError(f"no canary for {runtime}")
 
 
@@ -116,8 +126,11 @@ def parse_output(runtime: str, out: str, err: str) -> tuple[int | None, str | No
             continue
         if isinstance(data, dict):
             status = data.get("status")
-            return (status if isinstance(status, int) and status else None,
-                    data.get("canary") or None, str(data.get("error") or ""))  # fmt: skip
+            return (
+                status if isinstance(status, int) and status else None,
+                data.get("canary") or None,
+                str(data.get("error") or ""),
+            )
     return None, None, (err or out).strip()[-400:]
 
 
@@ -127,8 +140,15 @@ def run_canary(runtime: str, client: str, env: Mapping[str, str], workdir: Path)
     workdir.mkdir(parents=True, exist_ok=True)
     command = command_for(runtime, client, workdir, canary_url(nonce, client), env.get("PATH"))
     try:
-        done = subprocess.run(command, env=dict(env), cwd=workdir, capture_output=True,
-                              text=True, timeout=_TIMEOUT, check=False)  # fmt: skip
+        done = subprocess.run(
+            command,
+            env=dict(env),
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return CanaryResult(False, False, False, None, f"no answer in {_TIMEOUT:.0f} s")
     except OSError as e:

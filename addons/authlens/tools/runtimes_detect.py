@@ -17,25 +17,38 @@ from pathlib import Path
 from authlens.tools.runtimes import BY_NAME, parse_version
 
 _MARKERS = {
-    "python": ("pyproject.toml", "requirements.txt", "requirements-dev.txt", "setup.py",
-               "setup.cfg", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock"),
+    "python": (
+        "pyproject.toml",
+        "requirements.txt",
+        "requirements-dev.txt",
+        "setup.py",
+        "setup.cfg",
+        "Pipfile",
+        "Pipfile.lock",
+        "poetry.lock",
+        "uv.lock",
+    ),
     "node": ("package.json",),
     "java": ("pom.xml", "build.gradle", "build.gradle.kts"),
     "go": ("go.mod",),
     "php": ("composer.json",),
     "ruby": ("Gemfile", "Gemfile.lock"),
-}  # fmt: skip
+}
 _NODE_LOCKS = ("package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock")
 _SCRIPTS = ("Makefile", "Dockerfile", "justfile", "*.sh", "scripts/*.sh", "bin/*")
 _MAX_READ = 2_000_000
 # Node packages that make their own requests through the `https` module, not fetch.
 _HTTPS_MODULE_CLIENTS = frozenset({"axios", "got", "node-fetch", "request", "superagent"})
 _VERSION_COMMANDS = {
-    "python": ("python3", "--version"), "node": ("node", "--version"),
-    "java": ("java", "-version"), "go": ("go", "version"),
-    "php": ("php", "-r", "echo PHP_VERSION;"), "ruby": ("ruby", "-e", "print RUBY_VERSION"),
-    "curl": ("curl", "--version"), "wget": ("wget", "--version"),
-}  # fmt: skip
+    "python": ("python3", "--version"),
+    "node": ("node", "--version"),
+    "java": ("java", "-version"),
+    "go": ("go", "version"),
+    "php": ("php", "-r", "echo PHP_VERSION;"),
+    "ruby": ("ruby", "-e", "print RUBY_VERSION"),
+    "curl": ("curl", "--version"),
+    "wget": ("wget", "--version"),
+}
 
 
 @dataclass(slots=True)
@@ -80,8 +93,11 @@ def node_runtime(root: Path) -> ProjectRuntime:
         if isinstance(package.get(section), dict):
             names |= set(package[section])
     locks = " ".join(_read(root / lock) for lock in _NODE_LOCKS)
-    names |= {n for n in _HTTPS_MODULE_CLIENTS | {"dotenv", "openai"} if f"/{n}" in locks
-              or f'"{n}"' in locks or f"\n{n}@" in locks}  # fmt: skip
+    names |= {
+        n
+        for n in _HTTPS_MODULE_CLIENTS | {"dotenv", "openai"}
+        if f"/{n}" in locks or f'"{n}"' in locks or f"\n{n}@" in locks
+    }
     clients = ["fetch"] + (["https"] if names & _HTTPS_MODULE_CLIENTS or not names else [])
     found = ProjectRuntime("node", clients)
     engines = package.get("engines")

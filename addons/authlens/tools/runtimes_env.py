@@ -60,8 +60,9 @@ def node_note(version: tuple[int, int, int] | None, proxy: str) -> str | None:
     return None
 
 
-def java_settings(environ: Mapping[str, str], confdir: Path, ca: Path, proxy: str,
-                  plan: EnvPlan) -> list[Setting]:  # fmt: skip
+def java_settings(
+    environ: Mapping[str, str], confdir: Path, ca: Path, proxy: str, plan: EnvPlan
+) -> list[Setting]:
     if shutil.which("java") is None and shutil.which("keytool") is None:
         return []
     store, why = files.write_truststore(confdir, ca)
@@ -69,8 +70,10 @@ def java_settings(environ: Mapping[str, str], confdir: Path, ca: Path, proxy: st
         plan.notes.append(f"Java is not set up: {why}.")
         return []
     if " " in str(store):
-        plan.notes.append(f"Java: the truststore path {store} has a space: JAVA_TOOL_OPTIONS "
-                          "splits on spaces; use --confdir without one.")  # fmt: skip
+        plan.notes.append(
+            f"Java: the truststore path {store} has a space: JAVA_TOOL_OPTIONS "
+            "splits on spaces; use --confdir without one."
+        )
     ours = files.java_options(proxy_host(proxy), proxy_port(proxy), store)
     before = _without(environ.get("JAVA_TOOL_OPTIONS", ""), ours)
     return [
@@ -85,8 +88,15 @@ def _without(value: str, ours: str) -> str:
     return " ".join(o for o in value.split() if o.split("=", 1)[0] not in names)
 
 
-def other_settings(environ: Mapping[str, str], confdir: Path, bundle: Path, *, proxy: str,
-                   no_proxy: str, home: Path) -> list[Setting]:  # fmt: skip
+def other_settings(
+    environ: Mapping[str, str],
+    confdir: Path,
+    bundle: Path,
+    *,
+    proxy: str,
+    no_proxy: str,
+    home: Path,
+) -> list[Setting]:
     found: list[Setting] = []
     if shutil.which("wget"):
         rc = files.write_wgetrc(confdir, bundle, proxy, no_proxy, home)
@@ -96,19 +106,31 @@ def other_settings(environ: Mapping[str, str], confdir: Path, bundle: Path, *, p
         scan = environ.get("PHP_INI_SCAN_DIR", "")
         kept = ":".join(p for p in scan.split(":") if p != str(ini))
         # A leading empty entry keeps PHP's compiled-in scan dir (where extensions are enabled).
-        found += [comment("PHP: curl.cainfo, openssl.cafile, streams through the proxy"),
-                  Setting("PHP_INI_SCAN_DIR", f"{kept}:{ini}")]  # fmt: skip
+        found += [
+            comment("PHP: curl.cainfo, openssl.cafile, streams through the proxy"),
+            Setting("PHP_INI_SCAN_DIR", f"{kept}:{ini}"),
+        ]
     return found
 
 
-def build_plan(environ: Mapping[str, str], *, proxy: str, confdir: Path, ca: Path, bundle: Path,
-               syntax: str, home: Path, prog: str = "authlens") -> EnvPlan:  # fmt: skip
+def build_plan(
+    environ: Mapping[str, str],
+    *,
+    proxy: str,
+    confdir: Path,
+    ca: Path,
+    bundle: Path,
+    syntax: str,
+    home: Path,
+    prog: str = "authlens",
+) -> EnvPlan:
     """Everything `env` prints, with the files it needs written."""
     plan = EnvPlan()
     no_proxy, dropped = merged_no_proxy(environ)
     if dropped:
-        plan.notes.append(f"NO_PROXY: left out {', '.join(dropped)}: it would send the API "
-                          "around the proxy.")  # fmt: skip
+        plan.notes.append(
+            f"NO_PROXY: left out {', '.join(dropped)}: it would send the API around the proxy."
+        )
     for name in ("https_proxy", "HTTPS_PROXY"):
         old = environ.get(name, "").strip()
         if old and old.rstrip("/") != proxy.rstrip("/") and SAVED not in environ:

@@ -17,10 +17,20 @@ from pathlib import Path
 
 # Process names -> the syntax `env` renders for them; POSIX shells all take `export`.
 _SHELLS = {
-    "bash": "bash", "zsh": "zsh", "fish": "fish", "pwsh": "powershell",
-    "powershell": "powershell", "powershell.exe": "powershell", "pwsh.exe": "powershell",
-    "sh": "bash", "dash": "bash", "ksh": "bash", "mksh": "bash", "ash": "bash", "busybox": "bash",
-}  # fmt: skip
+    "bash": "bash",
+    "zsh": "zsh",
+    "fish": "fish",
+    "pwsh": "powershell",
+    "powershell": "powershell",
+    "powershell.exe": "powershell",
+    "pwsh.exe": "powershell",
+    "sh": "bash",
+    "dash": "bash",
+    "ksh": "bash",
+    "mksh": "bash",
+    "ash": "bash",
+    "busybox": "bash",
+}
 _MAX_DEPTH = 8  # launchers between the shell and us: bin/authlens, uv run, env, ...
 
 
@@ -35,8 +45,13 @@ def _proc_parent(pid: int) -> tuple[str, int] | None:
     if shutil.which("ps") is None:
         return None
     try:
-        out = subprocess.run(["ps", "-o", "ppid=,comm=", "-p", str(pid)], capture_output=True,
-                             text=True, timeout=5, check=False).stdout.split(None, 1)  # fmt: skip
+        out = subprocess.run(
+            ["ps", "-o", "ppid=,comm=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.split(None, 1)
         return Path(out[1].strip()).name, int(out[0])
     except (OSError, ValueError, IndexError, subprocess.SubprocessError):
         return None

@@ -52,8 +52,9 @@ def write_truststore(confdir: Path, ca: Path) -> tuple[Path | None, str]:
         dest = ["-destkeystore", str(partial), "-deststoretype", "PKCS12"]
         dest += ["-deststorepass", TRUSTSTORE_PASSWORD]
         commands.append([keytool, "-importkeystore", "-noprompt", *source, *dest])
-    commands.append([keytool, "-importcert", "-noprompt", "-alias", _ALIAS, "-file", str(ca),
-                     *store])  # fmt: skip
+    commands.append(
+        [keytool, "-importcert", "-noprompt", "-alias", _ALIAS, "-file", str(ca), *store]
+    )
     for command in commands:
         done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
         if done.returncode != 0:
@@ -64,13 +65,18 @@ def write_truststore(confdir: Path, ca: Path) -> tuple[Path | None, str]:
 
 def java_options(proxy_host: str, proxy_port: int, truststore: Path) -> str:
     """What JAVA_TOOL_OPTIONS carries: the default ProxySelector's properties and the store."""
-    return " ".join((
-        f"-Dhttps.proxyHost={proxy_host}", f"-Dhttps.proxyPort={proxy_port}",
-        f"-Dhttp.proxyHost={proxy_host}", f"-Dhttp.proxyPort={proxy_port}",
-        "-Dhttp.nonProxyHosts=localhost|127.*|[::1]",
-        f"-Djavax.net.ssl.trustStore={truststore}", "-Djavax.net.ssl.trustStoreType=PKCS12",
-        f"-Djavax.net.ssl.trustStorePassword={TRUSTSTORE_PASSWORD}",
-    ))  # fmt: skip
+    return " ".join(
+        (
+            f"-Dhttps.proxyHost={proxy_host}",
+            f"-Dhttps.proxyPort={proxy_port}",
+            f"-Dhttp.proxyHost={proxy_host}",
+            f"-Dhttp.proxyPort={proxy_port}",
+            "-Dhttp.nonProxyHosts=localhost|127.*|[::1]",
+            f"-Djavax.net.ssl.trustStore={truststore}",
+            "-Djavax.net.ssl.trustStoreType=PKCS12",
+            f"-Djavax.net.ssl.trustStorePassword={TRUSTSTORE_PASSWORD}",
+        )
+    )
 
 
 def write_wgetrc(confdir: Path, bundle: Path, proxy: str, no_proxy: str, home: Path) -> Path:

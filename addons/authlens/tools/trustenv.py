@@ -12,6 +12,7 @@ NO_PROXY keeps what was there, minus entries that would send the API around the 
 
 from __future__ import annotations
 
+import argparse
 import os
 import ssl
 from collections.abc import Mapping
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 import certifi  # a mitmproxy dependency
 
 from authlens.registry import PROVIDERS
-from authlens.tools.proxylint import bypasses
+from authlens.tools.noproxy import bypasses
 
 CA_FILE = "mitmproxy-ca-cert.pem"
 BUNDLE_FILE = "authlens-ca-bundle.pem"
@@ -37,8 +38,25 @@ _SYSTEM_BUNDLES = (
 )
 
 
+DEFAULT_PROXY = "http://127.0.0.1:8080"
+
+
 def default_confdir() -> Path:
     return Path.home() / ".mitmproxy"
+
+
+def add_proxy_arguments(parser: argparse.ArgumentParser, *, proxy: bool = True) -> None:
+    """`--proxy` and `--confdir`, as `check`, `env` and `doctor` all take them."""
+    if proxy:
+        parser.add_argument(
+            "--proxy", default=DEFAULT_PROXY, help=f"the proxy URL (default: {DEFAULT_PROXY})"
+        )
+    parser.add_argument(
+        "--confdir",
+        type=Path,
+        default=None,
+        help="the proxy's mitmproxy confdir, where its CA lives (default: ~/.mitmproxy)",
+    )
 
 
 def system_trust(environ: Mapping[str, str], exclude: Path) -> Path | None:
@@ -103,10 +121,13 @@ def merged_no_proxy(environ: Mapping[str, str]) -> tuple[str, list[str]]:
 def proxy_settings(proxy: str, no_proxy: str) -> list[Setting]:
     """Both cases: lowercase wins in curl, wget and Python; Ruby reads `http_proxy`."""
     return [
-        Setting("HTTPS_PROXY", proxy), Setting("https_proxy", proxy),
-        Setting("HTTP_PROXY", proxy), Setting("http_proxy", proxy),
-        Setting("NO_PROXY", no_proxy), Setting("no_proxy", no_proxy),
-    ]  # fmt: skip
+        Setting("HTTPS_PROXY", proxy),
+        Setting("https_proxy", proxy),
+        Setting("HTTP_PROXY", proxy),
+        Setting("http_proxy", proxy),
+        Setting("NO_PROXY", no_proxy),
+        Setting("no_proxy", no_proxy),
+    ]
 
 
 def reverse_base_url(port: int) -> str:
