@@ -144,6 +144,8 @@ class Proxy:
     env: dict[str, str] = field(default_factory=clean_env)
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    # Not the test runner's own stdin: a terminal there would make every proxy "interactive".
+    stdin: int = subprocess.DEVNULL
 
     @property
     def stdout_path(self) -> Path:
@@ -203,7 +205,12 @@ class Proxy:
         self.ready_path.unlink(missing_ok=True)  # a restart in the same folder must not see it
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(
-                self.argv(), stdout=out, stderr=err, env=self.env, cwd=self.workdir
+                self.argv(),
+                stdin=self.stdin,
+                stdout=out,
+                stderr=err,
+                env=self.env,
+                cwd=self.workdir,
             )
 
     def start(self, timeout: float = 20) -> Proxy:

@@ -85,6 +85,24 @@ def test_sighup_reopens_the_log_file(
     assert old_ids == [first.headers["x-authlens-id"]]
 
 
+def test_sighup_on_a_terminal_stops_the_proxy(make_proxy: ProxyFactory, tmp_path: Path) -> None:
+    """Closing the terminal `authlens run` runs in (SIGHUP) stops it, as Ctrl-C would: it does
+    not linger in the background holding the port (detached, SIGHUP reopens the log)."""
+    controller, terminal = os.openpty()
+    try:
+        log = tmp_path / "a.jsonl"
+        proxy = make_proxy("authlens", "--set", f"authlens_log_file={log}", start=False)
+        proxy.stop()  # launched detached by the factory: start again with a terminal as stdin
+        proxy.stdin = terminal
+        proxy.start()
+        assert proxy.process is not None
+        proxy.process.send_signal(signal.SIGHUP)
+        assert proxy.process.wait(timeout=15) == 0
+    finally:
+        os.close(controller)
+        os.close(terminal)
+
+
 def test_written_files_are_private(
     make_proxy: ProxyFactory, relay: ConnectRelay, tmp_path: Path
 ) -> None:

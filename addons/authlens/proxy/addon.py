@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,6 +55,15 @@ from authlens.settings import Settings, SettingsError, load_settings
 from authlens.telemetry import ReplyFacts, Telemetry, TelemetryError, open_telemetry
 
 _log = logging.getLogger(__name__)
+
+
+def on_terminal() -> bool:
+    """Whether mitmproxy runs attached to a terminal (any of stdin, stdout, stderr is one)."""
+    for stream in (sys.__stdin__, sys.__stdout__, sys.__stderr__):
+        with contextlib.suppress(ValueError, OSError):  # closed, or not a real file
+            if stream is not None and stream.isatty():
+                return True
+    return False
 
 
 class AuthLens:
@@ -146,9 +156,12 @@ class AuthLens:
         self.writer_started = True
         if self.log is not None:
             self.log.fanout.start_writer()
-        # logrotate renames the file and sends SIGHUP: reopen it (and do not die of it).
+        # SIGHUP has two meanings. Detached (a service, a container), logrotate renamed the
+        # file: reopen it and live on. On a terminal, the terminal closed: stop as on Ctrl-C
+        # (flows in flight logged), not linger in the background holding the port.
+        on_hangup = self.hang_up if on_terminal() else self.reopen_log
         with contextlib.suppress(RuntimeError, NotImplementedError):  # no loop, or Windows
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.reopen_log)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_hangup)
         options = ctx.options
         listen = [ProxyMode.parse(m).listen_host(options.listen_host) for m in options.mode]
         confdir = Path(options.confdir)
@@ -158,6 +171,12 @@ class AuthLens:
             _log.warning("authlens: %s", warning)
         if self.human is not None and self.settings.log_stdout:
             show_banner(self.human, self.settings)
+
+    def hang_up(self) -> None:
+        """SIGHUP on a terminal: mitmproxy shuts down as on Ctrl-C (our `done` runs)."""
+        master = getattr(ctx, "master", None)
+        if master is not None:
+            master.shutdown()
 
     def reopen_log(self) -> None:
         """SIGHUP: the log file is opened again by name (after logrotate moved it)."""
