@@ -175,3 +175,16 @@ def test_a_key_made_of_safe_characters_is_its_own_encoding() -> None:
         "pass+word%2Fwith%2Bchars",
         "pass word\\/with+chars",
     }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), keys, st.lists(st.text(string.printable, max_size=20), max_size=4))
+def test_leaves_alone_only_when_no_text_changes(
+    data: st.DataObject, key: str, others: list[str]
+) -> None:
+    """The joined look at several texts (an error body's strings) never skips a change."""
+    redactor = Redactor((key,))
+    texts = [data.draw(texts_with(key)), *others]
+    for partial in (False, True):
+        if redactor.leaves_alone(texts, partial=partial):
+            assert all(redactor.text(t, partial=partial) == t for t in texts)

@@ -6,6 +6,7 @@ else the caller keeps the original bytes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -42,7 +43,9 @@ def annotate_error_body(
     if not isinstance(data, dict) or not isinstance(data.get("error"), dict):
         return None
     try:
-        data = _redact_strings(data, redactor)
+        # Most error bodies hold nothing of ours: one look at all their strings first.
+        if not redactor.leaves_alone(_strings(data), partial=True):
+            data = _redact_strings(data, redactor)
     except RecursionError:  # nested deeper than we walk: the body passes as it came
         return None
     error = data["error"]
@@ -51,6 +54,20 @@ def annotate_error_body(
         error["message"] = f"{message} [authlens: {hint}]" if message else f"[authlens: {hint}]"
     error["authlens"] = {"cause": cause, "hint": hint, "id": exchange_id, "key": key}
     return orjson.dumps(data)
+
+
+def _strings(node: Any) -> Iterator[str]:
+    """Every string in `node`, keys too (as `_redact_strings` visits them)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str):
+                yield key
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
 
 
 def _redact_strings(node: Any, redactor: Redactor) -> Any:

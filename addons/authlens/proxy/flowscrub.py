@@ -193,6 +193,13 @@ _HARMLESS = frozenset(
 )
 
 
+def _response_value(lname: str, raw_value: bytes, redactor: Redactor) -> bytes:
+    value = native(raw_value)
+    if lname in COOKIE_HEADERS:
+        return to_bytes(redactor.header(lname, value))
+    return to_bytes(redactor.text(value))
+
+
 def scrub_response(response: http.Response, redactor: Redactor, *, with_body: bool = True) -> None:
     """An error response without this exchange's secrets or key shapes (an upstream echo).
 
@@ -200,16 +207,30 @@ def scrub_response(response: http.Response, redactor: Redactor, *, with_body: bo
     nothing. Bodies beyond the cap, or undecodable, pass untouched (documented limit).
     `with_body=False` leaves the body to the caller (it replaces it with a redacted copy).
     """
-    fields = []
-    for raw_name, raw_value in response.headers.fields:
-        lname = native(raw_name.lower())
-        if lname.startswith("x-authlens") or len(raw_value) < SHORTEST_SECRET:
-            fields.append((raw_name, raw_value))
-            continue
-        value = native(raw_value)
-        shown = redactor.header(lname, value) if lname in COOKIE_HEADERS else redactor.text(value)
-        fields.append((raw_name, to_bytes(shown)))
-    response.headers.fields = tuple(fields)
+    fields = response.headers.fields
+    names = [native(raw_name.lower()) for raw_name, _ in fields]
+    # Our own headers and short values are never secrets; cookies are redacted by name, the
+    # rest by text rules, looked at all together first.
+    looked = [
+        not lname.startswith("x-authlens") and len(raw_value) >= SHORTEST_SECRET
+        for lname, (_, raw_value) in zip(names, fields, strict=True)
+    ]
+    cookies = [look and lname in COOKIE_HEADERS for lname, look in zip(names, looked, strict=True)]
+    texts = (
+        native(raw_value)
+        for (_, raw_value), look, cookie in zip(fields, looked, cookies, strict=True)
+        if look and not cookie
+    )
+    by_text = redactor.touches("\n".join(texts))
+    if by_text or any(cookies):
+        response.headers.fields = tuple(
+            (raw_name, _response_value(lname, raw_value, redactor))
+            if cookie or (look and by_text)
+            else (raw_name, raw_value)
+            for lname, (raw_name, raw_value), look, cookie in zip(
+                names, fields, looked, cookies, strict=True
+            )
+        )
     raw = response.raw_content
     if not with_body or not raw or len(raw) > _MAX_RESPONSE_SCAN:
         return

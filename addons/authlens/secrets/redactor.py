@@ -254,6 +254,14 @@ class Redactor:
             text = f"{text[:start]}{REDACTED}{text[end:]}"
         return text
 
+    def leaves_alone(self, texts: Iterable[str], *, partial: bool = False) -> bool:
+        """True only if `text` (with `partial`) would change none of `texts`: one look at
+        them joined by newlines (no shape, auth word or window spans a newline unseen)."""
+        joined = "\n".join(texts)
+        return not self.touches(joined) and not (
+            partial and self.secrets and self._may_echo(joined)
+        )
+
     def touches(self, text: str) -> bool:
         """Whether `text(text)` could change `text`: one cheap look for all its passes.
 
