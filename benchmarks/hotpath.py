@@ -114,19 +114,19 @@ def hooks_us(status: int, count: int) -> float:
     with taddons.context(addon) as tctx:
         tctx.configure(addon, authlens_log_stdout="false", authlens_log_file=os.devnull)
         best = float("inf")
-        for _ in range(3):
+        for _ in range(7):
             flows = [sdk_flow(status) for _ in range(count)]
             for flow in flows:
                 flow.live = True
             responses = [flow.response for flow in flows]
-            started = time.perf_counter()
+            started = time.thread_time()  # CPU time: other processes on the machine add none
             for flow, response in zip(flows, responses, strict=True):
                 flow.response = None
                 addon.request(flow)
                 flow.response = response
                 addon.responseheaders(flow)
                 addon.response(flow)
-            best = min(best, (time.perf_counter() - started) / count)
+            best = min(best, (time.thread_time() - started) / count)
             assert all(META in f.metadata for f in flows)
         getattr(addon, "done", lambda: None)()
     return best * 1e6
