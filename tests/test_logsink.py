@@ -15,6 +15,7 @@ from authlens.output.logsink import (
     LineFanout,
     make_logger,
     open_log,
+    render_json,
     scrub_secrets,
 )
 from tests.keyfactory import leaks, project_key
@@ -156,3 +157,10 @@ def test_stdout_stays_in_the_callers_thread_and_ahead_of_the_file(tmp_path: Path
     assert first.read_bytes() == second.read_bytes() == lines
     for fd in fds:
         os.close(fd)
+
+
+def test_a_value_orjson_refuses_costs_the_value_not_the_line() -> None:
+    """structlog's JSONRenderer with orjson: an int past 64 bits is shown as text, a value of
+    another type as [REDACTED]; the line is still one JSON object with every field."""
+    line = render_json(None, "msg", {"event": "exchange", "big": 1 << 70, "odd": {1, 2}})
+    assert json.loads(line) == {"event": "exchange", "big": str(1 << 70), "odd": "[REDACTED]"}

@@ -109,8 +109,9 @@ def scrub_secrets(
     return event_dict
 
 
-def render_json(_logger: object, _method: str, event_dict: MutableMapping[str, Any]) -> bytes:
-    """One JSON line; never raises (a value orjson refuses is replaced, not the line lost)."""
+def _dumps(event_dict: Any, **_kw: Any) -> bytes:
+    """orjson, never raising: a value it refuses (an int past 64 bits, an odd key) is
+    replaced, not the line lost."""
     try:
         return orjson.dumps(event_dict)
     except TypeError:
@@ -122,6 +123,10 @@ def render_json(_logger: object, _method: str, event_dict: MutableMapping[str, A
             return orjson.dumps(safe)
         except TypeError:
             return orjson.dumps({k: json_safe(str(v)) for k, v in safe.items()})
+
+
+# One JSON line per event: structlog's renderer with orjson (bytes, for BytesLogger).
+render_json = structlog.processors.JSONRenderer(serializer=_dumps)
 
 
 class LineFanout:
@@ -151,10 +156,6 @@ class LineFanout:
         # stdout nobody reads must not hold back the log file's lines.
         self.spill: LineWriter | None = None
         self.owned: tuple[int, ...] = ()  # descriptors `close` closes (the log file's)
-
-    @property
-    def fds(self) -> tuple[int, ...]:
-        return tuple(fd for fd, _ in self.destinations)
 
     def write(self, data: bytes) -> int:
         spill = self.spill
@@ -252,7 +253,7 @@ def open_log_file(path: Path) -> int:
 
 @dataclass(frozen=True, slots=True)
 class JsonLog:
-    """A logger (`.info/.warning/.error(**event)`, one JSON line per call) and its fanout."""
+    """A logger (`.msg(**event)`, one JSON line per call; the level is a field) and its fanout."""
 
     logger: Any
     fanout: LineFanout
@@ -304,5 +305,5 @@ def open_log(
 
 
 def make_logger(*, stdout: bool, log_file: Path | None) -> Any:
-    """A logger whose `.info/.warning/.error(**event)` writes one JSON line per call."""
+    """A logger whose `.msg(**event)` writes one JSON line per call."""
     return open_log(stdout=stdout, log_file=log_file).logger

@@ -336,7 +336,7 @@ class AuthLens:
             self.telemetry.observe(event, exchange, redactor.secrets, reply)
         if self.log is not None:
             private = {SECRETS_FIELD: redactor, REDACTED_FIELD: redacted}
-            getattr(self.log.logger, event["level"])(**event, **private)
+            self.log.logger.msg(**event, **private)  # the level is the event's own field
 
     def internal_error(self, hook: str, error: Exception) -> None:
         """Report our own failure without secrets; the flow goes on untouched.
@@ -350,7 +350,7 @@ class AuthLens:
                 "authlens: internal error in %s: %s at %s", hook, type(error).__name__, where
             )
             if self.log is not None:
-                self.log.logger.error(
+                self.log.logger.msg(
                     event="internal_error",
                     level="error",
                     hook=hook,
