@@ -73,3 +73,30 @@ SESSION = [
         project="proj_a",
     ),
 ]
+
+# Every exchange line's fields in order (contract section 5, with the 0.2 telemetry fields).
+CONTRACT_FIELDS = [
+    "timestamp",
+    "level",
+    "event",
+    "id",
+    "client_request_id",
+    "upstream_request_id",
+    "method",
+    "host",
+    "path",
+    "status",
+    "duration_ms",
+    "cause",
+    "hint",
+    "answered_by",
+    "key",
+    "organization",
+    "project",
+    "model",
+    "stream",
+    "sdk",
+    "client",
+    "trace_id",
+    "span_id",
+]

@@ -10,32 +10,8 @@ from authlens.diagnosis.rules import diagnose
 from authlens.exchange import Exchange
 from authlens.output.events import build_event, level_of, sdk_of, shown_id_header
 from tests.keyfactory import leaks, project_key
+from tests.logdata import CONTRACT_FIELDS
 
-CONTRACT_FIELDS = [
-    "timestamp",
-    "level",
-    "event",
-    "id",
-    "client_request_id",
-    "upstream_request_id",
-    "method",
-    "host",
-    "path",
-    "status",
-    "duration_ms",
-    "cause",
-    "hint",
-    "answered_by",
-    "key",
-    "organization",
-    "project",
-    "model",
-    "stream",
-    "sdk",
-    "client",
-    "trace_id",
-    "span_id",
-]
 KEY = project_key(7)
 
 
