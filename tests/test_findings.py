@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -13,7 +14,9 @@ from authlens.diagnosis.findings import finding, may_say, said, who_answered, wo
 from authlens.diagnosis.history import KeySeen
 from authlens.diagnosis.upstream import UpstreamReply
 from authlens.exchange import Side
+from authlens.registry import KINDS
 from tests.keyfactory import leaks, project_key
+from tests.keygen import key_of_kind
 from tests.replies import NOW, evidence, openai_error
 
 KEY = project_key(41)
@@ -109,3 +112,14 @@ def test_may_say_never_hides_a_match(
 ) -> None:
     """`may_say` is false only where the regex it guards cannot match (exact, not a guess)."""
     assert may_say(message, *words) or not pattern.search(message)
+
+
+def test_a_hint_keeps_the_fingerprint_of_every_kind_intact() -> None:
+    """Redacting a hint never mangles the key's fingerprint in it (no placeholder swap)."""
+    rng = random.Random(11)
+    for kind in KINDS:
+        key = key_of_kind(kind, rng)
+        ev = evidence(key=key, body=openai_error("Incorrect API key provided"))
+        assert ev.key is not None
+        made = finding(ev, "invalid_api_key", f"The key {ev.key} was refused.")
+        assert ev.key in made.hint, (kind.name, made.hint)

@@ -28,20 +28,14 @@ WHO = {
 }
 
 
-_KEY_SLOT = "AUTHLENSKEYSLOT"
-
-
 def finding(ev: Evidence, cause: str, hint: str) -> Finding:
     """A response-side finding whose hint is one redacted ASCII line.
 
-    The key's fingerprint is kept out of redaction: redacting it again would mangle it
-    (`sk-svcacct-...` looks like a key to the key-shape pattern).
+    The key's fingerprint in the hint survives redaction: a fingerprint is not key-shaped
+    (`sk-svcacct-...wxyz` ends its prefix in "...", which no key shape accepts).
+    Not cached: a cache keyed by (hint, secrets) would keep the keys for the process's life.
     """
-    if ev.key:
-        hint = hint.replace(ev.key, _KEY_SLOT)
-    # Not cached: a cache keyed by (hint, secrets) would keep the keys for the process's life.
-    line = one_line(hint, ev.secrets)
-    return Finding(cause, line.replace(_KEY_SLOT, ev.key) if ev.key else line, Side.RESPONSE)
+    return Finding(cause, one_line(hint, ev.secrets), Side.RESPONSE)
 
 
 def said(reply: UpstreamReply | None, *needles: str, codes: tuple[str, ...] = ()) -> bool:
