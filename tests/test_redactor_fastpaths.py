@@ -58,17 +58,20 @@ def key_and_text(draw: st.DrawFn) -> tuple[str, str]:
 
 
 def naive_cut(redactor: Redactor, text: str) -> str:
-    """The window cut as specified: every position of the text, every window of the keys."""
-    windows, spans = redactor.windows, []
+    """The window cut as specified: each character any window of a key covers is cut, and
+    each run of cut characters becomes one [REDACTED]."""
+    covered = [False] * len(text)
     for i in range(len(text) - WINDOW + 1):
-        if text[i : i + WINDOW] in windows:
-            if spans and spans[-1][1] >= i:
-                spans[-1][1] = i + WINDOW
-            else:
-                spans.append([i, i + WINDOW])
-    for start, end in reversed(spans):
-        text = f"{text[:start]}{REDACTED}{text[end:]}"
-    return text
+        if text[i : i + WINDOW] in redactor.windows:
+            covered[i : i + WINDOW] = [True] * WINDOW
+    out, previous = [], False
+    for char, cut in zip(text, covered, strict=True):
+        if not cut:
+            out.append(char)
+        elif not previous:
+            out.append(REDACTED)
+        previous = cut
+    return "".join(out)
 
 
 @settings(max_examples=400, deadline=None)
