@@ -12,7 +12,6 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
-from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
-    InitSettingsSource,
+    EnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
@@ -114,13 +113,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Init kwargs carry the --set options; the file layer is the one `load_settings` read.
-        file_layer = InitSettingsSource(settings_cls, init_kwargs=_file_layer.get())
-        return (init_settings, env_settings, file_layer)
-
-
-# The TOML values of the `load_settings` call in progress (a source cannot take arguments).
-_file_layer: ContextVar[dict[str, Any]] = ContextVar("authlens_file_layer", default={})  # noqa: B039
+        # `load_settings` layers the file, the environment and the options itself.
+        return (init_settings,)
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -142,16 +136,16 @@ def read_config_file(path: Path) -> dict[str, Any]:
 def load_settings(
     config_file: Path | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Settings:
-    """Build the settings from every layer; a bad value raises SettingsError naming its source."""
+    """The settings, each layer over the one before: defaults, the TOML file, `AUTHLENS_*`
+    variables (read by pydantic-settings), `--set authlens_*` options. A bad value raises
+    SettingsError naming its source."""
     file_values = read_config_file(config_file) if config_file is not None else {}
+    env_values = EnvSettingsSource(Settings)()
     overrides = dict(overrides or {})
-    token = _file_layer.set(file_values)
     try:
-        return Settings(**overrides)
+        return Settings(**{**file_values, **env_values, **overrides})
     except ValidationError as e:
         raise SettingsError(_describe(e, config_file, overrides, file_values, os.environ)) from None
-    finally:
-        _file_layer.reset(token)
 
 
 def _describe(
