@@ -105,11 +105,13 @@ def test_redact_path(path: str, expected: str) -> None:
 def test_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     """When redaction itself fails, the whole value is withheld."""
     import authlens.secrets.redactor as redact
+    import authlens.secrets.shapes as shapes
 
     def broken(_: str) -> str:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(redact, "fingerprint_key", broken)
+    monkeypatch.setattr(shapes, "fingerprint_key", broken)
     assert redact_text(f"Bearer {KEYS[0]}") == REDACTED
     assert redact_header("api-key", KEYS[0]) == REDACTED
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from authlens.output.logsink import REDACTED_FIELD, SECRETS_FIELD, scrub_secrets
 from authlens.registry import PREFIXES, WEBSOCKET_KEY_PROTOCOL
 from authlens.secrets import redactor as r
+from authlens.secrets import shapes
 from authlens.secrets.fingerprint import fingerprint_key
 from authlens.secrets.redactor import REDACTED, WINDOW, Redactor
 
@@ -78,8 +79,8 @@ def naive_cut(redactor: Redactor, text: str) -> str:
 @given(key_and_text())
 def test_shape_precheck_never_skips_a_match(case: tuple[str, str]) -> None:
     _, text = case
-    if r._SHAPES_TEXT.search(text):
-        assert r._may_have_shape(text)
+    if shapes.SHAPES_TEXT.search(text):
+        assert shapes.may_have_shape(text)
 
 
 def test_shape_precheck_at_the_shortest_match_of_every_prefix() -> None:
@@ -88,7 +89,7 @@ def test_shape_precheck_at_the_shortest_match_of_every_prefix() -> None:
         for length in (7, 8, 9):
             for end in ("", " ", ".", "...", ",", "\n"):
                 text = f"a {prefix}{SAMPLE_BODY[:length]}{end}"
-                assert r._may_have_shape(text) or not r._SHAPES_TEXT.search(text), text
+                assert shapes.may_have_shape(text) or not shapes.SHAPES_TEXT.search(text), text
 
 
 def test_window_cut_finds_every_window_at_every_alignment() -> None:
@@ -127,7 +128,7 @@ def test_auth_word_fold_agrees_with_the_regex(around: str, word: str, data: st.D
     swaps = {"s": "ſ", "k": "\u212a", "i": "ı", "b": "B", "t": "T"}
     shown = "".join(swaps.get(c, c) if data.draw(st.booleans()) else c for c in word)
     text = around + shown + around
-    assert r._has_auth_word(text) == bool(re.search(r"(?i)bearer|basic|token", text))
+    assert shapes.has_auth_word(text) == bool(re.search(r"(?i)bearer|basic|token", text))
 
 
 @settings(max_examples=400, deadline=None)

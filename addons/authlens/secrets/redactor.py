@@ -3,7 +3,7 @@
 Built once per exchange from the credentials it carried and applied once to every string we
 emit (log fields, hints, headers we add, annotated bodies, the stored flow). Known secrets are
 matched in every encoding a client or upstream may write them in (JSON escapes, percent
-encoding), together with key-shaped strings, in one regex pass per value; our own short
+encoding), then key-shaped strings (`shapes.py`); our own short
 outputs are also checked for any 8-character window of a known key (an upstream's partial
 echo). Redaction fails closed: a value it cannot finish is replaced whole.
 """
@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-from authlens.registry import PREFIXES, WEBSOCKET_KEY_PROTOCOL, kind_by_name
 from authlens.secrets.fingerprint import fingerprint_key, kind_prefix
 from authlens.secrets.places import (
     COOKIE_HEADERS,
@@ -25,6 +24,15 @@ from authlens.secrets.places import (
     is_secret_field,
     is_secret_header,
 )
+from authlens.secrets.shapes import (
+    HEX32_TEXT,
+    PREFIX_BYTES,
+    may_change,
+    replace_auth_params,
+    replace_masked_echoes,
+    replace_shapes,
+    replace_shapes_bytes,
+)
 from authlens.secrets.text import to_bytes
 
 REDACTED = "[REDACTED]"
@@ -33,73 +41,10 @@ WINDOW = 8  # contract section 6: no 8 consecutive characters of a key beyond it
 _MAX_WINDOW_SCAN = 4096  # window checks run on our own short outputs, not on bodies
 _MAX_SECRETS = 64  # a request with 20,000 cookies must not build a 20,000-way regex
 
-# Key-shaped strings of every provider we know, and bearer/basic tokens; bounded repeats.
-# The key-prefix run is possessive and may not end in "...": a fingerprint such as
-# "sk-svcacct-...BBBB sha256:..." is already redacted and must not be redacted again.
-# Literal prefixes of the registry's key kinds (JWTs have their own pattern below).
-_JWT_START = kind_by_name("jwt").prefix  # base64 of a JSON header
-KEY_PREFIXES = tuple(re.escape(p) for p in PREFIXES if p != _JWT_START)
-_KEY_PREFIXED = f"(?:{'|'.join(KEY_PREFIXES)})" + r"[A-Za-z0-9_\-]{8,512}+(?!\.\.\.)"
-_PREFIX_BYTES = tuple(p.encode() for p in PREFIXES)
-_JWT = _JWT_START + r"[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,4096})?"
-# Browser Realtime sockets carry the key as a subprotocol: "openai-insecure-api-key.<key>".
-_WS_KEY = rf"(?<={re.escape(WEBSOCKET_KEY_PROTOCOL)})[^\s,]{{8,512}}+(?!\.\.\.)"
-_HEX32 = r"(?<![A-Za-z0-9_-])[a-fA-F0-9]{32}(?![A-Za-z0-9_-])"
-_AUTH_PARAM = re.compile(r"(?i)\b(bearer|basic|token)(\s+|\s*[:=]\s*)([^\s\"',;&}]{8,4096})")
-_AUTH_WORDS = ("bearer", "basic", "token")  # what `_AUTH_PARAM` starts with, lower-cased
-# An upstream's masked echo: "a0759e97****ecff", "sk-proj-abcd****wxyz".
-_MASKED_ECHO = re.compile(r"([A-Za-z0-9_\-]{1,40})(\*{3,40})([A-Za-z0-9_\-]{0,8})")
 # Runs of key characters inside a credential as sent (the key in "Bearer 'sk-...'\xa0").
 _KEYLIKE_RUN = re.compile(r"[A-Za-z0-9_\-+/=.~]{12,4096}")
 _WINDOW_RUN = re.compile(r"[A-Za-z0-9_\-+/=.~]{8,}")  # where a window of such a key can be
 _WRAPPING = " \t\r\n\"'`\xa0\u200b\u200c\u200d\u2060\ufeff"
-
-# Text we emit is short: one pass with every shape (the look-behinds cost little there).
-_SHAPES_TEXT = re.compile(f"{_KEY_PREFIXED}|{_WS_KEY}|{_JWT}|{_HEX32}")
-_SHAPES_BYTES = re.compile(f"{_KEY_PREFIXED}|{_JWT}".encode())
-_HEX32_TEXT = re.compile(_HEX32)
-_HEX32_BYTES = re.compile(_HEX32.encode())
-# Every shape but the 32-hex one starts with one of these literals. A substring search for
-# each is far cheaper than the alternation above, which `re` tries at every position: the
-# shape passes run only on values holding one (fewer literals: "sk-" covers "sk-proj-").
-_STARTS = tuple(
-    sorted(
-        start
-        for start in {*PREFIXES, WEBSOCKET_KEY_PROTOCOL}
-        if not any(other != start and start.startswith(other) for other in PREFIXES)
-    )
-)
-_STARTS_BYTES = tuple(start.encode() for start in _STARTS)
-
-
-# Hex digits as "h", every other byte as ".": a run of 32 hex digits is then a substring.
-_HEX_MAP = bytes(ord("h") if chr(b) in "0123456789abcdefABCDEF" else ord(".") for b in range(256))
-_HEX_RUN = b"h" * 32
-
-
-def _may_have_hex32(data: bytes) -> bool:
-    """False only if `data` holds no run of 32 hex digits (two C passes, no regex)."""
-    return len(data) >= 32 and _HEX_RUN in data.translate(_HEX_MAP)
-
-
-# What must follow a start for a shape to match there: 8 key characters (a key, a JWT's
-# header; longer prefixes such as "sk-proj-" are made of key characters too), or 8
-# characters of a socket's key. A fingerprint ("sk-proj-...wxyz") has neither.
-_KEY_TAIL = re.compile(r"[A-Za-z0-9_\-]{8}")
-_WS_TAIL = re.compile(r"[^\s,]{8}")
-
-
-def _may_have_shape(text: str) -> bool:
-    """False only if no key shape can match in `text` (exact: a cheap pre-check)."""
-    for start in _STARTS:
-        tail = _WS_TAIL if start == WEBSOCKET_KEY_PROTOCOL else _KEY_TAIL
-        at = text.find(start)
-        while at >= 0:
-            if tail.match(text, at + len(start)):
-                return True
-            at = text.find(start, at + 1)
-    return _may_have_hex32(text.encode("utf-8", "surrogatepass"))
-
 
 _DIGIT = re.compile(r"[0-9]")
 _LETTER = re.compile(r"[A-Za-z]")
@@ -219,14 +164,10 @@ class Redactor:
             for form, shown in self._known:
                 if form in text:
                     text = text.replace(form, shown)
-            # Every shape in one pass: a fingerprint written by one pass could otherwise end
-            # next to what a later pass looks for, and change what it sees.
-            if _may_have_shape(text):
-                text = _SHAPES_TEXT.sub(_fingerprint_match, text)
-            if auth_params and _has_auth_word(text):
-                text = _AUTH_PARAM.sub(_redact_auth_param, text)
-            if "***" in text:
-                text = _MASKED_ECHO.sub(_mask_echo, text)
+            text = replace_shapes(text)
+            if auth_params:
+                text = replace_auth_params(text)
+            text = replace_masked_echoes(text)
             if partial and self.secrets and len(text) <= _MAX_WINDOW_SCAN:
                 text = self._cut_windows(text)
             return text
@@ -268,12 +209,7 @@ class Redactor:
         Lets a caller check many values joined by newlines at once (a log line's fields,
         a request's headers) and redact one by one only when something is there.
         """
-        return (
-            any(form in text for form, _ in self._known)
-            or _may_have_shape(text)
-            or _has_auth_word(text)
-            or "***" in text
-        )
+        return any(form in text for form, _ in self._known) or may_change(text)
 
     def header(self, name: str, value: str) -> str:
         """The value of request header `name` as authlens may show or store it."""
@@ -317,37 +253,11 @@ class Redactor:
         for form, shown in self._known_bytes:
             if form in data:
                 data = data.replace(form, shown)
-        # Keys first: a key ends before a 32-hex run could start (never the other way round).
-        if any(start in data for start in _STARTS_BYTES):
-            data = _SHAPES_BYTES.sub(_fingerprint_bytes_match, data)
-        if _may_have_hex32(data):
-            data = _HEX32_BYTES.sub(_fingerprint_bytes_match, data)
-        return data
+        return replace_shapes_bytes(data)
 
     def may_hold(self, data: bytes) -> bool:
         """A fast literal check: whether `data` may hold a known secret or a key prefix."""
-        return any(k in data for k, _ in self._known_bytes) or any(p in data for p in _PREFIX_BYTES)
-
-
-def _fingerprint_match(match: re.Match[str]) -> str:
-    return fingerprint_key(match.group(0))
-
-
-def _fingerprint_bytes_match(match: re.Match[bytes]) -> bytes:
-    return fingerprint_key(match.group(0).decode("utf-8", "surrogateescape")).encode()
-
-
-def _redact_auth_param(match: re.Match[str]) -> str:
-    token = match.group(3)
-    if token.startswith("[REDACTED") or "..." in token:
-        return match.group(0)
-    return f"{match.group(1)}{match.group(2)}{fingerprint_key(token)}"
-
-
-def _mask_echo(match: re.Match[str]) -> str:
-    """An upstream's masked echo keeps the kind prefix and the last 4, as a fingerprint does."""
-    head, stars, tail = match.groups()
-    return f"{kind_prefix(head)}{stars}{tail[-4:]}"
+        return any(k in data for k, _ in self._known_bytes) or any(p in data for p in PREFIX_BYTES)
 
 
 _SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9_-]{0,15}[:=]?)\s+(.*)", re.S)
@@ -360,17 +270,6 @@ def _split_scheme(value: str) -> tuple[str, str]:
     if match is None:
         return "", value.strip()
     return match.group(1), match.group(2).strip()
-
-
-def _has_auth_word(text: str) -> bool:
-    """Whether `_AUTH_PARAM` may match: its words in any case `re`'s IGNORECASE accepts."""
-    folded = text.lower() if text.isascii() else _fold(text)
-    return any(word in folded for word in _AUTH_WORDS)
-
-
-def _fold(text: str) -> str:
-    """ "ſ" and "K" fold to "s" and "k"; `re` also takes "ı" and "İ" for "i"."""
-    return text.casefold().replace("\u0131", "i").replace("i\u0307", "i")
 
 
 def _redact_pair(pair: str) -> str:
@@ -393,7 +292,7 @@ def shown_id(value: str) -> str:
     """An OpenAI-Organization / OpenAI-Project value, fingerprinted unless it looks like an id."""
     if _ORG_ID.fullmatch(value):
         return value
-    if len(value) <= 40 and kind_prefix(value) == "" and not _HEX32_TEXT.search(value):
+    if len(value) <= 40 and kind_prefix(value) == "" and not HEX32_TEXT.search(value):
         return value
     return fingerprint_key(value)
 
