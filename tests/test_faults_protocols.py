@@ -260,6 +260,8 @@ class BreakingUpstream:
                 return
             data += chunk
         conn.sendall(self.head + self.body)
+        # Break off mid-answer, not before it: an RST right after sending can discard the
+        # bytes the proxy has not read yet, and the case would become "no answer at all".
         time.sleep(0.2)
         if self.reset:  # RST instead of FIN
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
