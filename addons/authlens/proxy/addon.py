@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import sys
@@ -243,7 +244,7 @@ class AuthLens:
             # Everything is computed before the flow changes: if our code fails, it is untouched.
             self.annotate(flow, ev, finding, event["hint"], redactor)
             record_exchange(self.history, ev.key, ev.exchange)
-            reply = lambda body: reply_facts(flow, body)  # noqa: E731
+            reply = functools.partial(reply_facts, flow)
             self.emit(event, redactor, exchange, reply, redacted=REDACTED_FIELDS)
         except Exception as e:
             # Fail closed, and still log the exchange with what is known.

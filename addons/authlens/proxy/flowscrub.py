@@ -104,13 +104,14 @@ def scrub_flow(flow: http.HTTPFlow, redactor: Redactor | None = None) -> None:
 
 
 def _scrub_headers(headers: http.Headers, redactor: Redactor) -> None:
-    """One pass over the raw fields; replaced only if a value changed.
+    """The request headers without credentials; the fields are replaced only if one changed.
 
     Credential and id headers are redacted by name; the others by text rules, looked at all
     together first: most requests have nothing there, and then no other value is rebuilt.
     """
     fields = headers.fields
-    named = [_by_name(native(raw_name.lower())) for raw_name, _ in fields]
+    names = [native(raw_name.lower()) for raw_name, _ in fields]
+    named = [_by_name(lname) for lname in names]
     others = [
         native(value)
         for (_, value), by_name in zip(fields, named, strict=True)
@@ -121,9 +122,9 @@ def _scrub_headers(headers: http.Headers, redactor: Redactor) -> None:
         return
     scrubbed: list[tuple[bytes, bytes]] = []
     changed = False
-    for (raw_name, raw_value), by_name in zip(fields, named, strict=True):
+    for lname, (raw_name, raw_value), by_name in zip(names, fields, named, strict=True):
         if by_name:
-            value = redactor.header(native(raw_name.lower()), native(raw_value))
+            value = redactor.header(lname, native(raw_value))
         elif by_text and len(raw_value) >= SHORTEST_SECRET:
             value = redactor.text(native(raw_value))
         else:
