@@ -17,6 +17,7 @@ from mitmproxy.test import taddons, tflow
 
 from authlens.credentials.keys import fingerprint_key
 from authlens.proxy.addon import AuthLens
+from authlens.secrets.redactor import Redactor
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(11)
@@ -317,3 +318,24 @@ def test_diagnosed_response_has_one_id(addon: AuthLens) -> None:
     flow = run_flow(addon, openai_flow())
     assert flow.response is not None
     assert len(flow.response.headers.get_all("X-Authlens-Id")) == 1
+
+
+def test_a_hint_is_redacted_once_on_its_way_to_log_headers_and_body(
+    addon: AuthLens, log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the rule to the log line, the hint header and the error body, one redaction of
+    the hint: the core leaves it to the output edge, which hands the result on."""
+    outputs: list[str] = []
+    text = Redactor.text
+
+    def counted(self: Redactor, value: str, **kw: Any) -> str:
+        outputs.append(shown := text(self, value, **kw))
+        return shown
+
+    monkeypatch.setattr(Redactor, "text", counted)
+    flow = run_flow(addon, openai_flow())
+    (event,) = lines(log_path)
+    assert flow.response is not None
+    assert flow.response.headers["X-Authlens-Hint"] == event["hint"]
+    assert event["hint"] in orjson.loads(flow.response.content or b"")["error"]["message"]
+    assert outputs.count(event["hint"]) == 1

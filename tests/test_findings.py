@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 
@@ -11,10 +12,13 @@ from hypothesis import strategies as st
 
 from authlens.diagnosis import account_rules, policy_rules
 from authlens.diagnosis.findings import finding, may_say, said, who_answered, worked_with
+from authlens.diagnosis.hints import one_line, quote_snippet
 from authlens.diagnosis.history import KeySeen
 from authlens.diagnosis.upstream import UpstreamReply
 from authlens.exchange import Side
+from authlens.output.events import build_event
 from authlens.registry import KINDS
+from authlens.secrets.redactor import Redactor
 from tests.keyfactory import leaks, project_key
 from tests.keygen import key_of_kind
 from tests.replies import NOW, evidence, openai_error
@@ -34,15 +38,28 @@ def reply(
     return UpstreamReply(answered_by, None, code, message, envelope, error_type, server)
 
 
-def test_finding_is_one_redacted_line_that_keeps_the_fingerprint() -> None:
-    """The key sent is redacted from the hint, its fingerprint is kept whole, lines are joined."""
+def test_finding_is_one_line_redacted_where_it_leaves() -> None:
+    """A finding's hint is one line; the key goes where the hint leaves authlens (once, in
+    `build_event`), and the key's fingerprint survives that whole."""
     ev = evidence(key=KEY, body=openai_error("no"))
     assert ev.key is not None
-    found = finding(ev, "invalid_api_key", f"The key {KEY} ({ev.key}) was\nrejected.")
+    found = finding("invalid_api_key", f"The key {KEY} ({ev.key}) was\nrejected.")
     assert found.side is Side.RESPONSE
     assert "\n" not in found.hint
-    assert ev.key in found.hint
-    assert not leaks(found.hint, KEY, "sk-proj-")
+    shown = build_event(ev, found, Redactor(ev.secrets))["hint"]
+    assert ev.key in shown
+    assert not leaks(shown, KEY, "sk-proj-")
+
+
+@pytest.mark.parametrize("limit", [40, 120, 400])
+def test_a_cut_hint_or_quote_leaves_no_piece_of_a_key(limit: int) -> None:
+    """Cutting a long line through a key drops the key's piece with it: half a key is not
+    key-shaped, so no later redaction could find it (quotes are also redacted before)."""
+    cut = one_line if limit == 400 else functools.partial(quote_snippet, limit=limit)
+    for at in range(limit - 3 - len(KEY), limit - 3):  # the cut goes through the key
+        shown = cut("x" * at + " " + KEY + " and more words after it")
+        assert len(shown) <= limit
+        assert not leaks(shown, KEY, "sk-proj-"), shown
 
 
 def test_said_matches_code_type_or_message_words_in_any_case() -> None:
@@ -121,5 +138,6 @@ def test_a_hint_keeps_the_fingerprint_of_every_kind_intact() -> None:
         key = key_of_kind(kind, rng)
         ev = evidence(key=key, body=openai_error("Incorrect API key provided"))
         assert ev.key is not None
-        made = finding(ev, "invalid_api_key", f"The key {ev.key} was refused.")
-        assert ev.key in made.hint, (kind.name, made.hint)
+        made = finding("invalid_api_key", f"The key {ev.key} was refused.")
+        shown = build_event(ev, made, Redactor(ev.secrets))["hint"]
+        assert ev.key in shown, (kind.name, shown)

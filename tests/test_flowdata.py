@@ -1,18 +1,31 @@
-"""The one-pass header helpers of `proxy.flowdata` and `proxy.flowscrub`.
+"""The one-pass header helpers of `proxy.flowdata` and `proxy.flowscrub`, and the cheap ids
+and host names of `proxy.flowdata`.
 
-They replace mitmproxy's `Headers` methods on the hot path (benchmarks.md, fixes 1 and 2):
-each must give what the mitmproxy method it replaces gives.
+They replace mitmproxy's `Headers` methods and `Request.pretty_host`, and `uuid.uuid4`, on the
+hot path (benchmarks.md): each must give what the call it replaces gives.
 """
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from mitmproxy import http
 from mitmproxy.test import tflow
 
 from authlens.credentials.credential import find_credentials
 from authlens.credentials.keys import fingerprint_key
-from authlens.proxy.flowdata import has_header, header_dict, header_text, set_headers
+from authlens.proxy import flowdata
+from authlens.proxy.flowdata import (
+    has_header,
+    header_dict,
+    header_text,
+    new_id,
+    pretty_host,
+    set_headers,
+)
 from authlens.proxy.flowscrub import request_secrets, scrub_flow
 from tests.keyfactory import leaks, project_key
 
@@ -105,3 +118,46 @@ def test_scrub_leaves_fields_alone_without_a_secret() -> None:
     before = flow.request.headers.fields
     scrub_flow(flow)
     assert flow.request.headers.fields is before
+
+
+def test_ids_are_version_4_uuids_spelled_as_uuid_spells_them() -> None:
+    """Each id parses as a random (version 4, RFC 4122 variant) UUID and prints back as itself."""
+    ids = [new_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for made in ids:
+        parsed = uuid.UUID(made)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == made
+
+
+_HOST_HEADERS = st.one_of(
+    st.none(),
+    st.sampled_from(["api.openai.com", "API.OpenAI.com:443", "[::1]:8080", "b\u00fccher.de"]),
+    st.text(st.characters(codec="utf-8", exclude_characters="\r\n\x00"), max_size=30),
+)
+
+
+@given(
+    _HOST_HEADERS,
+    st.sampled_from(["api.openai.com", "10.0.0.1", "example.org"]),
+    st.sampled_from(["HTTP/1.1", "HTTP/2.0", "HTTP/3"]),
+    st.sampled_from(["", "api.openai.com:443", "other.example"]),
+)
+def test_pretty_host_is_mitmproxys_asked_once_or_many_times(
+    header: str | None, host: str, version: str, authority: str
+) -> None:
+    """The kept host is what `Request.pretty_host` gives, for any Host header, authority and
+    HTTP version, first time or again, and also after the table was emptied for being full."""
+    request = tflow.tflow().request
+    request.host, request.http_version, request.authority = host, version, authority
+    if header is None:
+        request.headers.pop("Host", None)
+    else:
+        request.headers["Host"] = header
+    expected = request.pretty_host
+    assert pretty_host(request) == expected
+    assert pretty_host(request) == expected
+    flowdata._hosts.clear()
+    flowdata._hosts.update({(str(n), "x"): "x" for n in range(flowdata._HOSTS_KEPT)})
+    assert pretty_host(request) == expected
+    assert len(flowdata._hosts) == 1

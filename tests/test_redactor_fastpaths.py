@@ -1,7 +1,7 @@
 """The Redactor's cheap pre-checks decide exactly what its full passes would.
 
 Each fast path (a literal look before the shape regex, a fold before the auth-word regex, the
-probes before the window scan, `touches` before a field-by-field scrub) may only skip work
+window scan walking runs of key characters only, `touches` before a field-by-field scrub) may only skip work
 that would have changed nothing. Each is compared here with the slow pass it guards, on
 generated text built from real key shapes, pieces of them and fingerprints.
 """
@@ -18,7 +18,7 @@ from authlens.output.logsink import REDACTED_FIELD, SECRETS_FIELD, scrub_secrets
 from authlens.registry import PREFIXES, WEBSOCKET_KEY_PROTOCOL
 from authlens.secrets import redactor as r
 from authlens.secrets import shapes
-from authlens.secrets.fingerprint import fingerprint_key
+from authlens.secrets.fingerprint import fingerprint_key, kind_prefix
 from authlens.secrets.redactor import REDACTED, WINDOW, Redactor
 
 KEY_CHARS = string.ascii_letters + string.digits + "-_"
@@ -58,12 +58,25 @@ def key_and_text(draw: st.DrawFn) -> tuple[str, str]:
     return key, draw(texts_with(key))
 
 
+def key_windows(redactor: Redactor) -> set[str]:
+    """Every 8 characters of each key-like secret that reach beyond its kind prefix."""
+    return {
+        core[i : i + WINDOW]
+        for core in redactor.secrets
+        if re.fullmatch(r"[A-Za-z0-9_\-+/=.~]{12,}", core)
+        and re.search(r"[0-9]", core)
+        and re.search(r"[A-Za-z]", core)
+        for i in range(max(0, len(kind_prefix(core)) - WINDOW + 1), len(core) - WINDOW + 1)
+    }
+
+
 def naive_cut(redactor: Redactor, text: str) -> str:
     """The window cut as specified: each character any window of a key covers is cut, and
     each run of cut characters becomes one [REDACTED]."""
     covered = [False] * len(text)
+    windows = key_windows(redactor)
     for i in range(len(text) - WINDOW + 1):
-        if text[i : i + WINDOW] in redactor.windows:
+        if text[i : i + WINDOW] in windows:
             covered[i : i + WINDOW] = [True] * WINDOW
     out, previous = [], False
     for char, cut in zip(text, covered, strict=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -97,3 +98,29 @@ def test_a_key_that_worked_then_sent_quoted_is_quoted_not_revoked(
     )
     finding = diagnose(gather_evidence(exchange, history))
     assert finding is not None and finding.cause == "quoted_key"
+
+
+@EXAMPLES
+@given(
+    pair=keys(OPENAI_KINDS),
+    words=st.sampled_from(["myid", "yourkey", "enterToken", "MYSECRET", "actualid"]),
+    data=st.data(),
+)
+def test_placeholder_words_inside_key_material_are_chance(
+    pair: tuple[KeyKind, str], words: str, data: st.DataObject
+) -> None:
+    """A random body can spell `myid` or `yourkey` between other key characters (1 key in
+    about 100 did, for "your ... key" anywhere): with a space in the key, that is still
+    `whitespace_in_key`, not a placeholder."""
+    kind, key = pair
+    body_at = data.draw(st.integers(len(kind.prefix) + 1, len(key) - len(words) - 1))
+    spliced = key[:body_at] + words + key[body_at + len(words) :]
+    # The words glued inside key material: 8 key characters on each side, and the space
+    # elsewhere (a space right before them would make them a word of their own).
+    piece = next(m for m in re.finditer(r"[A-Za-z0-9]+", spliced) if m.end() > body_at)
+    assume(body_at - piece.start() >= 8 and piece.end() - body_at - len(words) >= 8)
+    at = data.draw(st.integers(1, len(key) - 1))
+    assume(not body_at - 8 <= at <= body_at + len(words) + 8)
+    assert cause(spliced[:at] + " " + spliced[at:], location="env:OPENAI_API_KEY") == (
+        "whitespace_in_key"
+    )

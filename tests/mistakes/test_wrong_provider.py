@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from authlens.credentials.classify import classify_key_value
-from authlens.registry import KeyKind, kind_by_name, kind_of, provider
+from authlens.registry import OPENAI_MARKER, KeyKind, kind_by_name, kind_of, provider
 from tests.keygen import OWNED, entra_token, keys
 from tests.mistakes.kit import (
     EXAMPLES,
@@ -46,6 +46,8 @@ def test_relay_keys_sent_to_openai_say_set_the_base_url(rng: random.Random, leng
     """`sk-` + random body with no OpenAI layout (one-api/new-api, LiteLLM): the relay's."""
     body = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(length))
     assume(kind_of("sk-" + body) is None or kind_of("sk-" + body).provider in ("relay", "litellm"))  # type: ignore[union-attr]
+    # 20 characters and "T3" is also a legacy key cut in its marker: judged a cut (keys.py).
+    assume(not (length == 22 and body[20:] == OPENAI_MARKER[:2]))
     text = hint("sk-" + body, host=OPENAI_HOST)
     assert "base URL" in text
     assert cause("sk-" + body, host="relay.example.net") is None  # a relay's own host

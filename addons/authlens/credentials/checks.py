@@ -18,7 +18,7 @@ from authlens.credentials.credential import SCHEME_WORDS
 from authlens.credentials.key_context import AUTHORIZATION, AZURE_KEY_PLACES, KeyContext
 from authlens.credentials.keys import OPENAI_SK_PREFIXES, Shape, key_kind, openai_shape
 from authlens.credentials.provider_keys import key_owner
-from authlens.credentials.shape import human_text
+from authlens.credentials.shape import written_body
 from authlens.credentials.unwrap import doubled, inner_key
 from authlens.exchange import Finding, Side
 from authlens.providers import AZURE, COMPATIBLE, OPENAI
@@ -137,7 +137,7 @@ def placeholder(p: Probe) -> Finding | None:
         body = p.value[len(kind.prefix) :]
         return (
             finding_for(p, "placeholder_key", hint.placeholder_key(p.ctx))
-            if human_text(body)
+            if written_body(body)
             else None
         )
     if p.shape is not None or _holds_valid_key(p.value):

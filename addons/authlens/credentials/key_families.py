@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from authlens.credentials.shape import human_text
-from authlens.registry import PREFIXES
+from authlens.credentials.shape import human_text, written_body
+from authlens.registry import PREFIXES, kind_of
 
 # Quote characters people wrap keys in: ASCII, typographic ("smart"), guillemets, primes,
 # fullwidth. A quote on one side only counts too (a copy that caught one of them).
@@ -217,7 +217,8 @@ def is_placeholder(value: str) -> bool:
     rest = text[len(next((p for p in PREFIXES if text.startswith(p)), "")) :]
     if not rest or _PLACEHOLDER_WHOLE.fullmatch(rest) or text.lower() == _OBJECT:
         return True
-    if _has_phrase(text.lower()):
+    lowered = text.lower()
+    if _has_phrase(lowered, text if len(lowered) == len(text) else None):
         return True
     if is_masked(text):
         # A filler behind the mask (`sk-proj-xxxx****`) is sample text; real tails vary.
@@ -225,18 +226,42 @@ def is_placeholder(value: str) -> bool:
         return bool(visible) and len(set(visible)) == 1
     if looks_like_prose(text) or not text.isascii():
         return False
-    return human_text(rest)
+    # A value that fits a kind exactly (inside quotes, say) is judged as a real key must be.
+    return written_body(rest) if kind_of(text) is not None else human_text(rest)
 
 
-def _has_phrase(lowered: str) -> bool:
-    """`your ... key` anywhere; the regex is tried only where a start word occurs."""
+_WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _has_phrase(lowered: str, written: str | None = None) -> bool:
+    """`your ... key` where a word starts; the regex is tried only where a start word occurs.
+
+    With `written` (the text before lowering), the phrase must also start in a piece a
+    person wrote: a random key body spells `myid` or `_yourkey` by chance (1 broken key in
+    about 100 did, before this).
+    """
     for word in _PHRASE_STARTS:
         start = lowered.find(word)
         while start != -1:
-            if _PLACEHOLDER_PHRASE.match(lowered, start):
+            starts_word = start == 0 or lowered[start - 1] not in _WORD_CHARACTERS
+            if (
+                starts_word
+                and _PLACEHOLDER_PHRASE.match(lowered, start)
+                and (written is None or _written_piece(written, start))
+            ):
                 return True
             start = lowered.find(word, start + 1)
     return False
+
+
+def _written_piece(text: str, at: int) -> bool:
+    """Whether the piece of `text` (between separators) around index `at` reads as written
+    by a person, not as random material (`shape.human_text`)."""
+    piece = next((m.group(0) for m in _PIECE.finditer(text) if m.start() <= at < m.end()), "")
+    return human_text(piece)
+
+
+_PIECE = re.compile(r"[A-Za-z0-9]+")
 
 
 def is_masked(value: str) -> bool:

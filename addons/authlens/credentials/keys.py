@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from authlens.credentials.shape import degenerate, human_text
+from authlens.credentials.shape import degenerate, human_text, written_body
 from authlens.registry import KINDS, OPENAI_MARKER, KeyKind, kind_by_name, kind_of
 from authlens.secrets.fingerprint import fingerprint_key, kind_prefix
 
@@ -112,12 +112,16 @@ def openai_shape(token: str) -> Shape | None:
         return Shape.DEGENERATE if degenerate(body.replace(OPENAI_MARKER, "")) else Shape.VALID
     if OPENAI_MARKER in body:
         return _marked(prefix, body)
+    # Before another provider's exact shape: `sk-` + 20 + "T3" is both a legacy key cut
+    # 2 characters into its marker and a LiteLLM key; it is judged a cut.
     if _consistent_cut(prefix, body):
         return Shape.DEGENERATE if human_text(body) else Shape.TRUNCATED
+    if kind is not None:
+        # Exactly another provider's `sk-` shape (DeepSeek, a relay's): a real key must pass,
+        # so only what no random body is counts as written (`written_body`).
+        return Shape.DEGENERATE if written_body(body) else Shape.FOREIGN
     if human_text(body):
         return Shape.DEGENERATE
-    if kind is not None:
-        return Shape.FOREIGN  # exactly another provider's `sk-` shape (DeepSeek, a relay's)
     return Shape.RELAY if prefix == _SK else Shape.MALFORMED
 
 

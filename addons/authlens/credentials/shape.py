@@ -26,8 +26,15 @@ _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
 _WALKED = 12  # longest value whose walks are looked for
 _WALK = 4  # characters of a sequence or a keyboard walk that count as one
 _HEX_PIECES = 3  # at most this many number and word pieces in hex a person wrote
+_FEW_DISTINCT = 10  # characters: a random body of 13 or more holds more, nearly always
+_LONG_WALK = 8  # a sequence this long (`12345678`) is written, never drawn
 _HEX_WALK = 6  # a walk in hex digits (`abcdef`, `012345`) that chance seldom makes
-_RUN = 5  # one character repeated this often (once more past 12): a filler (`xxxxx`)
+# A filler in a body that fits a kind: 8 of one character, or 1 to 3 characters repeated to
+# 8 or 9 (`babababa`); chance makes one about once in 10^9 random bodies.
+_FILLER = re.compile(r"(.)\1{7}|(..)\2{3}|(...)\3{2}", re.S)
+_RUN = 5  # one character repeated this often (once more past these): a filler (`xxxxx`)
+_RUN_LONGER = 40  # up to here, 5 in a row come by chance about once in 400,000 values
+_RUN_LONGER_HEX = 14  # 16 digits, not 62: runs come sooner
 _SHORT_NUMBER = 6  # `123`, `2024`: numbers people type
 
 
@@ -92,7 +99,8 @@ def _human_piece(text: str) -> bool:
     core = "".join(c for c in text if c.isalnum())
     if len(core) <= 2:
         return True
-    if len(set(core)) <= 2 or _longest_run(core) >= _RUN + (len(core) > _WALKED):
+    longer = _RUN_LONGER_HEX if _HEX.fullmatch(core) else _RUN_LONGER
+    if len(set(core)) <= 2 or _longest_run(core) >= _RUN + (len(core) > longer):
         return True
     if _HEX.fullmatch(core):
         # Hex ids and keys hold short walks by chance (one in ~500 of 64 digits holds a walk
@@ -114,14 +122,40 @@ def _hex_words(core: str) -> bool:
     )
 
 
+_SHORT = 12  # characters: shorter than any key's body
+
+
 def _spoken(text: str, core: str) -> bool:
     """Few pieces, each a short number or a pronounceable word (`1000-dead-beef`)."""
     segments = _SEGMENT.findall(text)
     if not segments or not all(map(_wordlike, segments)):
         return False
     # Words are long or set apart by separators; random text splits into many short bits.
+    # A value too short for any key (`0baba0`) is a few glued words or numbers at most.
     pieces = [p for p in _SEPARATORS.split(text) if p]
+    if len(core) <= _SHORT and len(segments) <= _HEX_PIECES:
+        return True
     return len(segments) * 3 <= len(core) or len(segments) <= max(len(pieces), 2)
+
+
+def written_body(body: str) -> bool:
+    """A body that fits a kind exactly, yet a person wrote it: a filler (`degenerate`), a
+    long sequence (`12345678`, `qwertyui`), or human text (`human_text`) made of few distinct
+    characters or of three or more words of one case each (`your_api_key_here`).
+    `human_text` alone takes about 1 random 16-character body in 1,000 for text a person
+    wrote; a real key must pass, and these take none measurably (`tests/test_shape.py`).
+    """
+    core = "".join(c for c in body if c.isalnum())
+    if degenerate(body) or _has_walk(core, _LONG_WALK):
+        return True
+    if not human_text(body):
+        return False
+    # Human text, and also what chance never makes of a whole key: few distinct characters
+    # (glued fillers, `babababe...abcdef`), or three or more pieces of one case each.
+    pieces = [p for p in _SEPARATORS.split(body) if p]
+    one_case = all(p.islower() or p.isupper() or p.istitle() or p.isdigit() for p in pieces)
+    few = len(set(core)) <= _FEW_DISTINCT and not _HEX.fullmatch(core)  # hex has 16 at most
+    return few or (len(pieces) >= 3 and one_case)
 
 
 def degenerate(body: str) -> bool:
@@ -131,4 +165,7 @@ def degenerate(body: str) -> bool:
     then refuse a real key; few distinct characters never happen in a random body.
     """
     distinct = set(body) - _SEPARATOR_CHARS
-    return len(distinct) <= max(2, min(len(body) // 8, 4))
+    if len(distinct) <= max(2, min(len(body) // 8, 4)):
+        return True
+    # A filler (`aaaaaaaa...` or `babababa...` before a few other letters).
+    return _FILLER.search(body) is not None

@@ -46,7 +46,6 @@ def region_unsupported(ev: Evidence) -> Finding | None:
     if not said(ev.reply, *needles, codes=("unsupported_country_region_territory",)):
         return None
     return finding(
-        ev,
         "region_unsupported",
         "OpenAI refuses requests from this egress IP's country or region: run the client (or "
         "the proxy, VPN, serverless region) from a supported country, see "
@@ -68,13 +67,11 @@ def model_access_denied(ev: Evidence) -> Finding | None:
     if project := _PROJECT.search(reply.message):
         proj = project.group(1)
         return finding(
-            ev,
             "model_access_denied",
             f"Project {proj} has no access to model {shown}: allow it under Settings > Project > "
             f"Limits (https://platform.openai.com/settings/{proj}/limits) or use another model.",
         )
     return finding(
-        ev,
         "model_access_denied",
         f"The model {shown} does not exist or this key's project cannot use it: check the name "
         "(GET /v1/models lists yours) and the project's allowed models (Settings > Project > "
@@ -115,7 +112,7 @@ def wrong_base_url(ev: Evidence) -> Finding | None:
         )
     else:
         advice = f"is not an endpoint: check its spelling and OPENAI_BASE_URL ({base})"
-    return finding(ev, "wrong_base_url", f"The path {ex.method} {shown} {advice}.")
+    return finding("wrong_base_url", f"The path {ex.method} {shown} {advice}.")
 
 
 def insufficient_quota(ev: Evidence) -> Finding | None:
@@ -131,13 +128,11 @@ def insufficient_quota(ev: Evidence) -> Finding | None:
     if reply.answered_by not in ("openai", "intermediary", "azure"):
         who = who_answered(reply)
         return finding(
-            ev,
             "insufficient_quota",
             f"{who} says the account has no credit left (not a key problem): add credit or "
             f"raise the limit in {who}'s console for the key's account.",
         )
     return finding(
-        ev,
         "insufficient_quota",
         f"No API credit or quota left (not a key problem): add credit or raise the budget at "
         f"{BILLING_PAGE}; a ChatGPT subscription does not pay for the API.",
@@ -158,13 +153,11 @@ def rate_limited(ev: Evidence) -> Finding | None:
     timing = f" ({'; '.join(values)})" if values else ""
     if said(reply, "request too large"):
         return finding(
-            ev,
             "rate_limited",
             "One request is larger than the tokens-per-minute limit; waiting will not help: send "
             f"fewer input tokens or a lower max_tokens, or raise the limit at {LIMITS_PAGE}.",
         )
     return finding(
-        ev,
         "rate_limited",
         f"Rate limited{timing}: retry with backoff, lower concurrency, or raise the limits at "
         f"{LIMITS_PAGE}.",

@@ -72,7 +72,7 @@ def _header_answer(ev: Evidence, answer: _HeaderAnswer) -> Finding | None:
     value = safe_label(ev.organization if answer.header == "organization" else ev.project)
     sent = answer.shown.format(value) if value else ""
     hint = answer.hint.format(sent=sent) + worked_with(ev, answer.header)
-    return finding(ev, answer.cause, hint)
+    return finding(answer.cause, hint)
 
 
 def organization_mismatch(ev: Evidence) -> Finding | None:
@@ -95,7 +95,6 @@ def no_organization(ev: Evidence) -> Finding | None:
     if not said(ev.reply, "must be a member of an organization", codes=("no_organization",)):
         return None
     return finding(
-        ev,
         "no_organization",
         "The account that owns this key is in no organization (removed, or the org was "
         f"deleted): join or create one at {ORG_PAGE}, then create a new key there.",
@@ -109,7 +108,6 @@ def account_deactivated(ev: Evidence) -> Finding | None:
     ):
         return None
     return finding(
-        ev,
         "account_deactivated",
         "The OpenAI account that owns this key is deactivated: check that account's email from "
         "OpenAI and https://help.openai.com; a new key from the same account will not work.",
@@ -125,7 +123,6 @@ def ip_not_allowed(ev: Evidence) -> Finding | None:
     if reply is None or not (said(reply, codes=codes) or blocked):
         return None
     return finding(
-        ev,
         "ip_not_allowed",
         "Your egress IP is not on the IP allowlist: add it under Settings > Organization (or "
         "Project) > IP allowlist at https://platform.openai.com/settings, or call from an allowed "
@@ -140,7 +137,6 @@ def session_key_required(ev: Evidence) -> Finding | None:
         return None
     path = quote_snippet(ev.exchange.path.partition("?")[0], 60, ev.secrets)
     return finding(
-        ev,
         "session_key_required",
         f"{path} only accepts a browser session, not an API key: use the dashboard, or the "
         "documented API (usage and keys: /v1/organization/... with an admin key).",
@@ -156,7 +152,6 @@ def insufficient_permissions(ev: Evidence) -> Finding | None:
     match = _SCOPES.search(reply.message)
     scopes = match.group(1).rstrip(".") if match else "unknown"
     return finding(
-        ev,
         "insufficient_permissions",
         f"The key or your role lacks scopes: {scopes}. Edit the restricted key's permissions at "
         f"{API_KEYS_PAGE}, or ask an Owner for a project role (Member/Owner) that has them.",

@@ -54,9 +54,8 @@ def azure_token_invalid(ev: Evidence) -> Finding | None:
         return None
     problem = entra_problem(ev)
     if problem is not None:
-        return finding(ev, "azure_token_invalid", f"Azure rejected the Entra ID token: {problem}.")
+        return finding("azure_token_invalid", f"Azure rejected the Entra ID token: {problem}.")
     return finding(
-        ev,
         "azure_token_invalid",
         "Azure rejected the Bearer token: send a current Entra ID token for "
         f"{_AZURE.entra_scope} (AZURE_OPENAI_AD_TOKEN or a credential "
@@ -71,7 +70,6 @@ def azure_apim_missing_key(ev: Evidence) -> Finding | None:
         return None
     if any(c.location == APIM_HEADER.lower() for c in ev.credentials):
         return finding(
-            ev,
             "key_in_wrong_header",
             f"The gateway found no subscription key although {APIM_HEADER} was sent: its API "
             "names another header or query parameter in its settings (API Management > APIs > "
@@ -80,7 +78,6 @@ def azure_apim_missing_key(ev: Evidence) -> Finding | None:
     places = sorted({_PLACES.get(c.location, f"'{c.location}'") for c in ev.credentials})
     sent = f"the request sent its key in {', '.join(places)}" if places else "no key was sent"
     return finding(
-        ev,
         "key_in_wrong_header",
         f"The Azure API Management gateway expects its subscription key in the {APIM_HEADER} "
         f"header (or the header its API settings name), but {sent}: add "
@@ -95,7 +92,6 @@ def azure_permission_denied(ev: Evidence) -> Finding | None:
     if not _from_azure(ev) or not said(ev.reply, *needles, codes=("PermissionDenied",)):
         return None
     return finding(
-        ev,
         "azure_permission_denied",
         "Your Entra identity has no data-plane role here: assign 'Cognitive Services OpenAI "
         "User' (Foundry: 'Azure AI User') in the resource's Access control (IAM); allow a few "
@@ -114,7 +110,6 @@ def azure_invalid_key(ev: Evidence) -> Finding | None:
     ):
         return None
     return finding(
-        ev,
         "azure_invalid_key",
         f"Azure rejected the {_KEY_HEADER}: use Key 1 or Key 2 from {KEYS_PAGE} "
         "(AZURE_OPENAI_API_KEY) and that same resource's endpoint (AZURE_OPENAI_ENDPOINT).",
@@ -131,7 +126,6 @@ def azure_network_blocked(ev: Evidence) -> Finding | None:
     if not traffic_denied and not said(ev.reply, "virtual network"):
         return None
     return finding(
-        ev,
         "ip_not_allowed",
         "Azure blocks this caller by its Virtual Network/Firewall rules: add your IP under the "
         "resource's Networking > Firewalls and virtual networks, or use its private endpoint.",
@@ -146,7 +140,6 @@ def azure_deployment_not_found(ev: Evidence) -> Finding | None:
     name = quote_snippet(match.group(1), 60) if match else (ev.exchange.model or "")
     named = f" '{name}'" if name else ""
     return finding(
-        ev,
         "model_access_denied",
         f"This Azure resource has no deployment{named}: use the deployment name from Azure AI "
         "Foundry > Deployments (the model= / deployment, not the model's name), and the "
@@ -159,7 +152,6 @@ def azure_resource_not_found(ev: Evidence) -> Finding | None:
     if not _from_azure(ev) or ev.status != 404 or not said(ev.reply, "resource not found"):
         return None
     return finding(
-        ev,
         "wrong_base_url",
         f"Azure found no such path: AZURE_OPENAI_ENDPOINT must be {_AZURE.base_url}/ and "
         "requests go to /openai/deployments/<name>/... with a valid ?api-version= "

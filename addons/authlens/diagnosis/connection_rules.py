@@ -64,9 +64,9 @@ _ADVICE = {
     ),
 }
 _ANY_RUNTIME = (
-    "set the CA variable of the client's runtime: SSL_CERT_FILE={bundle} (Python "
-    "httpx/openai-python, Go, Ruby), REQUESTS_CA_BUNDLE={bundle} (requests), "
-    "NODE_EXTRA_CA_CERTS={ca} (Node), --cacert {ca} or CURL_CA_BUNDLE (curl)"
+    "set the CA variable of the client's runtime to {bundle}: SSL_CERT_FILE (Python, Go, "
+    "Ruby), REQUESTS_CA_BUNDLE (requests), CURL_CA_BUNDLE (curl); for Node, "
+    "NODE_EXTRA_CA_CERTS={ca}"
 )
 # A bundle, not the bare CA: SSL_CERT_FILE and friends replace the trust store.
 _ENV = "; `authlens env` writes these files (bundle: system roots + CA) and prints the lines"

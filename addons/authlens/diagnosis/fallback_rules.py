@@ -91,7 +91,7 @@ def upstream_error(ev: Evidence) -> Finding | None:
         )
     else:
         advice = f"fix the request as it says; if it is unclear, give its support {ids}"
-    return finding(ev, "upstream_error", f"{head}: {advice}.")
+    return finding("upstream_error", f"{head}: {advice}.")
 
 
 def is_trace_export(ev: Evidence) -> bool:
@@ -106,4 +106,4 @@ def name_background_caller(ev: Evidence, chosen: Finding | None) -> Finding | No
         f"This request is {TRACE_EXPORTER} using the app's key, not your model call: "
         f"{TRACING_OFF}, {TRACING_KEY}. "
     )
-    return dataclasses.replace(chosen, hint=finding(ev, chosen.cause, note + chosen.hint).hint)
+    return dataclasses.replace(chosen, hint=finding(chosen.cause, note + chosen.hint).hint)

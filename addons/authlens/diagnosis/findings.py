@@ -1,6 +1,6 @@
 """What every response-side rule module builds its findings with.
 
-`finding` makes a response-side `Finding` whose hint is one redacted line; `said` asks what
+`finding` makes a response-side `Finding` whose hint is one line; `said` asks what
 the reply said; `who_answered` and `worked_with` put who answered and what the key's history
 knows into a hint. Used by `response_rules`, `account_rules`, `access_rules`, `azure_rules`,
 `policy_rules`, `token_rules` and `fallback_rules`.
@@ -28,14 +28,14 @@ WHO = {
 }
 
 
-def finding(ev: Evidence, cause: str, hint: str) -> Finding:
-    """A response-side finding whose hint is one redacted ASCII line.
+def finding(cause: str, hint: str) -> Finding:
+    """A response-side finding whose hint is one ASCII line.
 
-    The key's fingerprint in the hint survives redaction: a fingerprint is not key-shaped
-    (`sk-svcacct-...wxyz` ends its prefix in "...", which no key shape accepts).
-    Not cached: a cache keyed by (hint, secrets) would keep the keys for the process's life.
+    Not redacted here: a hint is redacted once, where it leaves authlens, with every secret
+    of the exchange (`build_event`, `explain`). The key's fingerprint in it survives that:
+    a fingerprint is not key-shaped (`sk-svcacct-...wxyz` ends its prefix in "...").
     """
-    return Finding(cause, one_line(hint, ev.secrets), Side.RESPONSE)
+    return Finding(cause, one_line(hint), Side.RESPONSE)
 
 
 def said(reply: UpstreamReply | None, *needles: str, codes: tuple[str, ...] = ()) -> bool:

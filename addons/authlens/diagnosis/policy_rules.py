@@ -54,7 +54,6 @@ def billing_not_active(ev: Evidence) -> Finding | None:
     ):
         return None
     return finding(
-        ev,
         "billing_not_active",
         "The account's billing is not active (no payment method, a failed payment, or the "
         f"free grant expired): retrying will not help; fix it at {BILLING_PAGE}, then use a key "
@@ -80,7 +79,6 @@ def wrong_regional_host(ev: Evidence) -> Finding | None:
             "see the project's data residency setting) with /v1 in OPENAI_BASE_URL"
         )
     return finding(
-        ev,
         "wrong_regional_host",
         f"This key's project is bound to a data-residency region and the request went to "
         f"{sent}: {where}.",
@@ -99,7 +97,6 @@ def organization_unverified(ev: Evidence) -> Finding | None:
     model = f" ({quote_snippet(ev.exchange.model, 40)})" if ev.exchange.model else ""
     streaming = " or call it without stream=true," if "stream" in reply.message.lower() else ""
     return finding(
-        ev,
         "organization_unverified",
         f"The organization of this key must be verified{needed}{model}: an Owner verifies it "
         f"at {ORG_PAGE} (Verify Organization; access takes up to 15 minutes to propagate),"
@@ -124,13 +121,11 @@ def forbidden_by_policy(ev: Evidence) -> Finding | None:
     quoted = quote_snippet(reply.message, 100, ev.secrets)
     if ev.exchange.path.partition("?")[0].rstrip("/") == TRACES_PATH:
         return finding(
-            ev,
             "forbidden_by_policy",
             f"The organization's policy refuses trace upload ({quoted}): this request is "
             f"{TRACE_EXPORTER}, not your model call: {TRACING_OFF}.",
         )
     return finding(
-        ev,
         "forbidden_by_policy",
         f"An organization policy refuses this operation ({quoted}): it is a setting, not a key "
         f"problem; an Owner can review it at {ORG_PAGE}, or skip this endpoint or option.",

@@ -53,7 +53,6 @@ def rejected_by_intermediary(ev: Evidence) -> Finding | None:
     quoted = quote_snippet(reply.message, 80, ev.secrets) if reply.message else ""
     detail = f" saying '{quoted}'" if quoted else ""
     return finding(
-        ev,
         "rejected_by_intermediary",
         f"The {ex.status} came from {who_answered(reply)}{detail}, not from {ex.host}: check the "
         "proxy or gateway after authlens (HTTPS_PROXY of the proxy, --mode upstream, DNS) "
@@ -73,7 +72,6 @@ def key_changed_in_transit(ev: Evidence) -> Finding | None:
         if differs is None:
             return None
         return finding(
-            ev,
             "key_changed_in_transit",
             f"The key the upstream echoes differs from the one authlens forwarded ({ev.key}) "
             f"in {differs}: a layer after this proxy (upstream proxy, gateway, middleware) "
@@ -82,7 +80,6 @@ def key_changed_in_transit(ev: Evidence) -> Finding | None:
     if not said(reply, *_NO_KEY_MESSAGES) or not _well_formed_bearer(ev):
         return None
     return finding(
-        ev,
         "key_changed_in_transit",
         f"authlens forwarded 'Authorization: Bearer {ev.key}' but the upstream saw no key: a "
         "layer after this proxy drops the header (nginx: proxy_set_header Authorization "
@@ -111,7 +108,6 @@ def key_revoked(ev: Evidence) -> Finding | None:
         return None
     when = utc_clock(ev.seen.last_ok, now=ev.exchange.ended)
     return finding(
-        ev,
         "key_revoked",
         f"This key ({ev.key}) worked at {when} and is now rejected: revoked or rotated? Check "
         f"{API_KEYS_PAGE} and update OPENAI_API_KEY where the client runs.",
@@ -152,7 +148,7 @@ def invalid_api_key(ev: Evidence) -> Finding | None:
             f"{who} rejected the key {ev.key}: check the key is one of {who}'s and that "
             "OPENAI_BASE_URL points at the provider that issued it."
         )
-    return finding(ev, "invalid_api_key", hint)
+    return finding("invalid_api_key", hint)
 
 
 def unknown_401(ev: Evidence) -> Finding | None:
@@ -164,7 +160,6 @@ def unknown_401(ev: Evidence) -> Finding | None:
     detail = f" (it said: {quoted})" if quoted else ""
     who = who_answered(reply) if reply else "the upstream"
     return finding(
-        ev,
         "unknown_401",
         f"{who} answered 401{detail}; check the key (OPENAI_API_KEY) and the "
         "OpenAI-Organization / OpenAI-Project headers (OPENAI_ORG_ID, OPENAI_PROJECT_ID).",

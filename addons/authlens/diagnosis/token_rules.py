@@ -126,7 +126,7 @@ def token_exchange_failed(ev: Evidence) -> Finding | None:
             "the identity provider's ID token (e.g. the Kubernetes projected service account "
             "token, the GitHub Actions OIDC token), not a file path or an access token."
         )
-        return finding(ev, "token_exchange_failed", hint)
+        return finding("token_exchange_failed", hint)
     lowered = f"{error} {description}".lower()
     if (timing := timing_problem(claims, ex)) is not None:
         problem = f"the subject token is the problem: {timing}; fetch a fresh one per exchange"
@@ -152,7 +152,6 @@ def token_exchange_failed(ev: Evidence) -> Finding | None:
             "provider, audience and subject mapping configured in OpenAI"
         )
     return finding(
-        ev,
         "token_exchange_failed",
         f"The token-exchange request to {ex.host} was refused{answer}: {problem}.{clock_note(ex)}",
     )

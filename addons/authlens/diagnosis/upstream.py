@@ -27,10 +27,11 @@ _ECHO = re.compile(r"Incorrect API key provided: (.{1,512}?)\.(?: You can|$)", r
 _OPENAI_REQUEST_ID = re.compile(r"req_[A-Za-z0-9]{1,64}")  # OpenAI: req_ + 32 hex
 _GROQ_REQUEST_ID = re.compile(r"req_01[0-9a-z]{24}")
 _RELAY_SUFFIX = re.compile(r"\(request id: [A-Za-z0-9-]{6,64}\)\s*$")
-_OPENAI_HEADERS = PROVIDERS["openai"].brand_headers
-_AZURE_HEADERS = PROVIDERS["azure"].brand_headers
-_ANTHROPIC_HEADERS = PROVIDERS["anthropic"].brand_headers
-_GROQ_HEADERS = PROVIDERS["groq"].brand_headers
+# Sets: a response's header names are checked against each in one C-level pass.
+_OPENAI_HEADERS = frozenset(PROVIDERS["openai"].brand_headers)
+_AZURE_HEADERS = frozenset(PROVIDERS["azure"].brand_headers)
+_ANTHROPIC_HEADERS = frozenset(PROVIDERS["anthropic"].brand_headers)
+_GROQ_HEADERS = frozenset(PROVIDERS["groq"].brand_headers)
 _LITELLM_HEADER_PREFIX = PROVIDERS["litellm"].key_headers[0].rsplit("-", 2)[0] + "-"
 _SHOWN_SERVER = re.compile(r"[A-Za-z0-9 ._/()+-]{1,60}")
 
@@ -189,7 +190,8 @@ def _brand(
     headers: Mapping[str, str], envelope: str, message: str, codes: tuple[str | None, ...]
 ) -> str | None:
     """The service a body or header set names unambiguously, or None."""
-    if any(name in headers for name in _ANTHROPIC_HEADERS) or envelope == "anthropic":
+    names = headers.keys()
+    if not names.isdisjoint(_ANTHROPIC_HEADERS) or envelope == "anthropic":
         return "anthropic"
     if (
         any(name.startswith(_LITELLM_HEADER_PREFIX) for name in headers)
@@ -200,14 +202,14 @@ def _brand(
     if _RELAY_SUFFIX.search(message):
         return "one-api"
     request_id = headers.get(REQUEST_ID_HEADERS[0], "")
-    groq_headers = any(name in headers for name in _GROQ_HEADERS)
+    groq_headers = not names.isdisjoint(_GROQ_HEADERS)
     if groq_headers or _GROQ_REQUEST_ID.fullmatch(request_id):
         return "groq"
     if envelope in ("openrouter", "mistral"):
         return envelope
-    if any(name in headers for name in _AZURE_HEADERS) or envelope in ("azure", "azure_entra"):
+    if not names.isdisjoint(_AZURE_HEADERS) or envelope in ("azure", "azure_entra"):
         return "azure"
-    openai_headers = any(name in headers for name in _OPENAI_HEADERS)
+    openai_headers = not names.isdisjoint(_OPENAI_HEADERS)
     if envelope != "html" and (_OPENAI_REQUEST_ID.fullmatch(request_id) or openai_headers):
         return "openai"
     return None

@@ -43,6 +43,7 @@ from authlens.proxy.flowdata import (
     flow_to_exchange,
     has_header,
     header_text,
+    pretty_host,
     reply_facts,
     set_headers,
 )
@@ -190,7 +191,7 @@ class AuthLens:
     def request(self, flow: http.HTTPFlow) -> None:
         if not flow.live or flow.is_replay:
             return
-        host = flow.request.pretty_host  # parses and IDNA-checks: once per flow, kept in state
+        host = pretty_host(flow.request)  # kept in the flow's state
         inspected = inspects(self, flow.client_conn, host)
         if not inspected and not self.settings.log_all:
             return

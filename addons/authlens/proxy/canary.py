@@ -16,6 +16,7 @@ import re
 from mitmproxy import http
 from mitmproxy.proxy.server_hooks import ServerConnectionHookData
 
+from authlens.proxy.flowdata import pretty_host
 from authlens.proxy.hookguard import guarded
 from authlens.tools.runtimes_canary import CANARY_HOST, CANARY_PATH
 
@@ -63,7 +64,7 @@ class Canary:
 
     @guarded
     def request(self, flow: http.HTTPFlow) -> None:
-        if not is_canary(flow.request.pretty_host):
+        if not is_canary(pretty_host(flow.request)):
             return
         nonce = flow.request.path.removeprefix(CANARY_PATH).split("?", 1)[0].split("/", 1)[0]
         nonce = nonce if _NONCE.fullmatch(nonce) else "none"

@@ -36,7 +36,13 @@ from authlens.exchange import Exchange, Failure, Finding, Side
 from authlens.output.events import build_event
 from authlens.proxy.answers import failure_answer
 from authlens.proxy.connwatch import ClientSeen, ConnectionWatch
-from authlens.proxy.flowdata import META, address_host, flow_to_exchange, flowless_exchange
+from authlens.proxy.flowdata import (
+    META,
+    address_host,
+    flow_to_exchange,
+    flowless_exchange,
+    pretty_host,
+)
 from authlens.proxy.flowscrub import request_secrets, scrub_flow
 from authlens.proxy.hookguard import guarded
 from authlens.proxy.inspection import Scope, inspects, start_state
@@ -109,7 +115,7 @@ class FailureHooks:
         self.report(hook, error)
 
     def is_inspected(self, flow: http.HTTPFlow) -> bool:
-        return inspects(self.scope, flow.client_conn, flow.request.pretty_host)
+        return inspects(self.scope, flow.client_conn, pretty_host(flow.request))
 
     @guarded
     def error(self, flow: http.HTTPFlow) -> None:

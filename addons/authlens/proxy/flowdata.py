@@ -5,8 +5,8 @@ The addon's hooks call these; nothing here decides anything.
 
 from __future__ import annotations
 
+import random
 import time
-import uuid
 from typing import Any
 
 from mitmproxy import connection, http
@@ -23,6 +23,36 @@ from authlens.telemetry import ReplyFacts, StreamTap
 from authlens.telemetry.replyfacts import body_facts
 
 META = "authlens"  # key of authlens's per-flow state in `flow.metadata`
+_HOSTS_KEPT = 1024
+
+
+def new_id() -> str:
+    """A random version-4 UUID, as `str(uuid.uuid4())` spells it.
+
+    Made from `random`'s generator (seeded from the OS, reseeded in a forked child): an id
+    must be unique, not unguessable, and `uuid4` cost a system call per exchange.
+    """
+    bits = random.getrandbits(128) & ~(0xF000 << 64 | 0xC000 << 48) | (0x4000 << 64 | 0x8000 << 48)
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_hosts: dict[tuple[bool, bytes, str, str], str] = {}
+
+
+def pretty_host(request: http.Request) -> str:
+    """`request.pretty_host`, kept per what it is computed from (HTTP/2 or 3, authority,
+    Host header, host): its parse and IDNA check cost about 10 us, and both the canary and
+    AuthLens ask for every request. A host name is no secret; the table is emptied when
+    full (a client inventing hosts costs only misses)."""
+    h2 = request.is_http2 or request.is_http3
+    key = (h2, request.data.authority, header_text(request.headers, b"host"), request.host)
+    host = _hosts.get(key)
+    if host is None:
+        if len(_hosts) >= _HOSTS_KEPT:
+            _hosts.clear()
+        host = _hosts[key] = request.pretty_host
+    return host
 
 
 def new_state(
@@ -30,7 +60,7 @@ def new_state(
 ) -> dict[str, Any]:
     """Per-flow state kept in `flow.metadata["authlens"]` (plain values: flow files store it)."""
     return {
-        "id": str(uuid.uuid4()),
+        "id": new_id(),
         "host": host,
         "provider": provider,
         "inspected": inspected,
@@ -176,7 +206,7 @@ def flowless_exchange(
     """A failure no HTTP flow carries (the client refused our TLS, or left before a request)."""
     headers = {"user-agent": seen.user_agent} if seen.user_agent else {}
     return Exchange(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         provider=provider,
         method="CONNECT" if seen.connect else "",
         scheme="https",

@@ -13,7 +13,7 @@ from mitmproxy import connection, http
 from mitmproxy.proxy.mode_specs import ReverseMode
 
 from authlens.providers import HostMatcher, Profiles
-from authlens.proxy.flowdata import new_state
+from authlens.proxy.flowdata import new_state, pretty_host
 
 
 class Scope(Protocol):
@@ -41,7 +41,7 @@ def start_state(
 ) -> dict[str, Any]:
     """New per-flow state, with the host (`pretty_host`) and its provider resolved once."""
     if host is None:
-        host = flow.request.pretty_host
+        host = pretty_host(flow.request)
     return new_state(
         flow, host=host, provider=scope.profiles(host), inspected=inspected, id_added=id_added
     )

@@ -199,9 +199,10 @@ KINDS: tuple[KeyKind, ...] = (
     # LiteLLM virtual keys: "sk-" + secrets.token_urlsafe(16)
     # (https://docs.litellm.ai/docs/proxy/virtual_keys).
     KeyKind("litellm_virtual", ("litellm",), "sk-", URLSAFE, (Layout(22),)),
-    # Realtime API ephemeral client secrets, minted for browsers and sent as Bearer
+    # Realtime API ephemeral client secrets, minted for browsers and sent as Bearer: 32 hex
+    # digits in the reference's example (`ek_68af296e...`), other lengths accepted
     # (https://platform.openai.com/docs/api-reference/realtime-client-secrets).
-    KeyKind("openai_ephemeral", ("openai",), "ek_", span=(16, 200)),
+    KeyKind("openai_ephemeral", ("openai",), "ek_", layouts=(Layout(32),), span=(16, 200)),
     KeyKind(
         "chatgpt_session", ("chatgpt",), "sess-", ALNUM, (Layout(40),), source=_KINGFISHER_OPENAI
     ),

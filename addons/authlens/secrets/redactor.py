@@ -90,8 +90,9 @@ class Redactor:
         self.secrets = tuple(cores)
         # Each encoded form maps to the fingerprint of the secret it encodes.
         self.fingerprints: dict[str, str] = {}
+        self._shown: dict[str, str] = {}  # each secret's own fingerprint (`header` reuses it)
         for core in self.secrets:
-            shown = fingerprint_key(core)
+            shown = self._shown[core] = fingerprint_key(core)
             for form in _encodings(core):
                 self.fingerprints.setdefault(form, shown)
         # Longest first, so a secret is replaced whole before any part of it. Plain substring
@@ -99,54 +100,45 @@ class Redactor:
         # they spell) for the life of the process.
         self._known = sorted(self.fingerprints.items(), key=lambda kv: len(kv[0]), reverse=True)
         self._known_bytes = [(to_bytes(k), v.encode()) for k, v in self._known]
-        self._windows: set[str] | None = None  # built on first use (hints only)
-        self._probes: tuple[tuple[str, ...], frozenset[str]] | None = None
-
-    def _key_cores(self) -> list[tuple[str, int]]:
-        """(core, length of its kind prefix) of each known secret made of key characters."""
-        return [
-            (core, len(kind_prefix(core)))
-            for core in self.secrets
-            if _KEYLIKE_RUN.fullmatch(core) and _is_keylike(core)
-        ]
+        self._cores: tuple[tuple[str, int], ...] | None = None  # built on first use
 
     @property
-    def windows(self) -> set[str]:
-        """Every 8-character window of the key material beyond its kind prefix."""
-        if self._windows is None:
-            self._windows = {
-                core[i : i + WINDOW]
-                for core, start in self._key_cores()
-                for i in range(max(0, start - WINDOW + 1), len(core) - WINDOW + 1)
-            }
-        return self._windows
+    def _window_cores(self) -> tuple[tuple[str, int], ...]:
+        """(core, first index a window may start at) of each known secret made of key
+        characters: a window must reach beyond the kind prefix (contract section 6)."""
+        if self._cores is None:
+            self._cores = tuple(
+                (core, max(0, len(kind_prefix(core)) - WINDOW + 1))
+                for core in self.secrets
+                if _KEYLIKE_RUN.fullmatch(core) and _is_keylike(core)
+            )
+        return self._cores
 
-    @property
-    def probes(self) -> tuple[tuple[str, ...], frozenset[str]]:
-        """What rules out a partial echo cheaply: (heads, grams).
+    def _echo_starts(self, text: str, *, first: bool = False) -> list[int]:
+        """Where in `text` an 8-character window of a known key begins (all, or the first).
 
-        `heads` are the few windows that begin inside a kind prefix. A window beyond it, at
-        any place in a text, covers 4 characters at a text position divisible by 4, and those
-        are one of the key's 4-grams (`grams`, all but the last 4 characters, which a
-        fingerprint shows). So a text without a head and without a gram at those positions
-        holds no window: a few substring searches and len/4 set lookups, no scan.
+        A window is made of key characters, so only runs of them are walked; each window is
+        looked up in the keys by substring search (no table of windows is built per exchange,
+        and a fingerprint's "..." ends every run it is in before its last 4).
         """
-        if self._probes is None:
-            heads: dict[str, None] = {}
-            grams: set[str] = set()
-            for core, start in self._key_cores():
-                for i in range(max(0, start - WINDOW + 1), min(start, len(core) - WINDOW + 1)):
-                    heads[core[i : i + WINDOW]] = None
-                grams.update(core[i : i + 4] for i in range(start, len(core) - 4))
-            self._probes = (tuple(heads), frozenset(grams))
-        return self._probes
+        starts: list[int] = []
+        cores = self._window_cores
+        if not cores:
+            return starts
+        for run in _WINDOW_RUN.finditer(text):
+            for i in range(run.start(), run.end() - WINDOW + 1):
+                window = text[i : i + WINDOW]
+                for core, lowest in cores:
+                    if core.find(window, lowest) >= 0:
+                        starts.append(i)
+                        if first:
+                            return starts
+                        break
+        return starts
 
     def _may_echo(self, text: str) -> bool:
-        """False only if no window of a known key is in `text` (see `probes`)."""
-        heads, grams = self.probes
-        return any(head in text for head in heads) or any(
-            text[i : i + 4] in grams for i in range(0, len(text) - 3, 4)
-        )
+        """Whether `text` holds any 8 characters of a known key beyond its prefix."""
+        return bool(self._echo_starts(text, first=True))
 
     # -- text we emit --------------------------------------------------------------------
 
@@ -175,22 +167,14 @@ class Redactor:
             return REDACTED
 
     def _cut_windows(self, text: str) -> str:
-        """Any 8 characters of a known key left (a partial echo) are replaced.
-
-        Most texts hold none: the probes rule that out with substring searches. Otherwise only
-        runs of key characters are scanned (a window is made of them), not every position.
-        """
-        if not self._may_echo(text):
-            return text
-        windows = self.windows
+        """Any 8 characters of a known key left (a partial echo) are replaced, each run of
+        cut characters by one [REDACTED]."""
         spans: list[list[int]] = []
-        for run in _WINDOW_RUN.finditer(text):
-            for i in range(run.start(), run.end() - WINDOW + 1):
-                if text[i : i + WINDOW] in windows:
-                    if spans and spans[-1][1] >= i:
-                        spans[-1][1] = i + WINDOW
-                    else:
-                        spans.append([i, i + WINDOW])
+        for i in self._echo_starts(text):
+            if spans and spans[-1][1] >= i:
+                spans[-1][1] = i + WINDOW
+            else:
+                spans.append([i, i + WINDOW])
         for start, end in reversed(spans):
             text = f"{text[:start]}{REDACTED}{text[end:]}"
         return text
@@ -217,10 +201,10 @@ class Redactor:
             lname = name.lower()
             if lname in TOKEN_HEADERS:
                 scheme, token = _split_scheme(value)
-                shown = fingerprint_key(token) if token else ""
+                shown = self.fingerprint(token) if token else ""
                 return f"{scheme} {shown}".strip()
             if lname in KEY_HEADERS:
-                return fingerprint_key(value)
+                return self.fingerprint(value)
             if lname in COOKIE_HEADERS:
                 return _redact_cookie(value, set_cookie=lname == "set-cookie")
             if lname in ID_HEADERS:
@@ -230,6 +214,11 @@ class Redactor:
             return self.text(value)
         except Exception:
             return REDACTED
+
+    def fingerprint(self, value: str) -> str:
+        """`fingerprint_key(value)`, computed once per exchange for a secret it carried."""
+        shown = self._shown.get(value)
+        return shown if shown is not None else fingerprint_key(value)
 
     def path(self, path: str) -> str:
         """A request path without secrets: query and `;matrix` parameters by name, then text."""

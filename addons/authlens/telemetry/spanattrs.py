@@ -4,7 +4,8 @@
 https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/ for `gen_ai.*`;
 https://opentelemetry.io/docs/specs/semconv/registry/attributes/http/ for the request ids as
 `http.request.header.<name>` / `http.response.header.<name>` (string arrays). Values a client
-or an upstream chose (model, request ids, hint) are redacted like the log's.
+or an upstream chose (model, request ids) are redacted like the log's; the hint comes
+redacted from the event.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def span_attributes(
         "http.response.status_code": exchange.status,
         "authlens.id": event.get("id"),
         "authlens.cause": cause,
-        "authlens.hint": _shown(event.get("hint"), secrets),
+        # `build_event` redacted the hint with this exchange's redactor: the one redaction.
+        "authlens.hint": str(event["hint"])[:_MAX_VALUE] if event.get("hint") else None,
         "authlens.key": event.get("key"),  # a fingerprint
         "authlens.answered_by": event.get("answered_by"),
         "authlens.client": event.get("client"),

@@ -33,7 +33,7 @@ from authlens.diagnosis.rules import diagnose
 from authlens.diagnosis.upstream import load_json
 from authlens.exchange import Exchange, Failure, Finding, Side
 from authlens.providers import COMPATIBLE, provider_for_host
-from authlens.secrets.redactor import redact_path
+from authlens.secrets.redactor import Redactor
 
 _API_PATH = re.compile(r"/v1/|/v1$|/openai/|/chat/completions|/embeddings|/responses")
 _OUR_SUFFIX = re.compile(r" ?\[authlens: [^\]]*\]$")
@@ -237,13 +237,14 @@ def explain_row(
 ) -> dict[str, Any]:
     """One row of `authlens explain --json` (contract section 8)."""
     ex = ev.exchange
+    redactor = Redactor(ev.secrets)  # the one redaction of the row's path and hint
     return {
         "index": index,
         "method": ex.method,
-        "url": f"{ex.scheme}://{ex.host}{redact_path(ex.path, ev.secrets)}",
+        "url": f"{ex.scheme}://{ex.host}{redactor.path(ex.path)}",
         "status": ex.status,
         "cause": finding.cause if finding else None,
-        "hint": finding.hint if finding else None,
+        "hint": redactor.text(finding.hint, partial=True) if finding else None,
         "key": key or ev.key,
     }
 
