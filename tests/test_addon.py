@@ -18,6 +18,7 @@ from mitmproxy.test import taddons, tflow
 from authlens.credentials.keys import fingerprint_key
 from authlens.proxy.addon import AuthLens
 from authlens.secrets.redactor import Redactor
+from tests import synthetic_keys
 from tests.keyfactory import leaks, project_key
 
 KEY = project_key(11)
@@ -261,7 +262,7 @@ def test_log_all_logs_other_hosts_without_touching_them(
 
 def test_profiles_give_a_gateway_the_openai_profile(make_addon: Callable[..., AuthLens]) -> None:
     """A configured profile makes a stand-in host judged as OpenAI (other_provider_key)."""
-    anthropic_key = "sk-ant-api03-" + "Ab9" * 31 + "AA"
+    anthropic_key = synthetic_keys.anthropic_key(3)  # random like a real one (no filler)
     lens = make_addon(
         authlens_hosts=["llm-gateway.internal"], authlens_profiles=["llm-gateway.internal=openai"]
     )

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from authlens.credentials.classify import KEY_CHECKS, classify_key_value
 from authlens.credentials.keys import fingerprint_key
+from authlens.credentials.shape import degenerate
 from authlens.exchange import Side
 from tests import synthetic_keys as sk
 from tests.classify_cases import AZ, AZ84, JWT, OTHER_PROVIDER, SPECIFICITY, TABLE, K, L
@@ -204,9 +205,13 @@ _WRAPPERS: dict[str, Callable[[str], str]] = {
 @settings(max_examples=200, deadline=None)
 @given(
     family=st.sampled_from(sorted(_WRAPPERS)),
-    # Random like real keys: a body of one or two repeated characters is a placeholder.
+    # Random like real keys (a random half holds about 44 distinct characters): few
+    # characters, a filler, or one letter or digit left visible by a mask (the key's first 4
+    # and last 4 are this half's first 4) is a placeholder.
     half=st.text(alphabet=sk.KEY_CHARS, min_size=74, max_size=74).filter(
-        lambda h: len(set(h[:32])) > 2
+        lambda h: (
+            len(set(h)) >= 16 and len({c for c in h[:4] if c.isalnum()}) >= 2 and not degenerate(h)
+        )
     ),
     location=st.sampled_from(["authorization", "env:OPENAI_API_KEY"]),
 )
