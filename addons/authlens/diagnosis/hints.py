@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 
 from authlens.registry import kind_prefix
-from authlens.secrets.redactor import redact_text
+from authlens.secrets.redactor import KEY_CHARACTERS, redact_text
 
 _MAX_HINT = 400
 # Whitespace and control characters: a NUL quoted from a binary body would break a header.
@@ -21,7 +21,7 @@ _SPACES = re.compile(r"[\s\x00-\x1f\x7f]+")
 # Long runs of token characters in upstream text may be a key, a hash of one or a token:
 # quoted text never carries them (paths and URLs split into shorter runs on "/" and ".").
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9_+=-]{24,}")
-_TOKEN_END = re.compile(r"[A-Za-z0-9_\-+/=.~]+\Z")  # key characters up to a cut
+_TOKEN_END = re.compile(KEY_CHARACTERS + r"+\Z")  # key characters up to a cut
 _SAFE_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}")
 _SAFE_HEADER_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,:;=/_-]{0,59}")
 

@@ -42,8 +42,9 @@ _MAX_WINDOW_SCAN = 4096  # window checks run on our own short outputs, not on bo
 _MAX_SECRETS = 64  # a request with 20,000 cookies must not build a 20,000-way regex
 
 # Runs of key characters inside a credential as sent (the key in "Bearer 'sk-...'\xa0").
-_KEYLIKE_RUN = re.compile(r"[A-Za-z0-9_\-+/=.~]{12,4096}")
-_WINDOW_RUN = re.compile(r"[A-Za-z0-9_\-+/=.~]{8,}")  # where a window of such a key can be
+KEY_CHARACTERS = r"[A-Za-z0-9_\-+/=.~]"  # what a credential as sent is made of (a class)
+_KEYLIKE_RUN = re.compile(KEY_CHARACTERS + "{12,4096}")
+_WINDOW_RUN = re.compile(KEY_CHARACTERS + "{8,}")  # where a window of such a key can be
 _WRAPPING = " \t\r\n\"'`\xa0\u200b\u200c\u200d\u2060\ufeff"
 
 _DIGIT = re.compile(r"[0-9]")
